@@ -1,0 +1,4 @@
+// Package domain holds orgkit's entities, roles, validation rules and typed
+// errors. It has no AWS imports: everything here is plain Go, so the rules can
+// be tested and reused without Lambda or DynamoDB.
+package domain

@@ -1,0 +1,95 @@
+package domain
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Email is a normalised email address: the local part lower-cased and the
+// domain in lower-case ASCII (IDNA "xn--" form), so that two spellings of one
+// mailbox compare equal.
+type Email struct {
+	Address string // local@domain, normalised
+	Domain  string // the full domain of the address, ASCII
+	// Registrable is the domain one label below its public suffix
+	// ("eng.acme.co.uk" gives "acme.co.uk"): what an org claims.
+	Registrable string
+}
+
+// ParseEmail validates and normalises a bare email address (no display name).
+func ParseEmail(raw string) (Email, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" || len(s) > 254 || !utf8.ValidString(s) {
+		return Email{}, ErrInvalidEmail
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return Email{}, ErrInvalidEmail
+	}
+	local, host := s[:at], strings.TrimSuffix(s[at+1:], ".")
+	if len(local) > 64 {
+		return Email{}, ErrInvalidEmail
+	}
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil || !strings.Contains(ascii, ".") {
+		return Email{}, ErrInvalidEmail
+	}
+	addr := strings.ToLower(local) + "@" + ascii
+	// net/mail checks the local part's syntax; requiring the parsed address to
+	// equal the input refuses display names and comments.
+	parsed, err := mail.ParseAddress(addr)
+	if err != nil || parsed.Address != addr || parsed.Name != "" {
+		return Email{}, ErrInvalidEmail
+	}
+	reg, err := publicsuffix.EffectiveTLDPlusOne(ascii)
+	if err != nil {
+		return Email{}, ErrInvalidEmail
+	}
+	return Email{Address: addr, Domain: ascii, Registrable: reg}, nil
+}
+
+// OrgNameFromDomain names a new org after its domain: "acme.co.uk" gives
+// "Acme", "blue-sky.io" gives "Blue Sky", "xn--bcher-kva.de" gives "Bücher".
+func OrgNameFromDomain(registrable string) string {
+	label := registrable
+	if suffix, _ := publicsuffix.PublicSuffix(registrable); suffix != "" && suffix != registrable {
+		label = strings.TrimSuffix(registrable, "."+suffix)
+	}
+	if u, err := idna.ToUnicode(label); err == nil {
+		label = u
+	}
+	words := strings.FieldsFunc(label, func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	for i, w := range words {
+		r, n := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToUpper(r)) + w[n:]
+	}
+	name := strings.Join(words, " ")
+	if name == "" {
+		return registrable
+	}
+	return name
+}
+
+// NormalizeName trims a user-given name and checks it: 1 to 100 characters, no
+// control characters.
+func NormalizeName(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if !utf8.ValidString(s) {
+		return "", ErrInvalidName
+	}
+	n := utf8.RuneCountInString(s)
+	if n < 1 || n > 100 {
+		return "", ErrInvalidName
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "", ErrInvalidName
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,80 @@
+package domain
+
+import "errors"
+
+// Kind classifies an Error by what the caller did wrong (or what went wrong for
+// them); the HTTP layer maps each kind to one status in one place.
+type Kind int
+
+const (
+	KindInvalid         Kind = iota + 1 // malformed or invalid input (400)
+	KindUnauthenticated                 // no or bad credentials (401)
+	KindForbidden                       // authenticated but not allowed (403)
+	KindNotFound                        // unknown or hidden (404)
+	KindConflict                        // conflicts with current state (409)
+	KindPrecondition                    // a stale If-Match (412)
+	KindTooLarge                        // body too large (413)
+	KindRule                            // well-formed but breaks a rule (422)
+)
+
+// Error is an error with a stable machine-readable code. Its Detail is safe to
+// show to the API caller; internal errors are never wrapped in one.
+type Error struct {
+	Kind   Kind
+	Code   string
+	Detail string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Detail }
+
+// Is makes errors.Is match on the code, so a wrapped or re-detailed error still
+// matches its sentinel.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// WithDetail returns a copy of e with a more specific detail.
+func (e *Error) WithDetail(detail string) *Error {
+	c := *e
+	c.Detail = detail
+	return &c
+}
+
+// Invalid builds a 400-class error for one bad input.
+func Invalid(code, detail string) *Error { return &Error{Kind: KindInvalid, Code: code, Detail: detail} }
+
+var (
+	ErrInvalidEmail     = Invalid("invalid_email", "the email address is not valid")
+	ErrInvalidName      = Invalid("invalid_name", "a name is 1 to 100 characters with no control characters")
+	ErrInvalidRole      = Invalid("invalid_role", "unknown role")
+	ErrInvalidBody      = Invalid("invalid_body", "the request body is not valid JSON for this operation")
+	ErrInvalidCursor    = Invalid("invalid_cursor", "the cursor is not valid for this list")
+	ErrInvalidLimit     = Invalid("invalid_limit", "limit must be an integer from 1 to 200")
+	ErrInvalidID        = Invalid("invalid_id", "the id in the path is not valid")
+	ErrUnauthenticated  = &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Detail: "a valid bearer token is required"}
+	ErrForbidden        = &Error{Kind: KindForbidden, Code: "forbidden", Detail: "your role does not allow this"}
+	ErrNotFound         = &Error{Kind: KindNotFound, Code: "not_found", Detail: "no such resource"}
+	ErrOrgNotFound      = &Error{Kind: KindNotFound, Code: "org_not_found", Detail: "no such organization"}
+	ErrWorkspaceMissing = &Error{Kind: KindNotFound, Code: "workspace_not_found", Detail: "no such workspace"}
+	ErrMemberNotFound   = &Error{Kind: KindNotFound, Code: "member_not_found", Detail: "no such member"}
+	ErrInviteNotFound   = &Error{Kind: KindNotFound, Code: "invitation_not_found", Detail: "no such invitation"}
+	ErrRouteNotFound    = &Error{Kind: KindNotFound, Code: "route_not_found", Detail: "no such route"}
+	ErrLastOwner        = &Error{Kind: KindConflict, Code: "last_owner", Detail: "an organization must keep at least one owner"}
+	ErrConflict         = &Error{Kind: KindConflict, Code: "conflict", Detail: "the resource changed concurrently; retry"}
+	ErrAlreadyMember    = &Error{Kind: KindConflict, Code: "already_member", Detail: "the user is already a member"}
+	ErrStale            = &Error{Kind: KindPrecondition, Code: "stale_version", Detail: "the resource changed since you read it"}
+	ErrBodyTooLarge     = &Error{Kind: KindTooLarge, Code: "body_too_large", Detail: "request bodies are limited to 64 KiB"}
+	ErrNotOrgMember     = &Error{Kind: KindRule, Code: "not_org_member", Detail: "a workspace member must be a member of the organization"}
+	ErrEmailMismatch    = &Error{Kind: KindForbidden, Code: "email_mismatch", Detail: "the invitation was sent to another email address"}
+	ErrEmailUnverified  = &Error{Kind: KindForbidden, Code: "email_unverified", Detail: "your email address is not verified"}
+	ErrInviteExpired    = &Error{Kind: KindRule, Code: "invitation_expired", Detail: "the invitation has expired"}
+	ErrInviteUsed       = &Error{Kind: KindConflict, Code: "invitation_used", Detail: "the invitation has already been used or revoked"}
+)
+
+// AsError reports whether err is (or wraps) a domain Error and returns it.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// Problem is an RFC 9457 problem detail with orgkit's stable Code.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Code      string `json:"code"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// StatusOf maps an error to its HTTP status: the one place where domain errors
+// meet HTTP. Errors that are not domain errors are internal (500) and their
+// text is never shown.
+func StatusOf(err error) int {
+	e, ok := domain.AsError(err)
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	switch e.Kind {
+	case domain.KindInvalid:
+		return http.StatusBadRequest
+	case domain.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case domain.KindForbidden:
+		return http.StatusForbidden
+	case domain.KindNotFound:
+		return http.StatusNotFound
+	case domain.KindConflict:
+		return http.StatusConflict
+	case domain.KindPrecondition:
+		return http.StatusPreconditionFailed
+	case domain.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case domain.KindRule:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+// ProblemOf builds the problem document for an error.
+func ProblemOf(err error, reqID string) Problem {
+	status := StatusOf(err)
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: "internal", Detail: "internal error", RequestID: reqID}
+	if e, ok := domain.AsError(err); ok && status != http.StatusInternalServerError {
+		p.Type = "https://orgkit.dev/problems/" + e.Code
+		p.Code, p.Detail = e.Code, e.Detail
+	}
+	return p
+}
+
+func problem(reqID string, err error) events.APIGatewayV2HTTPResponse {
+	p := ProblemOf(err, reqID)
+	b, _ := json.Marshal(p)
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: p.Status,
+		Headers:    map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": reqID},
+		Body:       string(b),
+	}
+}

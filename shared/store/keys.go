@@ -1,0 +1,85 @@
+// Package store keeps orgkit's data in one DynamoDB table (single-table design).
+//
+// Every item has the generic key attributes PK and SK, a Type, and a Version
+// that conditional writes compare. One global secondary index, GSI1
+// (GSI1PK/GSI1SK), serves the reverse and listing patterns. Authorization never
+// reads GSI1: it is eventually consistent in AWS. The key formats below are the
+// only place where they are spelled.
+//
+//	entity                 PK                SK                     GSI1PK              GSI1SK
+//	user                   USER#<sub>        PROFILE
+//	org membership         USER#<sub>        ORG#<org>              ORG#<org>#MEMBERS   USER#<sub>
+//	workspace membership   USER#<sub>        ORG#<org>#WS#<ws>      WS#<ws>#MEMBERS     USER#<sub>
+//	organization           ORG#<org>         ORG
+//	workspace              ORG#<org>         WS#<ws>
+//	invitation             ORG#<org>         INVITE#<inv>           EMAIL#<email>       INVITE#<inv>
+//	invitation token       TOKEN#<sha256>    TOKEN
+//	audit event            ORG#<org>         AUDIT#<evt>
+//	domain claim           DOMAIN#<domain>   CLAIM
+//
+// Access patterns:
+//
+//	the caller with all their memberships (GET /me)    Query PK=USER#<sub> (strongly consistent)
+//	the caller's role in an org and its workspaces     Query PK=USER#<sub>, SK begins_with ORG#<org>
+//	an org, a workspace                                GetItem / BatchGetItem
+//	members of an org, of a workspace (pages)          Query GSI1PK=ORG#<org>#MEMBERS / WS#<ws>#MEMBERS
+//	workspaces, invitations, audit of an org (pages)   Query PK=ORG#<org>, SK begins_with WS# / INVITE# / AUDIT#
+//	pending invitations to an email                    Query GSI1PK=EMAIL#<email>
+//	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
+//
+// Memberships live in the user's partition so that one strongly consistent
+// query answers "who is this caller and what may they do", and so that
+// removing a user from an org finds every workspace membership to remove in
+// the same transaction.
+package store
+
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrType   = "Type"
+	attrVer    = "Version"
+
+	// GSI1 is the name of the table's one secondary index.
+	GSI1 = "GSI1"
+)
+
+// Item types, stored in the Type attribute.
+const (
+	typeUser         = "User"
+	typeOrg          = "Org"
+	typeOrgMember    = "OrgMember"
+	typeWorkspace    = "Workspace"
+	typeWorkspaceMbr = "WorkspaceMember"
+	typeInvitation   = "Invitation"
+	typeInviteToken  = "InvitationToken"
+	typeAuditEvent   = "AuditEvent"
+	typeDomainClaim  = "DomainClaim"
+)
+
+func userPK(sub string) string         { return "USER#" + sub }
+func userProfileSK() string            { return "PROFILE" }
+func orgMemberSK(org string) string    { return "ORG#" + org }
+func wsMemberSK(org, ws string) string { return "ORG#" + org + "#WS#" + ws }
+func orgMembersGSI(org string) string  { return "ORG#" + org + "#MEMBERS" }
+func wsMembersGSI(ws string) string    { return "WS#" + ws + "#MEMBERS" }
+func memberGSISK(sub string) string    { return "USER#" + sub }
+func orgPK(org string) string          { return "ORG#" + org }
+func orgSK() string                    { return "ORG" }
+func workspaceSK(ws string) string     { return "WS#" + ws }
+func invitationSK(inv string) string   { return "INVITE#" + inv }
+func emailGSI(email string) string     { return "EMAIL#" + email }
+func tokenPK(hash string) string       { return "TOKEN#" + hash }
+func tokenSK() string                  { return "TOKEN" }
+func auditSK(evt string) string        { return "AUDIT#" + evt }
+func domainPK(domain string) string    { return "DOMAIN#" + domain }
+func domainSK() string                 { return "CLAIM" }
+
+// Prefixes for begins_with queries.
+const (
+	prefixOrgMember  = "ORG#"
+	prefixWorkspace  = "WS#"
+	prefixInvitation = "INVITE#"
+	prefixAudit      = "AUDIT#"
+)

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+const attrTTL = "ExpiresAt"
+
+// record is the shape of every item in the table: the generic keys plus the
+// union of the entities' attributes, each omitted when empty. One flat shape
+// keeps marshalling in one place; the to*/from* functions give it meaning.
+type record struct {
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	GSI1PK  string `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK  string `dynamodbav:"GSI1SK,omitempty"`
+	Type    string `dynamodbav:"Type"`
+	Version int64  `dynamodbav:"Version"`
+
+	ID          string            `dynamodbav:"Id,omitempty"`
+	OrgID       string            `dynamodbav:"OrgId,omitempty"`
+	WorkspaceID string            `dynamodbav:"WorkspaceId,omitempty"`
+	UserID      string            `dynamodbav:"UserId,omitempty"`
+	Email       string            `dynamodbav:"Email,omitempty"`
+	Name        string            `dynamodbav:"Name,omitempty"`
+	Domain      string            `dynamodbav:"Domain,omitempty"`
+	Role        string            `dynamodbav:"Role,omitempty"`
+	CreatedAt   time.Time         `dynamodbav:"CreatedAt"`
+	CreatedBy   string            `dynamodbav:"CreatedBy,omitempty"`
+	CreatedOrg  string            `dynamodbav:"CreatedOrgId,omitempty"`
+	Action      string            `dynamodbav:"Action,omitempty"`
+	TargetType  string            `dynamodbav:"TargetType,omitempty"`
+	TargetID    string            `dynamodbav:"TargetId,omitempty"`
+	TargetEmail string            `dynamodbav:"TargetEmail,omitempty"`
+	Details     map[string]string `dynamodbav:"Details,omitempty"`
+	ExpiresAt   int64             `dynamodbav:"ExpiresAt,omitempty"`
+}
+
+func (r record) item() map[string]types.AttributeValue {
+	m, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		// Only a programming error (an unmarshalable field type) gets here.
+		panic("store: marshal record: " + err.Error())
+	}
+	return m
+}
+
+func decode(item map[string]types.AttributeValue) (record, error) {
+	var r record
+	err := attributevalue.UnmarshalMap(item, &r)
+	return r, err
+}
+
+func userRecord(u domain.User) record {
+	return record{PK: userPK(u.ID), SK: userProfileSK(), Type: typeUser, Version: 1,
+		UserID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt, CreatedOrg: u.CreatedOrgID}
+}
+
+func (r record) user() domain.User {
+	return domain.User{ID: r.UserID, Email: r.Email, CreatedAt: r.CreatedAt, CreatedOrgID: r.CreatedOrg}
+}
+
+func orgRecord(o domain.Org) record {
+	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1),
+		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy}
+}
+
+func (r record) org() domain.Org {
+	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version}
+}
+
+func memberRecord(m domain.Membership) record {
+	return record{PK: userPK(m.UserID), SK: orgMemberSK(m.OrgID), GSI1PK: orgMembersGSI(m.OrgID), GSI1SK: memberGSISK(m.UserID),
+		Type: typeOrgMember, Version: max(m.Version, 1), OrgID: m.OrgID, UserID: m.UserID, Email: m.Email, Role: string(m.Role), CreatedAt: m.JoinedAt}
+}
+
+func (r record) membership() domain.Membership {
+	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version}
+}
+
+func workspaceRecord(w domain.Workspace) record {
+	return record{PK: orgPK(w.OrgID), SK: workspaceSK(w.ID), Type: typeWorkspace, Version: max(w.Version, 1),
+		ID: w.ID, OrgID: w.OrgID, WorkspaceID: w.ID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy}
+}
+
+func (r record) workspace() domain.Workspace {
+	return domain.Workspace{ID: r.ID, OrgID: r.OrgID, Name: r.Name, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version}
+}
+
+func wsMemberRecord(m domain.WorkspaceMembership) record {
+	return record{PK: userPK(m.UserID), SK: wsMemberSK(m.OrgID, m.WorkspaceID), GSI1PK: wsMembersGSI(m.WorkspaceID), GSI1SK: memberGSISK(m.UserID),
+		Type: typeWorkspaceMbr, Version: 1, OrgID: m.OrgID, WorkspaceID: m.WorkspaceID, UserID: m.UserID, Email: m.Email, Role: string(m.Role), CreatedAt: m.JoinedAt}
+}
+
+func (r record) wsMembership() domain.WorkspaceMembership {
+	return domain.WorkspaceMembership{OrgID: r.OrgID, WorkspaceID: r.WorkspaceID, UserID: r.UserID, Email: r.Email, Role: domain.WorkspaceRole(r.Role), JoinedAt: r.CreatedAt}
+}
+
+func domainClaimRecord(domainName, org string, at time.Time) record {
+	return record{PK: domainPK(domainName), SK: domainSK(), Type: typeDomainClaim, Version: 1, OrgID: org, Domain: domainName, CreatedAt: at}
+}
+
+func auditRecord(e domain.AuditEvent) record {
+	return record{PK: orgPK(e.OrgID), SK: auditSK(e.ID), Type: typeAuditEvent, Version: 1, ID: e.ID, OrgID: e.OrgID,
+		Action: e.Action, UserID: e.ActorID, Email: e.ActorEmail, TargetType: e.TargetType, TargetID: e.TargetID,
+		TargetEmail: e.TargetEmail, Details: e.Details, CreatedAt: e.At}
+}
+
+func (r record) auditEvent() domain.AuditEvent {
+	return domain.AuditEvent{ID: r.ID, OrgID: r.OrgID, Action: r.Action, ActorID: r.UserID, ActorEmail: r.Email,
+		TargetType: r.TargetType, TargetID: r.TargetID, TargetEmail: r.TargetEmail, Details: r.Details, At: r.CreatedAt}
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Store reads and writes orgkit's table.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	now   func() time.Time
+}
+
+// New returns a Store on the given client and table. The client comes from the
+// caller so that tests and the local stack can point it at DynamoDB Local.
+func New(db *dynamodb.Client, table string) *Store {
+	return &Store{db: db, table: table, now: time.Now}
+}
+
+// Table is the table's name.
+func (s *Store) Table() string { return s.table }
+
+// Client is the DynamoDB client the store uses.
+func (s *Store) Client() *dynamodb.Client { return s.db }
+
+// CreateTableInput is the table's schema, the one the CDK stack declares too
+// (infra tests compare them). Local tooling and tests create tables from it.
+func CreateTableInput(name string) *dynamodb.CreateTableInput {
+	str := types.ScalarAttributeTypeS
+	return &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrPK), AttributeType: str},
+			{AttributeName: aws.String(attrSK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI1PK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI1SK), AttributeType: str},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(attrSK), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(GSI1),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(attrGSI1PK), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(attrGSI1SK), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}},
+		StreamSpecification: &types.StreamSpecification{
+			StreamEnabled:  aws.Bool(true),
+			StreamViewType: types.StreamViewTypeNewAndOldImages,
+		},
+	}
+}
+
+// KeyAttributes names the table's key attributes, for the CDK stack.
+var KeyAttributes = struct{ PK, SK, GSI1PK, GSI1SK, TTL string }{attrPK, attrSK, attrGSI1PK, attrGSI1SK, attrTTL}
+
+// EnsureTable creates the table when it does not exist yet and waits until it
+// is active.
+func EnsureTable(ctx context.Context, db *dynamodb.Client, name string) error {
+	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err == nil {
+		return nil
+	}
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		return err
+	}
+	if _, err := db.CreateTable(ctx, CreateTableInput(name)); err != nil {
+		var inUse *types.ResourceInUseException
+		if !errors.As(err, &inUse) {
+			return err
+		}
+	}
+	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond })
+	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute)
+}
+
+// maxTransactAttempts bounds retries of a transaction that DynamoDB cancelled
+// because another transaction touched one of its items at the same time.
+const maxTransactAttempts = 6
+
+// transact runs a write transaction, retrying with jittered backoff while it is
+// cancelled only for TransactionConflict. Any other cancellation is returned
+// for the caller to read its reasons.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
+	backoff := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		_, err := s.db.TransactWriteItems(ctx, in)
+		if err == nil || attempt == maxTransactAttempts || !onlyConflicts(err) {
+			return err
+		}
+		sleep := backoff/2 + rand.N(backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(sleep):
+		}
+		backoff *= 2
+	}
+}
+
+// onlyConflicts reports whether err is a cancelled transaction whose only
+// failure reason is a conflict with another transaction, which a retry can cure.
+func onlyConflicts(err error) bool {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) {
+		var conflict *types.TransactionConflictException
+		return errors.As(err, &conflict)
+	}
+	conflict := false
+	for _, r := range tc.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None":
+		case "TransactionConflict":
+			conflict = true
+		default:
+			return false
+		}
+	}
+	return conflict
+}
+
+// cancelReasons returns the per-item cancellation codes of a cancelled
+// transaction ("None", "ConditionalCheckFailed", …), or nil for other errors.
+func cancelReasons(err error) []string {
+	var tc *types.TransactionCanceledException
+	if !errors.As(err, &tc) {
+		return nil
+	}
+	codes := make([]string, len(tc.CancellationReasons))
+	for i, r := range tc.CancellationReasons {
+		codes[i] = aws.ToString(r.Code)
+	}
+	return codes
+}
+
+// failedAt reports whether the transaction was cancelled by a failed condition
+// on item i.
+func failedAt(reasons []string, i int) bool {
+	return i < len(reasons) && reasons[i] == "ConditionalCheckFailed"
+}

@@ -93,7 +93,22 @@ const maxTransactAttempts = 6
 // transact runs a write transaction, retrying with jittered backoff while it is
 // cancelled only for TransactionConflict. Any other cancellation is returned
 // for the caller to read its reasons.
+//
+// Every item goes to the one table, so callers leave TableName empty.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	table := aws.String(s.table)
+	for _, it := range items {
+		switch {
+		case it.Put != nil:
+			it.Put.TableName = table
+		case it.Update != nil:
+			it.Update.TableName = table
+		case it.Delete != nil:
+			it.Delete.TableName = table
+		case it.ConditionCheck != nil:
+			it.ConditionCheck.TableName = table
+		}
+	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
 	backoff := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {

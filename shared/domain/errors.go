@@ -42,7 +42,9 @@ func (e *Error) WithDetail(detail string) *Error {
 }
 
 // Invalid builds a 400-class error for one bad input.
-func Invalid(code, detail string) *Error { return &Error{Kind: KindInvalid, Code: code, Detail: detail} }
+func Invalid(code, detail string) *Error {
+	return &Error{Kind: KindInvalid, Code: code, Detail: detail}
+}
 
 var (
 	ErrInvalidEmail     = Invalid("invalid_email", "the email address is not valid")

@@ -1,0 +1,126 @@
+// Command orgkit-local runs orgkit's local stack pieces that are Go:
+//
+//	orgkit-local bootstrap   create the table, user pool and app client when absent; write stack.env
+//	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in)
+//
+// Both read their settings from the environment (see infra/local/stack.sh).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/orgkit/orgkit/infra/local"
+	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "bootstrap":
+		err = bootstrap(ctx)
+	case "serve":
+		err = serve(ctx)
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		app.Logger().Error(os.Args[1]+" failed", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func cognitoClient(a *app.App) *cip.Client {
+	cfg := a.AWS.Copy()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+	return cip.NewFromConfig(cfg, func(o *cip.Options) { o.BaseEndpoint = aws.String(env("COGNITO_ENDPOINT", "http://127.0.0.1:9229")) })
+}
+
+func bootstrap(ctx context.Context) error {
+	a, err := app.Load(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := store.EnsureTable(ctx, a.Store.Client(), a.Config.TableName); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	pool, client, err := local.EnsureUserPool(ctx, cognitoClient(a))
+	if err != nil {
+		return err
+	}
+	return local.WriteEnv(env("STACK_ENV", ".local/stack.env"), map[string]string{
+		"API_URL":             "http://127.0.0.1:" + env("API_PORT", "3000"),
+		"DYNAMODB_ENDPOINT":   a.Config.DynamoDBEndpoint,
+		"COGNITO_ENDPOINT":    env("COGNITO_ENDPOINT", "http://127.0.0.1:9229"),
+		"USER_POOL_ID":        pool,
+		"USER_POOL_CLIENT_ID": client,
+		"TABLE_NAME":          a.Config.TableName,
+		"AWS_REGION":          a.Config.Region,
+		"CONFIRMATION_CODE":   env("CONFIRMATION_CODE", ""),
+	})
+}
+
+func serve(ctx context.Context) error {
+	a, err := app.Load(ctx)
+	if err != nil {
+		return err
+	}
+	cognito := env("COGNITO_ENDPOINT", "http://127.0.0.1:9229")
+	pool, client := os.Getenv("USER_POOL_ID"), os.Getenv("USER_POOL_CLIENT_ID")
+	if pool == "" || client == "" {
+		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set (run bootstrap)")
+	}
+	srv := &local.Server{
+		Routes: routes.Table,
+		Mux:    routes.Mux(a.API(), ""),
+		Verifier: &local.Verifier{
+			Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
+			JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
+			Audiences: []string{client},
+		},
+		Functions: map[string]local.InvokeFunc{
+			"postconfirmation": local.PostConfirmation(a.Signup(), cognitoClient(a)),
+		},
+		Log: a.Log,
+	}
+	addr := "127.0.0.1:" + env("API_PORT", "3000")
+	hs := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shutdown)
+	}()
+	a.Log.Info("local API listening", "addr", addr)
+	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+// Command infra is orgkit's CDK app (cdk.json runs it). It deploys the
+// functions that `make build` has already built; it never compiles them.
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orgkit/orgkit/infra/stack"
+)
+
+func main() {
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
+
+	// cdk -c assetDir=... overrides where the built functions are.
+	assetDir, _ := app.Node().TryGetContext(jsii.String("assetDir")).(string)
+
+	stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{
+		StackProps: awscdk.StackProps{Env: env(), Description: jsii.String("orgkit: organizations and workspaces")},
+		AssetDir:   assetDir,
+	})
+
+	app.Synth(nil)
+}
+
+// env pins the stack to the account and region the CDK CLI resolved from the
+// caller's credentials; without them the stack stays environment-agnostic.
+func env() *awscdk.Environment {
+	account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
+	if account == "" && region == "" {
+		return nil
+	}
+	e := &awscdk.Environment{}
+	if account != "" {
+		e.Account = jsii.String(account)
+	}
+	if region != "" {
+		e.Region = jsii.String(region)
+	}
+	return e
+}

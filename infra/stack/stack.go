@@ -1,0 +1,215 @@
+// Package stack is orgkit's CDK stack: the table, the Cognito user pool, the
+// Lambda functions and the HTTP API in front of them.
+package stack
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// OrgkitStackProps configures the stack.
+type OrgkitStackProps struct {
+	awscdk.StackProps
+	// AssetDir holds one folder per function with its built bootstrap
+	// (make build). Empty means "build".
+	AssetDir string
+}
+
+// PostConfirmation is the Cognito post-confirmation trigger's function.
+const PostConfirmation = "postconfirmation"
+
+// function is one Lambda function of the stack; its code is in
+// <AssetDir>/<name>/bootstrap.
+type function struct {
+	name    string
+	timeout float64 // seconds
+}
+
+// httpTimeout leaves room for transaction retries yet answers far inside API
+// Gateway's 30 s integration limit.
+const httpTimeout = 10
+
+// otherFunctions are the functions that no HTTP route serves; how each is
+// invoked is wired in NewOrgkitStack.
+var otherFunctions = []function{
+	{PostConfirmation, 5}, // Cognito gives up on a trigger after 5 s anyway
+}
+
+func functions() []function {
+	var fns []function
+	for _, name := range routes.Functions() {
+		fns = append(fns, function{name, httpTimeout})
+	}
+	return append(fns, otherFunctions...)
+}
+
+// FunctionNames lists every Lambda function of the stack, HTTP ones first: the
+// folders that AssetDir must hold.
+func FunctionNames() []string {
+	var names []string
+	for _, f := range functions() {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// NewOrgkitStack builds the stack. It panics, as CDK constructs do, when a
+// function's bootstrap is missing from AssetDir.
+func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackProps) awscdk.Stack {
+	var sprops awscdk.StackProps
+	assetDir := "build"
+	if props != nil {
+		sprops = props.StackProps
+		if props.AssetDir != "" {
+			assetDir = props.AssetDir
+		}
+	}
+	s := awscdk.NewStack(scope, &id, &sprops)
+
+	table := newTable(s)
+
+	fns := map[string]awslambda.Function{}
+	for _, f := range functions() {
+		fns[f.name] = newFunction(s, assetDir, f, table)
+	}
+	// Read/write data only: grantReadWriteData covers the table and its
+	// indexes without table-management or stream actions.
+	for _, fn := range fns {
+		table.GrantReadWriteData(fn)
+	}
+
+	// The pool names the trigger, never the other way round: passing the pool
+	// id into the trigger's environment would make CloudFormation wait on
+	// each before creating the other.
+	pool := awscognito.NewUserPool(s, jsii.String("UserPool"), &awscognito.UserPoolProps{
+		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		SignInCaseSensitive: jsii.Bool(false),
+		SelfSignUpEnabled:   jsii.Bool(true),
+		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		StandardAttributes: &awscognito.StandardAttributes{
+			Email: &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
+		},
+		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		LambdaTriggers:  &awscognito.UserPoolTriggers{PostConfirmation: fns[PostConfirmation]},
+		// The pool holds every account: deleting the stack must not delete it.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(false), // browser and CLI clients cannot keep one
+		// CDK adds ALLOW_REFRESH_TOKEN_AUTH to these by itself.
+		AuthFlows: &awscognito.AuthFlow{UserPassword: jsii.Bool(true), UserSrp: jsii.Bool(true)},
+		// Without this CDK turns on OAuth flows with an example.com callback,
+		// for a hosted UI this stack does not have.
+		DisableOAuth:               jsii.Bool(true),
+		PreventUserExistenceErrors: jsii.Bool(true),
+	})
+
+	// The audience is the app client id: Cognito ID tokens carry it as aud and
+	// access tokens as client_id, and API Gateway accepts either. The pool id
+	// would match neither.
+	authorizer := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("CognitoAuthorizer"), pool,
+		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
+			UserPoolClients: &[]awscognito.IUserPoolClient{client},
+		})
+	api := awsapigatewayv2.NewHttpApi(s, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		Description:       jsii.String("orgkit HTTP API"),
+		DefaultAuthorizer: authorizer,
+	})
+
+	// One integration per function, shared by its routes; each route still
+	// gets its own invoke permission scoped to its path.
+	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	for _, r := range routes.Table {
+		in, ok := integrations[r.Function]
+		if !ok {
+			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Integration-"+r.Function), fns[r.Function],
+				&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+					PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+				})
+			integrations[r.Function] = in
+		}
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(r.Path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: in,
+		})
+	}
+
+	awscdk.NewCfnOutput(s, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
+	awscdk.NewCfnOutput(s, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId()})
+	awscdk.NewCfnOutput(s, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
+	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	return s
+}
+
+// newTable declares the table from the store package's names so that the
+// schema is spelled in one place (store.CreateTableInput, which the tests
+// compare with this).
+func newTable(s awscdk.Stack) awsdynamodb.Table {
+	k := store.KeyAttributes
+	str := awsdynamodb.AttributeType_STRING
+	table := awsdynamodb.NewTable(s, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(k.PK), Type: str},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(k.SK), Type: str},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		Stream:              awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
+		TimeToLiveAttribute: jsii.String(k.TTL),
+		// All tenants' data: a stack deletion or replacement must not drop it.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(store.GSI1),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(k.GSI1PK), Type: str},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(k.GSI1SK), Type: str},
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
+	return table
+}
+
+func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.Table) awslambda.Function {
+	dir := filepath.Join(assetDir, f.name)
+	// Code_FromAsset would fail later with a jsii stack trace; say what to do.
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+		panic(fmt.Sprintf("orgkit: no bootstrap for function %q in %s: run `make build` first (%v)", f.name, dir, err))
+	}
+	logs := awslogs.NewLogGroup(s, jsii.String("Logs-"+f.name), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_MONTH,
+		// Logs expire within a month anyway; an orphaned empty group would
+		// only clutter the account.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	return awslambda.NewFunction(s, jsii.String("Function-"+f.name), &awslambda.FunctionProps{
+		// Tests and operators find a function by this, since its physical
+		// name is generated.
+		Description:  jsii.String("orgkit " + f.name),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
+		MemorySize:   jsii.Number(256),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(f.timeout)),
+		Environment:  &map[string]*string{"TABLE_NAME": table.TableName()},
+		LogGroup:     logs,
+		// The functions already write one JSON object per line; this keeps
+		// Lambda's own lines in the same shape.
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+	})
+}

@@ -1,0 +1,568 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orgkit/orgkit/infra/stack"
+	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// Synthesizing goes through a node process and takes seconds, so the tests
+// share one template; none of them changes it.
+var (
+	synthOnce sync.Once
+	tmpl      assertions.Template
+	synthErr  any
+	assetRoot string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if assetRoot != "" {
+		os.RemoveAll(assetRoot)
+	}
+	// No jsii.Close: the node child exits when our end of its pipe closes,
+	// and Close races the runtime's own wait, printing a spurious
+	// "exited abnormally".
+	os.Exit(code)
+}
+
+// dummyAssets gives the named functions a placeholder bootstrap in dir, so
+// that the tests do not depend on `make build`.
+func dummyAssets(dir string, names []string) error {
+	for _, fn := range names {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newApp reads the context of the repository's cdk.json so that the tests
+// synthesize with the feature flags that `cdk deploy` uses, the
+// validateAgainstDefaultRules checks included.
+func newApp(outdir string) (awscdk.App, error) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	var cfg struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &cfg.Context, Outdir: &outdir}), nil
+}
+
+// synth returns the template of a stack built on dummy bootstraps.
+func synth(t *testing.T) assertions.Template {
+	t.Helper()
+	synthOnce.Do(func() {
+		// CDK reports errors by panicking; keep the first one for every test.
+		defer func() { synthErr = recover() }()
+		dir, err := os.MkdirTemp("", "orgkit-assets-")
+		if err != nil {
+			panic(err)
+		}
+		assetRoot = dir
+		assets := filepath.Join(dir, "build")
+		if err := dummyAssets(assets, stack.FunctionNames()); err != nil {
+			panic(err)
+		}
+		app, err := newApp(filepath.Join(dir, "cdk.out"))
+		if err != nil {
+			panic(err)
+		}
+		s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{AssetDir: assets})
+		tmpl = assertions.Template_FromStack(s, nil)
+	})
+	if synthErr != nil {
+		t.Fatalf("synth: %v", synthErr)
+	}
+	return tmpl
+}
+
+// check turns a failed CDK assertion (a panic carrying the JS error) into a
+// test error.
+func check(t *testing.T, what string, assert func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	assert()
+}
+
+type resource struct {
+	Properties map[string]any
+	DependsOn  any
+}
+
+func resources(t *testing.T, tpl assertions.Template, typ string) map[string]resource {
+	t.Helper()
+	var out map[string]resource
+	roundTrip(t, tpl.FindResources(jsii.String(typ), nil), &out)
+	return out
+}
+
+func roundTrip(t *testing.T, in, out any) {
+	t.Helper()
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func only(t *testing.T, rs map[string]resource) (string, resource) {
+	t.Helper()
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one resource, got %d", len(rs))
+	}
+	for id, r := range rs {
+		return id, r
+	}
+	panic("unreachable")
+}
+
+func ref(id string) map[string]any   { return map[string]any{"Ref": id} }
+func arnOf(id string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
+
+// refID is the logical id in a {"Ref": id}, or "".
+func refID(v any) string {
+	m, _ := v.(map[string]any)
+	s, _ := m["Ref"].(string)
+	return s
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// mentions reports whether a logical id appears as a whole string anywhere in
+// v: in a Ref, a Fn::GetAtt or a DependsOn.
+func mentions(v any, id string) bool { return strings.Contains(jsonString(v), `"`+id+`"`) }
+
+func contains(v any, sub string) bool { return strings.Contains(jsonString(v), sub) }
+
+// strs reads a CloudFormation string list; a lone string counts as a list of one.
+func strs(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	b, _ := json.Marshal(v)
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// functionIDs maps each function's name to its logical id, through the
+// description the stack gives it.
+func functionIDs(t *testing.T, tpl assertions.Template) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for id, r := range resources(t, tpl, "AWS::Lambda::Function") {
+		name, ok := strings.CutPrefix(fmt.Sprint(r.Properties["Description"]), "orgkit ")
+		if !ok {
+			t.Fatalf("function %s has no orgkit description", id)
+		}
+		ids[name] = id
+	}
+	return ids
+}
+
+func TestTableMatchesStoreSchema(t *testing.T) {
+	// GIVEN the synthesized stack and the schema local tooling creates tables from
+	tpl := synth(t)
+	want := store.CreateTableInput("x")
+
+	// WHEN the table's declared schema is read
+	_, table := only(t, resources(t, tpl, "AWS::DynamoDB::Table"))
+	var got struct {
+		AttributeDefinitions []struct{ AttributeName, AttributeType string }
+		KeySchema            []struct{ AttributeName, KeyType string }
+		BillingMode          string
+		StreamSpecification  struct{ StreamViewType string }
+		GSIs                 []struct {
+			IndexName  string
+			KeySchema  []struct{ AttributeName, KeyType string }
+			Projection struct{ ProjectionType string }
+		} `json:"GlobalSecondaryIndexes"`
+	}
+	roundTrip(t, table.Properties, &got)
+
+	// THEN it is the same schema, so that local tables and the deployed one
+	// never drift
+	wantAttrs := map[string]string{}
+	for _, a := range want.AttributeDefinitions {
+		wantAttrs[aws.ToString(a.AttributeName)] = string(a.AttributeType)
+	}
+	gotAttrs := map[string]string{}
+	for _, a := range got.AttributeDefinitions {
+		gotAttrs[a.AttributeName] = a.AttributeType
+	}
+	if !reflect.DeepEqual(gotAttrs, wantAttrs) {
+		t.Errorf("attribute definitions = %v, store has %v", gotAttrs, wantAttrs)
+	}
+	keys := func(ks any) []string {
+		var out []string
+		var list []struct{ AttributeName, KeyType string }
+		roundTrip(t, ks, &list)
+		for _, k := range list {
+			out = append(out, k.AttributeName+" "+k.KeyType)
+		}
+		return out
+	}
+	if g, w := keys(got.KeySchema), keys(want.KeySchema); !slices.Equal(g, w) {
+		t.Errorf("key schema = %v, store has %v", g, w)
+	}
+	if got.BillingMode != string(want.BillingMode) {
+		t.Errorf("billing mode = %q, store has %q", got.BillingMode, want.BillingMode)
+	}
+	if got.StreamSpecification.StreamViewType != string(want.StreamSpecification.StreamViewType) {
+		t.Errorf("stream view = %q, store has %q", got.StreamSpecification.StreamViewType, want.StreamSpecification.StreamViewType)
+	}
+	if len(got.GSIs) != len(want.GlobalSecondaryIndexes) {
+		t.Fatalf("%d GSIs, store has %d", len(got.GSIs), len(want.GlobalSecondaryIndexes))
+	}
+	for i, w := range want.GlobalSecondaryIndexes {
+		g := got.GSIs[i]
+		if g.IndexName != aws.ToString(w.IndexName) {
+			t.Errorf("GSI %d name = %q, store has %q", i, g.IndexName, aws.ToString(w.IndexName))
+		}
+		if gk, wk := keys(g.KeySchema), keys(w.KeySchema); !slices.Equal(gk, wk) {
+			t.Errorf("GSI %s key schema = %v, store has %v", g.IndexName, gk, wk)
+		}
+		if g.Projection.ProjectionType != string(w.Projection.ProjectionType) {
+			t.Errorf("GSI %s projection = %q, store has %q", g.IndexName, g.Projection.ProjectionType, w.Projection.ProjectionType)
+		}
+	}
+}
+
+func TestTableIsDurable(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+
+	// WHEN its table is inspected
+	// THEN it has PITR, the TTL attribute, the GSI and outlives the stack
+	check(t, "table properties", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": store.KeyAttributes.TTL, "Enabled": true},
+			"GlobalSecondaryIndexes": []any{map[string]any{
+				"IndexName":  store.GSI1,
+				"Projection": map[string]any{"ProjectionType": "ALL"},
+			}},
+		})
+	})
+	check(t, "table retained", func() {
+		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		})
+	})
+}
+
+func TestUserPool(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	fns := functionIDs(t, tpl)
+
+	// WHEN its user pool is inspected
+	// THEN people sign up themselves with a verified email, and confirming
+	// runs the post-confirmation function
+	check(t, "user pool", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+			"UsernameAttributes":     []any{"email"},
+			"AutoVerifiedAttributes": []any{"email"},
+			"AdminCreateUserConfig":  map[string]any{"AllowAdminCreateUserOnly": false},
+			"Schema":                 assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Name": "email", "Required": true})}),
+			"LambdaConfig":           map[string]any{"PostConfirmation": arnOf(fns[stack.PostConfirmation])},
+		})
+	})
+	check(t, "user pool retained", func() {
+		tpl.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{"DeletionPolicy": "Retain"})
+	})
+	check(t, "cognito may invoke the trigger", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": arnOf(fns[stack.PostConfirmation]),
+			"Principal":    "cognito-idp.amazonaws.com",
+		})
+	})
+}
+
+func TestUserPoolClient(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+
+	// WHEN its app client is inspected
+	_, c := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+
+	// THEN it has no secret, password / SRP / refresh flows and no OAuth
+	if c.Properties["GenerateSecret"] != false {
+		t.Errorf("GenerateSecret = %v, want false", c.Properties["GenerateSecret"])
+	}
+	flows := strs(c.Properties["ExplicitAuthFlows"])
+	slices.Sort(flows)
+	want := []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"}
+	if !slices.Equal(flows, want) {
+		t.Errorf("ExplicitAuthFlows = %v, want %v", flows, want)
+	}
+	if c.Properties["AllowedOAuthFlowsUserPoolClient"] == true || c.Properties["CallbackURLs"] != nil {
+		t.Errorf("OAuth is on: %v", jsonString(c.Properties))
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	tableID, _ := only(t, resources(t, tpl, "AWS::DynamoDB::Table"))
+	logGroups := resources(t, tpl, "AWS::Logs::LogGroup")
+
+	// WHEN its functions are listed
+	fns := resources(t, tpl, "AWS::Lambda::Function")
+	ids := functionIDs(t, tpl)
+
+	// THEN there is one per HTTP function plus the trigger, each arm64 on
+	// provided.al2023 with the table's name and a log group of its own
+	check(t, "function count", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(stack.FunctionNames())))
+	})
+	want := append(routes.Functions(), stack.PostConfirmation)
+	for _, name := range want {
+		id, ok := ids[name]
+		if !ok {
+			t.Errorf("no function %q", name)
+			continue
+		}
+		p := fns[id].Properties
+		timeout := 10.0
+		if name == stack.PostConfirmation {
+			timeout = 5
+		}
+		for k, v := range map[string]any{
+			"Runtime":       "provided.al2023",
+			"Architectures": []any{"arm64"},
+			"Handler":       "bootstrap",
+			"MemorySize":    256.0,
+			"Timeout":       timeout,
+			"Environment":   map[string]any{"Variables": map[string]any{"TABLE_NAME": ref(tableID)}},
+		} {
+			if !reflect.DeepEqual(p[k], v) {
+				t.Errorf("function %s: %s = %s, want %s", name, k, jsonString(p[k]), jsonString(v))
+			}
+		}
+		logs, _ := p["LoggingConfig"].(map[string]any)
+		if lg, ok := logGroups[refID(logs["LogGroup"])]; !ok || lg.Properties["RetentionInDays"] != 30.0 {
+			t.Errorf("function %s: LoggingConfig = %s, want a log group of its own kept 30 days", name, jsonString(logs))
+		}
+	}
+	if len(logGroups) != len(fns) {
+		t.Errorf("%d log groups for %d functions", len(logGroups), len(fns))
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	fns := functionIDs(t, tpl)
+	authz := resources(t, tpl, "AWS::ApiGatewayV2::Authorizer")
+	authzID, _ := only(t, authz)
+	integrations := resources(t, tpl, "AWS::ApiGatewayV2::Integration")
+
+	// WHEN its routes are listed
+	rs := resources(t, tpl, "AWS::ApiGatewayV2::Route")
+
+	// THEN each entry of routes.Table is one JWT-protected route to its function
+	check(t, "route count", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes.Table)))
+	})
+	byKey := map[string]resource{}
+	for _, r := range rs {
+		byKey[fmt.Sprint(r.Properties["RouteKey"])] = r
+	}
+	for _, want := range routes.Table {
+		r, ok := byKey[want.Key()]
+		if !ok {
+			t.Errorf("no route %q", want.Key())
+			continue
+		}
+		if r.Properties["AuthorizationType"] != "JWT" {
+			t.Errorf("%s: AuthorizationType = %v, want JWT", want.Key(), r.Properties["AuthorizationType"])
+		}
+		if !reflect.DeepEqual(r.Properties["AuthorizerId"], ref(authzID)) {
+			t.Errorf("%s: AuthorizerId = %s, want the Cognito authorizer", want.Key(), jsonString(r.Properties["AuthorizerId"]))
+		}
+		target := ""
+		for id := range integrations {
+			if mentions(r.Properties["Target"], id) {
+				target = id
+			}
+		}
+		if target == "" {
+			t.Errorf("%s: Target = %s names no integration", want.Key(), jsonString(r.Properties["Target"]))
+			continue
+		}
+		in := integrations[target].Properties
+		if !reflect.DeepEqual(in["IntegrationUri"], arnOf(fns[want.Function])) {
+			t.Errorf("%s: integration calls %s, want function %s", want.Key(), jsonString(in["IntegrationUri"]), want.Function)
+		}
+		if in["IntegrationType"] != "AWS_PROXY" || in["PayloadFormatVersion"] != "2.0" {
+			t.Errorf("%s: integration %s %v, want AWS_PROXY 2.0", want.Key(), in["IntegrationType"], in["PayloadFormatVersion"])
+		}
+	}
+	check(t, "API Gateway may invoke each route's function", func() {
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Permission"),
+			map[string]any{"Principal": "apigateway.amazonaws.com"}, jsii.Number(len(routes.Table)))
+	})
+}
+
+func TestAuthorizerAudienceIsAppClient(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	clientID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+	poolID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPool"))
+
+	// WHEN its authorizer is inspected
+	_, a := only(t, resources(t, tpl, "AWS::ApiGatewayV2::Authorizer"))
+
+	// THEN it checks Cognito JWTs for the app client, not for the pool id
+	check(t, "authorizer", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+			"AuthorizerType": "JWT",
+			"JwtConfiguration": map[string]any{
+				"Audience": []any{ref(clientID)},
+				"Issuer":   assertions.Match_AnyValue(),
+			},
+		})
+	})
+	issuer := a.Properties["JwtConfiguration"].(map[string]any)["Issuer"]
+	if !contains(issuer, "https://cognito-idp.") || !mentions(issuer, poolID) {
+		t.Errorf("Issuer = %s, want https://cognito-idp.<region>.amazonaws.com/<pool id>", jsonString(issuer))
+	}
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	tableID, _ := only(t, resources(t, tpl, "AWS::DynamoDB::Table"))
+
+	// WHEN its IAM policies and roles are read
+	policies := resources(t, tpl, "AWS::IAM::Policy")
+	roles := resources(t, tpl, "AWS::IAM::Role")
+
+	// THEN no statement grants a service-wide wildcard, DynamoDB access is on
+	// the table only, and no role has a FullAccess managed policy
+	if len(policies) == 0 {
+		t.Fatal("no IAM policies: the functions cannot reach the table")
+	}
+	for id, p := range policies {
+		var doc struct {
+			Statement []struct {
+				Action, Resource any
+			}
+		}
+		roundTrip(t, p.Properties["PolicyDocument"], &doc)
+		for _, st := range doc.Statement {
+			for _, a := range strs(st.Action) {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					t.Errorf("policy %s grants %q", id, a)
+				}
+				if strings.HasPrefix(a, "dynamodb:") && (contains(st.Resource, `"*"`) || !mentions(st.Resource, tableID)) {
+					t.Errorf("policy %s grants %s on %s, want the table only", id, a, jsonString(st.Resource))
+				}
+			}
+		}
+	}
+	for id, r := range roles {
+		if contains(r.Properties["ManagedPolicyArns"], "FullAccess") {
+			t.Errorf("role %s has a FullAccess managed policy: %s", id, jsonString(r.Properties["ManagedPolicyArns"]))
+		}
+	}
+	check(t, "no dynamodb:*", func() {
+		tpl.ResourcePropertiesCountIs(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{"Action": "dynamodb:*"}),
+			})},
+		}, jsii.Number(0))
+	})
+}
+
+func TestTriggerDoesNotDependOnUserPool(t *testing.T) {
+	// GIVEN the synthesized stack (Template_FromStack itself refuses a
+	// template with a dependency cycle)
+	tpl := synth(t)
+	poolID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPool"))
+	fnID := functionIDs(t, tpl)[stack.PostConfirmation]
+
+	// WHEN the post-confirmation function is read
+	fn := resources(t, tpl, "AWS::Lambda::Function")[fnID]
+
+	// THEN it does not name the pool that names it: the pool's trigger
+	// config already depends on the function
+	if mentions(fn.Properties, poolID) || mentions(fn.DependsOn, poolID) {
+		t.Errorf("the post-confirmation function references the user pool: %s", jsonString(fn))
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+
+	// WHEN its outputs are read
+	// THEN clients and tooling find the API, the pool, the client and the table
+	for _, name := range []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName"} {
+		check(t, "output "+name, func() { tpl.HasOutput(jsii.String(name), map[string]any{}) })
+	}
+}
+
+func TestMissingBootstrapIsReported(t *testing.T) {
+	// GIVEN an asset dir where one function has not been built
+	dir := t.TempDir()
+	names := stack.FunctionNames()
+	if err := dummyAssets(dir, names[:len(names)-1]); err != nil {
+		t.Fatal(err)
+	}
+	missing := names[len(names)-1]
+	app, err := newApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN the stack is built on it
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{AssetDir: dir})
+	}()
+
+	// THEN it stops and says which function to build, and how
+	msg := fmt.Sprint(got)
+	if got == nil || !strings.Contains(msg, missing) || !strings.Contains(msg, "make build") {
+		t.Errorf("panic = %v, want one naming %q and make build", got, missing)
+	}
+}

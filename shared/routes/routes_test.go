@@ -1,0 +1,71 @@
+package routes_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/signup"
+	"github.com/orgkit/orgkit/shared/store/storetest"
+)
+
+func TestTableIsWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range routes.Table {
+		if seen[r.Key()] {
+			t.Errorf("route %s is listed twice", r.Key())
+		}
+		seen[r.Key()] = true
+		if r.Handle == nil || r.Function == "" || r.Summary == "" || !strings.HasPrefix(r.Path, "/") {
+			t.Errorf("route %s is incomplete: %+v", r.Key(), r)
+		}
+		if _, err := os.Stat("../../functions/" + r.Function + "/main.go"); err != nil {
+			t.Errorf("route %s names function %q, which has no functions/%s/main.go", r.Key(), r.Function, r.Function)
+		}
+	}
+}
+
+// TestSampleGetMeEvent feeds the sample HTTP API event (the one `make
+// invoke-me` gives sam local invoke) through the me function's handler.
+func TestSampleGetMeEvent(t *testing.T) {
+	s, _ := storetest.New(t)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b, err := os.ReadFile("../../events/get-me.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	sub := ev.RequestContext.Authorizer.JWT.Claims["sub"]
+	svc := &signup.Service{Store: s, Log: log, Now: time.Now}
+	if _, err := svc.Confirm(context.Background(), sub, ev.RequestContext.Authorizer.JWT.Claims["email"], true); err != nil {
+		t.Fatal(err)
+	}
+	handler := routes.Mux(&api.API{Store: s, Now: time.Now}, "me").Handler(log)
+	resp, err := handler(context.Background(), ev)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /me = %d %v: %s", resp.StatusCode, err, resp.Body)
+	}
+	if resp.Headers["X-Request-Id"] != ev.RequestContext.RequestID {
+		t.Errorf("X-Request-Id = %q, want the API Gateway request id", resp.Headers["X-Request-Id"])
+	}
+	var me api.MeResponse
+	if err := json.Unmarshal([]byte(resp.Body), &me); err != nil {
+		t.Fatal(err)
+	}
+	if me.User.ID != sub || len(me.Orgs) != 1 || me.Orgs[0].Name != "Acme Analytics" || len(me.Orgs[0].Workspaces) != 1 {
+		t.Errorf("GET /me = %+v", me)
+	}
+}

@@ -1,21 +1,7 @@
-// Command me is the Lambda function serving the caller's own routes (/me).
+// Command me is the Lambda function serving the routes of the route table
+// (shared/routes) that name "me".
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/orgkit/orgkit/shared/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/orgkit/orgkit/shared/app"
-	"github.com/orgkit/orgkit/shared/routes"
-)
-
-func main() {
-	a, err := app.Load(context.Background())
-	if err != nil {
-		app.Logger().Error("start", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(routes.Mux(a.API(), "me").Handler(a.Log))
-}
+func main() { app.ServeHTTP("me") }

@@ -4,13 +4,123 @@
 package api
 
 import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/store"
 )
+
+// EmailSource tells the verified email of the user an access token belongs
+// to: access tokens carry no email (in AWS, Cognito's GetUser answers).
+type EmailSource interface {
+	VerifiedEmail(ctx context.Context, accessToken string) (string, error)
+}
 
 // API is the set of handlers and what they need.
 type API struct {
 	Store *store.Store
 	Now   func() time.Time
+	// Emails resolves the email of callers using access tokens.
+	Emails EmailSource
+	// InviteURL is the base of the accept link sent with invitations; the
+	// token is added as the "token" query parameter.
+	InviteURL string
+	// InviteTTL is how long an invitation stays valid (7 days by default).
+	InviteTTL time.Duration
+}
+
+func (a *API) now() time.Time { return a.Now().UTC() }
+
+// List is the body of every list response.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+// page reads ?limit= and ?cursor=.
+func page(r *httpapi.Request) (int, string, error) {
+	limit := defaultLimit
+	if v := r.Query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return 0, "", domain.ErrInvalidLimit
+		}
+		limit = n
+	}
+	return limit, r.Query.Get("cursor"), nil
+}
+
+// pathID reads an id from the path. A malformed id names nothing, so it is
+// answered like an unknown one.
+func pathID(r *httpapi.Request, name, prefix string, notFound error) (string, error) {
+	id := r.Path[name]
+	if !domain.ValidID(prefix, id) {
+		return "", notFound
+	}
+	return id, nil
+}
+
+func pathUser(r *httpapi.Request) (string, error) {
+	id := r.Path["userId"]
+	if !domain.ValidUserID(id) {
+		return "", domain.ErrMemberNotFound
+	}
+	return id, nil
+}
+
+// event builds an audit event of the caller's action.
+func (a *API) event(r *httpapi.Request, org, action, targetType, targetID, targetEmail string, details map[string]string) domain.AuditEvent {
+	now := a.now()
+	return domain.AuditEvent{
+		ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: action,
+		ActorID: r.Caller.Sub, ActorEmail: r.Caller.Email,
+		TargetType: targetType, TargetID: targetID, TargetEmail: targetEmail, Details: details, At: now,
+	}
+}
+
+// verifiedEmail is the caller's verified email: from the ID token's claims,
+// or from Cognito for an access token.
+func (a *API) verifiedEmail(ctx context.Context, r *httpapi.Request) (string, error) {
+	if r.Caller.TokenUse != "access" {
+		if !r.Caller.EmailVerified || r.Caller.Email == "" {
+			return "", domain.ErrEmailUnverified
+		}
+		return r.Caller.Email, nil
+	}
+	if a.Emails == nil {
+		return "", domain.ErrEmailUnverified
+	}
+	token := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	raw, err := a.Emails.VerifiedEmail(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	e, err := domain.ParseEmail(raw)
+	if err != nil {
+		return "", domain.ErrEmailUnverified
+	}
+	return e.Address, nil
+}
+
+// acceptLink is the link an invitee follows.
+func (a *API) acceptLink(token string) string {
+	base := a.InviteURL
+	if base == "" {
+		base = "http://localhost:3000/accept-invitation"
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "token=" + url.QueryEscape(token)
 }

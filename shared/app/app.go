@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -13,9 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
 )
@@ -27,11 +33,28 @@ type Config struct {
 	// empty in AWS.
 	DynamoDBEndpoint string
 	Region           string // AWS_REGION, default us-east-1
+	// CognitoEndpoint (COGNITO_ENDPOINT) points the Cognito client at
+	// cognito-local; empty in AWS.
+	CognitoEndpoint string
+	// InviteURL (INVITE_URL) is the base of invitation accept links: a page
+	// of the host product that posts the token to /invitations/accept.
+	InviteURL string
+	// InviteTTL (INVITE_TTL, a Go duration) is how long invitations stay
+	// valid; 7 days when empty.
+	InviteTTL time.Duration
 }
 
 // ConfigFromEnv reads the Config.
 func ConfigFromEnv() (Config, error) {
-	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION")}
+	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
+		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL")}
+	if v := os.Getenv("INVITE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("INVITE_TTL %q is not a positive duration", v)
+		}
+		c.InviteTTL = d
+	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
 	}
@@ -87,7 +110,56 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 }
 
 // API returns the HTTP handlers.
-func (a *App) API() *api.API { return &api.API{Store: a.Store, Now: time.Now} }
+func (a *App) API() *api.API {
+	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL}
+}
+
+// Cognito returns a Cognito client (cognito-local's when configured).
+func (a *App) Cognito() *cip.Client {
+	return cip.NewFromConfig(a.AWS, func(o *cip.Options) {
+		if a.Config.CognitoEndpoint != "" {
+			o.BaseEndpoint = aws.String(a.Config.CognitoEndpoint)
+		}
+	})
+}
+
+// cognitoEmails asks Cognito for the email of an access token's user: the
+// token itself authorizes GetUser, so the function needs no IAM right for it.
+type cognitoEmails struct{ c *cip.Client }
+
+func (a *App) cognitoEmails() cognitoEmails { return cognitoEmails{a.Cognito()} }
+
+func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (string, error) {
+	out, err := e.c.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(accessToken)})
+	if err != nil {
+		return "", fmt.Errorf("cognito GetUser: %w", err)
+	}
+	var email string
+	verified := false
+	for _, at := range out.UserAttributes {
+		switch aws.ToString(at.Name) {
+		case "email":
+			email = aws.ToString(at.Value)
+		case "email_verified":
+			verified = aws.ToString(at.Value) == "true"
+		}
+	}
+	if !verified {
+		return "", domain.ErrEmailUnverified
+	}
+	return email, nil
+}
+
+// ServeHTTP runs a Lambda function serving the routes of the route table
+// that name it: the whole main of an HTTP function.
+func ServeHTTP(function string) {
+	a, err := Load(context.Background())
+	if err != nil {
+		Logger().Error("start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(routes.Mux(a.API(), function).Handler(a.Log))
+}
 
 // Signup returns the post-confirmation trigger.
 func (a *App) Signup() *signup.Service {

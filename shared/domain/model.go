@@ -68,3 +68,43 @@ type AuditEvent struct {
 
 // DefaultWorkspaceName is the name of the workspace created with every org.
 const DefaultWorkspaceName = "Default"
+
+// InvitationStatus is where an invitation is in its life.
+type InvitationStatus string
+
+const (
+	InvitePending  InvitationStatus = "pending"
+	InviteAccepted InvitationStatus = "accepted"
+	InviteRevoked  InvitationStatus = "revoked"
+	InviteExpired  InvitationStatus = "expired" // derived: pending past its expiry
+)
+
+// Grant is a workspace role an invitation gives.
+type Grant struct {
+	WorkspaceID string        `json:"workspaceId" dynamodbav:"WorkspaceId"`
+	Role        WorkspaceRole `json:"role" dynamodbav:"Role"`
+}
+
+// Invitation is an offer for an email to join an org.
+type Invitation struct {
+	ID         string           `json:"id"`
+	OrgID      string           `json:"orgId"`
+	OrgName    string           `json:"orgName"`
+	Email      string           `json:"email"`
+	Role       OrgRole          `json:"role"`
+	Workspaces []Grant          `json:"workspaces"`
+	Status     InvitationStatus `json:"status"`
+	CreatedAt  time.Time        `json:"createdAt"`
+	ExpiresAt  time.Time        `json:"expiresAt"`
+	InvitedBy  string           `json:"invitedBy"`
+	Version    int64            `json:"-"`
+}
+
+// StatusAt is the invitation's status at a time: a pending invitation past its
+// expiry is expired.
+func (i Invitation) StatusAt(now time.Time) InvitationStatus {
+	if i.Status == InvitePending && !now.Before(i.ExpiresAt) {
+		return InviteExpired
+	}
+	return i.Status
+}

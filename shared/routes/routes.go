@@ -5,7 +5,6 @@ package routes
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/httpapi"
@@ -25,7 +24,33 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // Table lists every route.
 var Table = []Route{
-	{http.MethodGet, "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me},
+	{"GET", "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me},
+	{"GET", "/me/invitations", "me", "Pending invitations to the caller's verified email", (*api.API).MyInvitations},
+	{"POST", "/me/invitations/{invitationId}/accept", "me", "Accept an invitation addressed to the caller", (*api.API).AcceptMyInvitation},
+	{"POST", "/invitations/accept", "invitations", "Accept an invitation with the token from its link", (*api.API).AcceptInvitation},
+
+	{"GET", "/orgs", "orgs", "Orgs the caller belongs to", (*api.API).ListOrgs},
+	{"GET", "/orgs/{orgId}", "orgs", "An org, with the caller's role", (*api.API).GetOrg},
+	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg},
+	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg},
+
+	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers},
+	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole},
+	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember},
+
+	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations},
+	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation},
+	{"POST", "/orgs/{orgId}/invitations/{invitationId}/resend", "invitations", "Resend an invitation with a new token", (*api.API).ResendInvitation},
+	{"DELETE", "/orgs/{orgId}/invitations/{invitationId}", "invitations", "Revoke an invitation", (*api.API).RevokeInvitation},
+
+	{"GET", "/orgs/{orgId}/workspaces", "workspaces", "A page of the workspaces the caller can see", (*api.API).ListWorkspaces},
+	{"POST", "/orgs/{orgId}/workspaces", "workspaces", "Create a workspace", (*api.API).CreateWorkspace},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "A workspace, with the caller's role", (*api.API).GetWorkspace},
+	{"PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Rename a workspace", (*api.API).RenameWorkspace},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Delete a workspace and its memberships", (*api.API).DeleteWorkspace},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers},
+	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

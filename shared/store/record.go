@@ -39,6 +39,16 @@ type record struct {
 	TargetEmail string            `dynamodbav:"TargetEmail,omitempty"`
 	Details     map[string]string `dynamodbav:"Details,omitempty"`
 	ExpiresAt   int64             `dynamodbav:"ExpiresAt,omitempty"`
+
+	OwnerCount int64          `dynamodbav:"OwnerCount,omitempty"`
+	Status     string         `dynamodbav:"Status,omitempty"`
+	TokenHash  string         `dynamodbav:"TokenHash,omitempty"`
+	Grants     []domain.Grant `dynamodbav:"Grants,omitempty"`
+	ValidUntil int64          `dynamodbav:"ValidUntil,omitempty"` // unix ms, compared in conditions
+	OrgName    string         `dynamodbav:"OrgName,omitempty"`
+	UpdatedAt  time.Time      `dynamodbav:"UpdatedAt,omitempty"`
+	UpdatedBy  string         `dynamodbav:"UpdatedBy,omitempty"`
+	Sent       int64          `dynamodbav:"Sent,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -66,7 +76,7 @@ func (r record) user() domain.User {
 }
 
 func orgRecord(o domain.Org) record {
-	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1),
+	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1), OwnerCount: 1,
 		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy}
 }
 
@@ -105,13 +115,41 @@ func domainClaimRecord(domainName, org string, at time.Time) record {
 	return record{PK: domainPK(domainName), SK: domainSK(), Type: typeDomainClaim, Version: 1, OrgID: org, Domain: domainName, CreatedAt: at}
 }
 
+// AuditRetention is how long audit events are kept before DynamoDB's TTL
+// removes them.
+var AuditRetention = 365 * 24 * time.Hour
+
 func auditRecord(e domain.AuditEvent) record {
 	return record{PK: orgPK(e.OrgID), SK: auditSK(e.ID), Type: typeAuditEvent, Version: 1, ID: e.ID, OrgID: e.OrgID,
-		Action: e.Action, UserID: e.ActorID, Email: e.ActorEmail, TargetType: e.TargetType, TargetID: e.TargetID,
+		ExpiresAt: e.At.Add(AuditRetention).Unix(),
+		Action:    e.Action, UserID: e.ActorID, Email: e.ActorEmail, TargetType: e.TargetType, TargetID: e.TargetID,
 		TargetEmail: e.TargetEmail, Details: e.Details, CreatedAt: e.At}
 }
 
 func (r record) auditEvent() domain.AuditEvent {
 	return domain.AuditEvent{ID: r.ID, OrgID: r.OrgID, Action: r.Action, ActorID: r.UserID, ActorEmail: r.Email,
 		TargetType: r.TargetType, TargetID: r.TargetID, TargetEmail: r.TargetEmail, Details: r.Details, At: r.CreatedAt}
+}
+
+func invitationRecord(i domain.Invitation, tokenHash string) record {
+	r := record{PK: orgPK(i.OrgID), SK: invitationSK(i.ID), Type: typeInvitation, Version: 1,
+		ID: i.ID, OrgID: i.OrgID, OrgName: i.OrgName, Email: i.Email, Role: string(i.Role), Grants: i.Workspaces,
+		Status: string(i.Status), TokenHash: tokenHash, ValidUntil: i.ExpiresAt.UnixMilli(), CreatedAt: i.CreatedAt, CreatedBy: i.InvitedBy,
+		// Old invitations are garbage: DynamoDB removes them a while after they
+		// stop mattering.
+		ExpiresAt: i.ExpiresAt.Add(invitationKeep).Unix()}
+	if i.Status == domain.InvitePending {
+		// Only pending invitations are in the index by email: it is sparse.
+		r.GSI1PK, r.GSI1SK = emailGSI(i.Email), invitationSK(i.ID)
+	}
+	return r
+}
+
+// invitationKeep is how long an invitation item outlives its expiry.
+const invitationKeep = 90 * 24 * time.Hour
+
+func (r record) invitation() domain.Invitation {
+	return domain.Invitation{ID: r.ID, OrgID: r.OrgID, OrgName: r.OrgName, Email: r.Email, Role: domain.OrgRole(r.Role),
+		Workspaces: r.Grants, Status: domain.InvitationStatus(r.Status), CreatedAt: r.CreatedAt, ExpiresAt: time.UnixMilli(r.ValidUntil).UTC(),
+		InvitedBy: r.CreatedBy, Version: r.Version}
 }

@@ -1,0 +1,7 @@
+// Command members is the Lambda function serving the routes of the route table
+// (shared/routes) that name "members".
+package main
+
+import "github.com/orgkit/orgkit/shared/app"
+
+func main() { app.ServeHTTP("members") }

@@ -1,0 +1,311 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/orgkit/orgkit/shared/authz"
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// maxGrants bounds the workspaces one invitation grants, so that accepting it
+// fits in one transaction.
+const maxGrants = 20
+
+// InvitationView is an invitation with its status as of now.
+type InvitationView struct {
+	domain.Invitation
+}
+
+func (a *API) invitationView(inv domain.Invitation) InvitationView {
+	inv.Status = inv.StatusAt(a.now())
+	if inv.Workspaces == nil {
+		inv.Workspaces = []domain.Grant{}
+	}
+	return InvitationView{inv}
+}
+
+// InvitationBody is the body of POST /orgs/{orgId}/invitations.
+type InvitationBody struct {
+	Email      string         `json:"email"`
+	Role       string         `json:"role"`
+	Workspaces []domain.Grant `json:"workspaces"`
+}
+
+// CreatedInvitation is an invitation with its secret token and accept link,
+// shown once: only the token's hash is stored.
+type CreatedInvitation struct {
+	Invitation InvitationView `json:"invitation"`
+	Token      string         `json:"token"`
+	AcceptURL  string         `json:"acceptUrl"`
+}
+
+// Accepted says what accepting an invitation gave.
+type Accepted struct {
+	OrgID string `json:"orgId"`
+	// Role is the invitation's role; a user who was a member already keeps
+	// the role they had (AlreadyMember) and gets only the workspace grants.
+	Role          domain.OrgRole `json:"role"`
+	AlreadyMember bool           `json:"alreadyMember"`
+	Workspaces    []domain.Grant `json:"workspaces"`
+}
+
+// AcceptBody is the body of POST /invitations/accept.
+type AcceptBody struct {
+	Token string `json:"token"`
+}
+
+// newToken makes an invitation token: the org and invitation ids, which say
+// where to look, and 256 random bits, which prove it was sent. Only its
+// SHA-256 is stored.
+func newToken(org, inv string) (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	token = org + "." + inv + "." + base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func parseToken(token string) (org, inv string, ok bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || len(parts[2]) != 43 || !domain.ValidID(domain.PrefixOrg, parts[0]) || !domain.ValidID(domain.PrefixInvitation, parts[1]) {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+func (a *API) ttl() time.Duration {
+	if a.InviteTTL > 0 {
+		return a.InviteTTL
+	}
+	return 7 * 24 * time.Hour
+}
+
+// ListInvitations answers GET /orgs/{orgId}/invitations.
+func (a *API) ListInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.Store.ListInvitations(ctx, acc.Org.ID, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := List[InvitationView]{Items: make([]InvitationView, 0, len(p.Items)), NextCursor: p.Next}
+	for _, inv := range p.Items {
+		out.Items = append(out.Items, a.invitationView(inv))
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// CreateInvitation answers POST /orgs/{orgId}/invitations.
+func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return nil, err
+	}
+	var b InvitationBody
+	if err := r.Decode(&b); err != nil {
+		return nil, err
+	}
+	email, err := domain.ParseEmail(b.Email)
+	if err != nil {
+		return nil, err
+	}
+	role := domain.OrgRole(b.Role)
+	switch {
+	case !role.Valid():
+		return nil, domain.ErrInvalidRole
+	case role == domain.OrgOwner:
+		return nil, domain.ErrInvalidRole.WithDetail("invitations cannot make owners: invite, then grant the owner role")
+	case len(b.Workspaces) > maxGrants:
+		return nil, domain.Invalid("too_many_workspaces", "an invitation grants at most 20 workspaces")
+	}
+	seen := map[string]bool{}
+	for _, g := range b.Workspaces {
+		if !domain.ValidID(domain.PrefixWorkspace, g.WorkspaceID) {
+			return nil, store.ErrUnknownWorkspace
+		}
+		if !g.Role.Valid() {
+			return nil, domain.ErrInvalidRole.WithDetail("unknown workspace role")
+		}
+		if seen[g.WorkspaceID] {
+			return nil, domain.Invalid("duplicate_workspace", "a workspace is granted twice")
+		}
+		seen[g.WorkspaceID] = true
+	}
+	now := a.now()
+	inv := domain.Invitation{
+		ID: domain.NewID(domain.PrefixInvitation, now), OrgID: acc.Org.ID, OrgName: acc.Org.Name,
+		Email: email.Address, Role: role, Workspaces: b.Workspaces, Status: domain.InvitePending,
+		CreatedAt: now, ExpiresAt: now.Add(a.ttl()), InvitedBy: r.Caller.Sub, Version: 1,
+	}
+	token, hash := newToken(inv.OrgID, inv.ID)
+	ev := a.event(r, inv.OrgID, "invitation.created", "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
+	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
+}
+
+// invitation reads the caller's access and the invitation in the path.
+func (a *API) invitation(ctx context.Context, r *httpapi.Request) (store.Access, domain.Invitation, error) {
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return acc, domain.Invitation{}, err
+	}
+	id, err := pathID(r, "invitationId", domain.PrefixInvitation, domain.ErrInviteNotFound)
+	if err != nil {
+		return acc, domain.Invitation{}, err
+	}
+	inv, _, err := a.Store.Invitation(ctx, acc.Org.ID, id)
+	return acc, inv, err
+}
+
+// ResendInvitation answers POST /orgs/{orgId}/invitations/{invitationId}/resend:
+// a new token and a new expiry; the old token no longer works.
+func (a *API) ResendInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, inv, err := a.invitation(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status != domain.InvitePending {
+		return nil, domain.ErrInviteUsed
+	}
+	token, hash := newToken(inv.OrgID, inv.ID)
+	expires := a.now().Add(a.ttl())
+	ev := a.event(r, inv.OrgID, "invitation.resent", "invitation", inv.ID, inv.Email, nil)
+	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, expires, ev); err != nil {
+		return nil, err
+	}
+	inv.ExpiresAt, inv.Version = expires, inv.Version+1
+	return httpapi.JSON(http.StatusOK, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
+}
+
+// RevokeInvitation answers DELETE /orgs/{orgId}/invitations/{invitationId}.
+func (a *API) RevokeInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, inv, err := a.invitation(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status != domain.InvitePending {
+		return nil, domain.ErrInviteUsed
+	}
+	ev := a.event(r, inv.OrgID, "invitation.revoked", "invitation", inv.ID, inv.Email, nil)
+	if err := a.Store.RevokeInvitation(ctx, guard(acc, authz.ManageInvitations), inv, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+// MyInvitations answers GET /me/invitations: pending invitations addressed to
+// the caller's verified email.
+func (a *API) MyInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	email, err := a.verifiedEmail(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := a.Store.PendingInvitations(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	out := List[InvitationView]{Items: []InvitationView{}}
+	now := a.now()
+	for _, inv := range invs {
+		if inv.StatusAt(now) == domain.InvitePending {
+			out.Items = append(out.Items, a.invitationView(inv))
+		}
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// AcceptMyInvitation answers POST /me/invitations/{invitationId}/accept.
+func (a *API) AcceptMyInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	email, err := a.verifiedEmail(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(r, "invitationId", domain.PrefixInvitation, domain.ErrInviteNotFound)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := a.Store.PendingInvitation(ctx, email, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.accept(ctx, r, inv, "", email)
+}
+
+// AcceptInvitation answers POST /invitations/accept with the token from the
+// link.
+func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	var b AcceptBody
+	if err := r.Decode(&b); err != nil {
+		return nil, err
+	}
+	org, id, ok := parseToken(b.Token)
+	if !ok {
+		return nil, domain.ErrInviteNotFound
+	}
+	email, err := a.verifiedEmail(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	inv, hash, err := a.Store.Invitation(ctx, org, id)
+	if err != nil {
+		return nil, err
+	}
+	if hash != hashToken(b.Token) {
+		return nil, domain.ErrInviteNotFound // a forged token, or a resent invitation's old one
+	}
+	switch {
+	case inv.Status != domain.InvitePending:
+		return nil, domain.ErrInviteUsed
+	case inv.StatusAt(a.now()) == domain.InviteExpired:
+		return nil, domain.ErrInviteExpired
+	case inv.Email != email:
+		return nil, domain.ErrEmailMismatch
+	}
+	return a.accept(ctx, r, inv, hashToken(b.Token), email)
+}
+
+func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitation, hash, email string) (*httpapi.Response, error) {
+	now := a.now()
+	events := func(member bool) []domain.AuditEvent {
+		evs := []domain.AuditEvent{a.event(r, inv.OrgID, "invitation.accepted", "invitation", inv.ID, email, nil)}
+		if !member {
+			evs = append(evs, a.event(r, inv.OrgID, "org.member.added", "user", r.Caller.Sub, email, map[string]string{"role": string(inv.Role), "invitationId": inv.ID}))
+		}
+		for _, g := range inv.Workspaces {
+			evs = append(evs, a.event(r, inv.OrgID, "workspace.member.added", "user", r.Caller.Sub, email, map[string]string{"workspaceId": g.WorkspaceID, "role": string(g.Role)}))
+		}
+		return evs
+	}
+	wasMember, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	grants := inv.Workspaces
+	if grants == nil {
+		grants = []domain.Grant{}
+	}
+	return httpapi.JSON(http.StatusOK, Accepted{OrgID: inv.OrgID, Role: inv.Role, AlreadyMember: wasMember, Workspaces: grants}), nil
+}

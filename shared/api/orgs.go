@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/orgkit/orgkit/shared/authz"
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// OrgView is an org as the API shows it, with the caller's role.
+type OrgView struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Domain    string         `json:"domain,omitempty"`
+	CreatedAt time.Time      `json:"createdAt"`
+	CreatedBy string         `json:"createdBy"`
+	Version   int64          `json:"version"`
+	Role      domain.OrgRole `json:"role"`
+}
+
+func orgView(o domain.Org, role domain.OrgRole) OrgView {
+	return OrgView{ID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, Version: o.Version, Role: role}
+}
+
+// NameBody is the body of a rename.
+type NameBody struct {
+	Name string `json:"name"`
+}
+
+func decodeName(r *httpapi.Request) (string, error) {
+	var b NameBody
+	if err := r.Decode(&b); err != nil {
+		return "", err
+	}
+	return domain.NormalizeName(b.Name)
+}
+
+// access reads the caller's access to the org named in the path and checks
+// that their role allows the action.
+func (a *API) access(ctx context.Context, r *httpapi.Request, action authz.OrgAction, others ...string) (store.Access, error) {
+	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
+	if err != nil {
+		return store.Access{}, err
+	}
+	acc, err := a.Store.Access(ctx, org, r.Caller.Sub, "", others...)
+	if err != nil {
+		return acc, err
+	}
+	if !authz.Can(acc.Member.Role, action) {
+		return acc, domain.ErrForbidden
+	}
+	return acc, nil
+}
+
+func guard(acc store.Access, action authz.OrgAction) store.Guard {
+	return store.OrgGuard(acc.Org.ID, acc.Member.UserID, authz.OrgRoles(action))
+}
+
+// ListOrgs answers GET /orgs: the orgs the caller belongs to.
+func (a *API) ListOrgs(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	um, err := a.Store.UserWithMemberships(ctx, r.Caller.Sub)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(um.Orgs))
+	for i, m := range um.Orgs {
+		ids[i] = m.OrgID
+	}
+	out := List[OrgView]{Items: []OrgView{}}
+	if len(ids) > 0 {
+		orgs, _, err := a.Store.OrgsAndWorkspaces(ctx, ids, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range um.Orgs {
+			if o, ok := orgs[m.OrgID]; ok {
+				out.Items = append(out.Items, orgView(o, m.Role))
+			}
+		}
+	}
+	sort.Slice(out.Items, func(i, j int) bool { return out.Items[i].ID < out.Items[j].ID })
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// GetOrg answers GET /orgs/{orgId}.
+func (a *API) GetOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.ViewOrg)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, orgView(acc.Org, acc.Member.Role)), nil
+}
+
+// RenameOrg answers PATCH /orgs/{orgId}.
+func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.RenameOrg)
+	if err != nil {
+		return nil, err
+	}
+	name, err := decodeName(r)
+	if err != nil {
+		return nil, err
+	}
+	ev := a.event(r, acc.Org.ID, "org.renamed", "org", acc.Org.ID, "", map[string]string{"from": acc.Org.Name, "to": name})
+	if err := a.Store.RenameOrg(ctx, guard(acc, authz.RenameOrg), acc.Org.ID, name, r.Caller.Sub, a.now(), ev); err != nil {
+		return nil, err
+	}
+	acc.Org.Name, acc.Org.Version = name, acc.Org.Version+1
+	return httpapi.JSON(http.StatusOK, orgView(acc.Org, acc.Member.Role)), nil
+}
+
+// DeleteOrg answers DELETE /orgs/{orgId}.
+func (a *API) DeleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.DeleteOrg)
+	if err != nil {
+		return nil, err
+	}
+	ev := a.event(r, acc.Org.ID, "org.deleted", "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
+	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.NoContent(), nil
+}

@@ -1,0 +1,264 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/orgkit/orgkit/shared/authz"
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// WorkspaceView is a workspace with the caller's effective role in it.
+type WorkspaceView struct {
+	ID        string               `json:"id"`
+	OrgID     string               `json:"orgId"`
+	Name      string               `json:"name"`
+	CreatedAt time.Time            `json:"createdAt"`
+	CreatedBy string               `json:"createdBy,omitempty"`
+	Version   int64                `json:"version"`
+	Role      domain.WorkspaceRole `json:"role,omitempty"`
+}
+
+func workspaceView(w domain.Workspace, role domain.WorkspaceRole) WorkspaceView {
+	return WorkspaceView{ID: w.ID, OrgID: w.OrgID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, Version: w.Version, Role: role}
+}
+
+// WorkspaceMemberView is a member of a workspace.
+type WorkspaceMemberView struct {
+	UserID   string               `json:"userId"`
+	Email    string               `json:"email"`
+	Role     domain.WorkspaceRole `json:"role"`
+	JoinedAt time.Time            `json:"joinedAt"`
+}
+
+// wsAccess is the caller's access to the workspace named in the path.
+type wsAccess struct {
+	store.Access
+	role domain.WorkspaceRole // effective: org owners and admins act as admins
+}
+
+// workspace reads the caller's access to a workspace and checks the action.
+// A workspace the caller cannot see is "not found", as a foreign org is.
+func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.WorkspaceAction, others ...string) (wsAccess, error) {
+	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
+	if err != nil {
+		return wsAccess{}, err
+	}
+	ws, err := pathID(r, "workspaceId", domain.PrefixWorkspace, domain.ErrWorkspaceMissing)
+	if err != nil {
+		if _, err := a.Store.Access(ctx, org, r.Caller.Sub, ""); err != nil {
+			return wsAccess{}, err
+		}
+		return wsAccess{}, domain.ErrWorkspaceMissing
+	}
+	acc, err := a.Store.Access(ctx, org, r.Caller.Sub, ws, others...)
+	if err != nil {
+		return wsAccess{}, err
+	}
+	var own domain.WorkspaceRole
+	if acc.WsMember != nil {
+		own = acc.WsMember.Role
+	}
+	wa := wsAccess{Access: acc, role: authz.EffectiveWorkspaceRole(acc.Member.Role, own)}
+	if acc.Workspace == nil || wa.role == "" {
+		return wa, domain.ErrWorkspaceMissing
+	}
+	if !authz.CanInWorkspace(wa.role, action) {
+		return wa, domain.ErrForbidden
+	}
+	return wa, nil
+}
+
+// guard is the right the caller acts on in the workspace: their org role when
+// it makes them an admin everywhere, else their workspace role.
+func (wa wsAccess) guard(action authz.WorkspaceAction) store.Guard {
+	if authz.Can(wa.Member.Role, authz.ManageWorkspaces) {
+		return store.OrgGuard(wa.Org.ID, wa.Member.UserID, authz.OrgRoles(authz.ManageWorkspaces))
+	}
+	return store.WorkspaceGuard(wa.Org.ID, wa.Workspace.ID, wa.Member.UserID, authz.WorkspaceRoles(action))
+}
+
+// ListWorkspaces answers GET /orgs/{orgId}/workspaces: every workspace for
+// owners and admins, the caller's own for others.
+func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ViewOrg)
+	if err != nil {
+		return nil, err
+	}
+	out := List[WorkspaceView]{Items: []WorkspaceView{}}
+	if authz.Can(acc.Member.Role, authz.SeeAllWorkspaces) {
+		p, err := a.Store.ListWorkspaces(ctx, acc.Org.ID, limit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range p.Items {
+			out.Items = append(out.Items, workspaceView(w, domain.WorkspaceAdmin))
+		}
+		out.NextCursor = p.Next
+		return httpapi.JSON(http.StatusOK, out), nil
+	}
+	p, roles, err := a.Store.ListWorkspacesOf(ctx, acc.Org.ID, r.Caller.Sub, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Items {
+		out.Items = append(out.Items, workspaceView(w, roles[w.ID]))
+	}
+	out.NextCursor = p.Next
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// CreateWorkspace answers POST /orgs/{orgId}/workspaces.
+func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.CreateWorkspace)
+	if err != nil {
+		return nil, err
+	}
+	name, err := decodeName(r)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1}
+	creator := domain.WorkspaceMembership{OrgID: w.OrgID, WorkspaceID: w.ID, UserID: r.Caller.Sub, Email: acc.Member.Email, Role: domain.WorkspaceAdmin, JoinedAt: now}
+	evs := []domain.AuditEvent{
+		a.event(r, w.OrgID, "workspace.created", "workspace", w.ID, "", map[string]string{"name": name}),
+		a.event(r, w.OrgID, "workspace.member.added", "user", r.Caller.Sub, acc.Member.Email, map[string]string{"workspaceId": w.ID, "role": string(domain.WorkspaceAdmin)}),
+	}
+	if err := a.Store.CreateWorkspace(ctx, guard(acc, authz.CreateWorkspace), w, creator, evs); err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusCreated, workspaceView(w, domain.WorkspaceAdmin)), nil
+}
+
+// GetWorkspace answers GET /orgs/{orgId}/workspaces/{workspaceId}.
+func (a *API) GetWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	wa, err := a.workspace(ctx, r, authz.ViewWorkspace)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, workspaceView(*wa.Workspace, wa.role)), nil
+}
+
+// RenameWorkspace answers PATCH /orgs/{orgId}/workspaces/{workspaceId}.
+func (a *API) RenameWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	wa, err := a.workspace(ctx, r, authz.EditWorkspace)
+	if err != nil {
+		return nil, err
+	}
+	name, err := decodeName(r)
+	if err != nil {
+		return nil, err
+	}
+	w := *wa.Workspace
+	ev := a.event(r, w.OrgID, "workspace.renamed", "workspace", w.ID, "", map[string]string{"from": w.Name, "to": name})
+	if err := a.Store.RenameWorkspace(ctx, wa.guard(authz.EditWorkspace), w, name, r.Caller.Sub, a.now(), ev); err != nil {
+		return nil, err
+	}
+	w.Name, w.Version = name, w.Version+1
+	return httpapi.JSON(http.StatusOK, workspaceView(w, wa.role)), nil
+}
+
+// DeleteWorkspace answers DELETE /orgs/{orgId}/workspaces/{workspaceId}.
+func (a *API) DeleteWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	wa, err := a.workspace(ctx, r, authz.DeleteWorkspace)
+	if err != nil {
+		return nil, err
+	}
+	w := *wa.Workspace
+	ev := a.event(r, w.OrgID, "workspace.deleted", "workspace", w.ID, "", map[string]string{"name": w.Name})
+	if err := a.Store.DeleteWorkspace(ctx, wa.guard(authz.DeleteWorkspace), w, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+// ListWorkspaceMembers answers GET /orgs/{orgId}/workspaces/{workspaceId}/members.
+func (a *API) ListWorkspaceMembers(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	wa, err := a.workspace(ctx, r, authz.ViewWorkspace)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.Store.ListWorkspaceMembers(ctx, wa.Workspace.ID, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := List[WorkspaceMemberView]{Items: make([]WorkspaceMemberView, 0, len(p.Items)), NextCursor: p.Next}
+	for _, m := range p.Items {
+		out.Items = append(out.Items, WorkspaceMemberView{UserID: m.UserID, Email: m.Email, Role: m.Role, JoinedAt: m.JoinedAt})
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// PutWorkspaceMember answers PUT /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}:
+// adds an org member to the workspace or changes their role.
+func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	target, err := pathUser(r)
+	if err != nil {
+		return nil, err
+	}
+	wa, err := a.workspace(ctx, r, authz.ManageWsMembers, target)
+	if err != nil {
+		return nil, err
+	}
+	var b RoleBody
+	if err := r.Decode(&b); err != nil {
+		return nil, err
+	}
+	role := domain.WorkspaceRole(b.Role)
+	if !role.Valid() {
+		return nil, domain.ErrInvalidRole
+	}
+	tm, ok := wa.Extra[target]
+	if target == r.Caller.Sub {
+		tm, ok = wa.Member, true
+	}
+	if !ok {
+		return nil, domain.ErrNotOrgMember
+	}
+	now := a.now()
+	m := domain.WorkspaceMembership{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, UserID: target, Email: tm.Email, Role: role, JoinedAt: now}
+	ev := a.event(r, wa.Org.ID, "workspace.member.set", "user", target, tm.Email, map[string]string{"workspaceId": m.WorkspaceID, "role": string(role)})
+	if err := a.Store.PutWorkspaceMember(ctx, wa.guard(authz.ManageWsMembers), m, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, WorkspaceMemberView{UserID: target, Email: tm.Email, Role: role, JoinedAt: now}), nil
+}
+
+// RemoveWorkspaceMember answers DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}.
+// Members may also remove themselves.
+func (a *API) RemoveWorkspaceMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	target, err := pathUser(r)
+	if err != nil {
+		return nil, err
+	}
+	action := authz.ManageWsMembers
+	if target == r.Caller.Sub {
+		action = authz.ViewWorkspace
+	}
+	wa, err := a.workspace(ctx, r, action)
+	if err != nil {
+		return nil, err
+	}
+	var g *store.Guard
+	if target != r.Caller.Sub {
+		gg := wa.guard(action)
+		g = &gg
+	}
+	ev := a.event(r, wa.Org.ID, "workspace.member.removed", "user", target, "", map[string]string{"workspaceId": wa.Workspace.ID})
+	if err := a.Store.RemoveWorkspaceMember(ctx, g, wa.Org.ID, wa.Workspace.ID, target, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.NoContent(), nil
+}

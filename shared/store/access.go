@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// Access is what the caller's right to act in an org rests on, read in one
+// strongly consistent batch: the org, the caller's membership, and, for a
+// workspace route, the workspace and the caller's membership of it.
+type Access struct {
+	Org       domain.Org
+	Member    domain.Membership
+	Workspace *domain.Workspace           // nil unless asked for
+	WsMember  *domain.WorkspaceMembership // nil when the caller has none
+	// Extra holds the users' memberships asked for beside the caller's.
+	Extra map[string]domain.Membership
+}
+
+// Access reads the caller's access to an org (and to a workspace when ws is
+// not ""), plus the org memberships of other users. A missing org or caller
+// membership is ErrOrgNotFound: to a non-member, an org does not exist.
+func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...string) (Access, error) {
+	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org))}
+	if ws != "" {
+		keys = append(keys, key(orgPK(org), workspaceSK(ws)), key(userPK(caller), wsMemberSK(org, ws)))
+	}
+	for _, u := range others {
+		if u != caller {
+			keys = append(keys, key(userPK(u), orgMemberSK(org)))
+		}
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return Access{}, err
+	}
+	a := Access{Extra: map[string]domain.Membership{}}
+	var haveOrg, haveMember bool
+	for _, it := range items {
+		r, err := decode(it)
+		if err != nil {
+			return Access{}, err
+		}
+		switch {
+		case r.Type == typeOrg:
+			a.Org, haveOrg = r.org(), true
+		case r.Type == typeOrgMember && r.UserID == caller:
+			a.Member, haveMember = r.membership(), true
+		case r.Type == typeOrgMember:
+			a.Extra[r.UserID] = r.membership()
+		case r.Type == typeWorkspace:
+			w := r.workspace()
+			a.Workspace = &w
+		case r.Type == typeWorkspaceMbr:
+			m := r.wsMembership()
+			a.WsMember = &m
+		}
+	}
+	if !haveOrg || !haveMember {
+		return Access{}, domain.ErrOrgNotFound
+	}
+	if a.WsMember != nil && a.Workspace == nil {
+		a.WsMember = nil // a workspace being deleted: its memberships go soon
+	}
+	return a, nil
+}
+
+// OrgMemberships reads a user's org membership and their workspace
+// memberships in that org with one strongly consistent query.
+func (s *Store) OrgMemberships(ctx context.Context, org, user string) (*domain.Membership, []domain.WorkspaceMembership, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(userPK(user)), ":sk": str(orgMemberSK(org)),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("query memberships: %w", err)
+	}
+	var m *domain.Membership
+	var ws []domain.WorkspaceMembership
+	for _, it := range out.Items {
+		r, err := decode(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch r.Type {
+		case typeOrgMember:
+			mm := r.membership()
+			m = &mm
+		case typeWorkspaceMbr:
+			ws = append(ws, r.wsMembership())
+		}
+	}
+	return m, ws, nil
+}
+
+// query reads one page of a list.
+func (s *Store) query(ctx context.Context, q listQuery, limit int, cursor string, consistent bool) ([]record, string, error) {
+	start, err := q.decodeCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                aws.String(s.table),
+		KeyConditionExpression:   aws.String("#p = :p AND begins_with(#s, :s)"),
+		ExpressionAttributeNames: map[string]string{"#p": q.partAttr, "#s": q.sortAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": str(q.partValue), ":s": str(q.sortPrefix),
+		},
+		ExclusiveStartKey: start,
+		Limit:             aws.Int32(int32(limit)),
+	}
+	if q.partAttr == attrGSI1PK {
+		in.IndexName = aws.String(GSI1)
+	} else {
+		in.ConsistentRead = aws.Bool(consistent)
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("query: %w", err)
+	}
+	recs := make([]record, 0, len(out.Items))
+	for _, it := range out.Items {
+		r, err := decode(it)
+		if err != nil {
+			return nil, "", err
+		}
+		recs = append(recs, r)
+	}
+	return recs, encodeCursor(out.LastEvaluatedKey), nil
+}
+
+// ListMembers returns a page of an org's members.
+func (s *Store) ListMembers(ctx context.Context, org string, limit int, cursor string) (Page[domain.Membership], error) {
+	recs, next, err := s.query(ctx, gsiList(orgMembersGSI(org), memberGSISK("")), limit, cursor, false)
+	p := Page[domain.Membership]{Next: next, Items: []domain.Membership{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.membership())
+	}
+	return p, err
+}
+
+// ListWorkspaceMembers returns a page of a workspace's members.
+func (s *Store) ListWorkspaceMembers(ctx context.Context, ws string, limit int, cursor string) (Page[domain.WorkspaceMembership], error) {
+	recs, next, err := s.query(ctx, gsiList(wsMembersGSI(ws), memberGSISK("")), limit, cursor, false)
+	p := Page[domain.WorkspaceMembership]{Next: next, Items: []domain.WorkspaceMembership{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.wsMembership())
+	}
+	return p, err
+}
+
+// ListWorkspaces returns a page of an org's workspaces.
+func (s *Store) ListWorkspaces(ctx context.Context, org string, limit int, cursor string) (Page[domain.Workspace], error) {
+	recs, next, err := s.query(ctx, baseList(orgPK(org), prefixWorkspace), limit, cursor, true)
+	p := Page[domain.Workspace]{Next: next, Items: []domain.Workspace{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.workspace())
+	}
+	return p, err
+}
+
+// ListWorkspacesOf returns a page of the workspaces of an org that a user is a
+// member of, with the user's role in each.
+func (s *Store) ListWorkspacesOf(ctx context.Context, org, user string, limit int, cursor string) (Page[domain.Workspace], map[string]domain.WorkspaceRole, error) {
+	recs, next, err := s.query(ctx, baseList(userPK(user), wsMemberSK(org, "")), limit, cursor, true)
+	p := Page[domain.Workspace]{Next: next, Items: []domain.Workspace{}}
+	if err != nil || len(recs) == 0 {
+		return p, nil, err
+	}
+	roles := map[string]domain.WorkspaceRole{}
+	var wms []domain.WorkspaceMembership
+	for _, r := range recs {
+		wm := r.wsMembership()
+		roles[wm.WorkspaceID] = wm.Role
+		wms = append(wms, wm)
+	}
+	_, wss, err := s.OrgsAndWorkspaces(ctx, nil, wms)
+	for _, wm := range wms {
+		if w, ok := wss[wm.WorkspaceID]; ok {
+			p.Items = append(p.Items, w)
+		}
+	}
+	return p, roles, err
+}
+
+// ListInvitations returns a page of an org's invitations, newest last.
+func (s *Store) ListInvitations(ctx context.Context, org string, limit int, cursor string) (Page[domain.Invitation], error) {
+	recs, next, err := s.query(ctx, baseList(orgPK(org), prefixInvitation), limit, cursor, true)
+	p := Page[domain.Invitation]{Next: next, Items: []domain.Invitation{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.invitation())
+	}
+	return p, err
+}
+
+// PendingInvitations returns the pending invitations addressed to an email.
+func (s *Store) PendingInvitations(ctx context.Context, email string) ([]domain.Invitation, error) {
+	var out []domain.Invitation
+	cursor := ""
+	for {
+		recs, next, err := s.query(ctx, gsiList(emailGSI(email), prefixInvitation), 100, cursor, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out = append(out, r.invitation())
+		}
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}

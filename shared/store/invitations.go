@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// ErrUnknownWorkspace refuses an invitation that grants a workspace the org
+// does not have.
+var ErrUnknownWorkspace = &domain.Error{Kind: domain.KindRule, Code: "unknown_workspace", Detail: "a granted workspace does not exist in this organization"}
+
+// CreateInvitation stores a new pending invitation with its token's hash.
+func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, ev domain.AuditEvent) error {
+	steps := []step{
+		{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                invitationRecord(inv, tokenHash).item(),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, onFail: failWith(domain.ErrConflict)},
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
+		g.step(),
+		putAudit(ev),
+	}
+	for _, gr := range inv.Workspaces {
+		steps = append(steps, exists(orgPK(inv.OrgID), workspaceSK(gr.WorkspaceID), ErrUnknownWorkspace))
+	}
+	return s.run(ctx, steps)
+}
+
+// Invitation reads one invitation.
+func (s *Store) Invitation(ctx context.Context, org, id string) (domain.Invitation, string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: key(orgPK(org), invitationSK(id)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return domain.Invitation{}, "", fmt.Errorf("get invitation: %w", err)
+	}
+	if out.Item == nil {
+		return domain.Invitation{}, "", domain.ErrInviteNotFound
+	}
+	r, err := decode(out.Item)
+	return r.invitation(), r.TokenHash, err
+}
+
+// PendingInvitation finds a pending invitation addressed to email by its id.
+func (s *Store) PendingInvitation(ctx context.Context, email, id string) (domain.Invitation, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(GSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK = :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(emailGSI(email)), ":sk": str(invitationSK(id)),
+		},
+	})
+	if err != nil {
+		return domain.Invitation{}, fmt.Errorf("query invitation: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return domain.Invitation{}, domain.ErrInviteNotFound
+	}
+	r, err := decode(out.Items[0])
+	return r.invitation(), err
+}
+
+// pendingAsRead conditions a write on the invitation still being the pending
+// one read.
+func pendingAsRead(inv domain.Invitation) (string, map[string]types.AttributeValue, func(map[string]types.AttributeValue) error) {
+	return "#status = :pending AND Version = :ver",
+		map[string]types.AttributeValue{":pending": str(string(domain.InvitePending)), ":ver": num(inv.Version)},
+		func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrInviteNotFound
+			}
+			return domain.ErrInviteUsed
+		}
+}
+
+// ResendInvitation gives a pending (or expired) invitation a new token and a
+// new expiry; the old token stops working at once.
+func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, expires time.Time, ev domain.AuditEvent) error {
+	cond, values, onFail := pendingAsRead(inv)
+	values[":hash"], values[":until"], values[":ttl"], values[":one"] = str(tokenHash), num(expires.UnixMilli()), num(expires.Add(invitationKeep).Unix()), num(1)
+	values[":gpk"], values[":gsk"] = str(emailGSI(inv.Email)), str(invitationSK(inv.ID))
+	return s.run(ctx, []step{
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
+			UpdateExpression:          aws.String("SET TokenHash = :hash, ValidUntil = :until, ExpiresAt = :ttl, GSI1PK = :gpk, GSI1SK = :gsk, Version = Version + :one, Sent = Sent + :one"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
+			ExpressionAttributeValues: values,
+		}}, onFail: onFail},
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
+		g.step(),
+		putAudit(ev),
+	})
+}
+
+// RevokeInvitation revokes a pending invitation.
+func (s *Store) RevokeInvitation(ctx context.Context, g Guard, inv domain.Invitation, ev domain.AuditEvent) error {
+	cond, values, onFail := pendingAsRead(inv)
+	values[":revoked"], values[":one"] = str(string(domain.InviteRevoked)), num(1)
+	return s.run(ctx, []step{
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
+			UpdateExpression:          aws.String("SET #status = :revoked, Version = Version + :one REMOVE GSI1PK, GSI1SK"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
+			ExpressionAttributeValues: values,
+		}}, onFail: onFail},
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
+		g.step(),
+		putAudit(ev),
+	})
+}
+
+// Acceptance is an invitation being accepted by a user.
+type Acceptance struct {
+	Invitation domain.Invitation
+	TokenHash  string // "" when accepted by id from the user's own list
+	User       string
+	Email      string
+	Now        time.Time
+	// Member says whether the user already belongs to the org: then only the
+	// workspace grants apply.
+	Member bool
+	// Events gives the audit events, knowing whether the user was a member.
+	Events func(member bool) []domain.AuditEvent
+}
+
+var (
+	errAlreadyMember = errors.New("already a member")
+	errNotMember     = errors.New("not a member")
+)
+
+// AcceptInvitation uses the invitation once: it marks it accepted and makes
+// the memberships in the same transaction, so of many concurrent accepts
+// exactly one succeeds. A guess of Member that turns out wrong is corrected
+// and tried again.
+// It reports whether the user was a member already.
+func (s *Store) AcceptInvitation(ctx context.Context, a Acceptance) (bool, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		err := s.accept(ctx, a)
+		switch {
+		case errors.Is(err, errAlreadyMember):
+			a.Member = true
+		case errors.Is(err, errNotMember):
+			a.Member = false
+		default:
+			return a.Member, err
+		}
+	}
+	return a.Member, domain.ErrConflict
+}
+
+func (s *Store) accept(ctx context.Context, a Acceptance) error {
+	inv := a.Invitation
+	cond, values, _ := pendingAsRead(inv)
+	cond += " AND ValidUntil > :now AND Email = :email"
+	values[":now"], values[":email"], values[":accepted"], values[":one"] = num(a.Now.UnixMilli()), str(a.Email), str(string(domain.InviteAccepted)), num(1)
+	values[":user"] = str(a.User)
+	if a.TokenHash != "" {
+		cond += " AND TokenHash = :hash"
+		values[":hash"] = str(a.TokenHash)
+	}
+	steps := []step{
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
+			UpdateExpression:          aws.String("SET #status = :accepted, UpdatedBy = :user, Version = Version + :one REMOVE GSI1PK, GSI1SK"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
+			ExpressionAttributeValues: values,
+		}}, onFail: func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrInviteNotFound
+			}
+			r, err := decode(old)
+			switch {
+			case err != nil:
+				return err
+			case r.Status != string(domain.InvitePending):
+				return domain.ErrInviteUsed
+			case a.TokenHash != "" && r.TokenHash != a.TokenHash:
+				return domain.ErrInviteNotFound // an old token of a resent invitation
+			case a.Now.UnixMilli() >= r.ValidUntil:
+				return domain.ErrInviteExpired
+			case r.Email != a.Email:
+				return domain.ErrEmailMismatch
+			}
+			return domain.ErrConflict
+		}},
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrInviteNotFound),
+	}
+	if a.Member {
+		st := touchMember(inv.OrgID, a.User)
+		st.onFail = failWith(errNotMember)
+		steps = append(steps, st)
+	} else {
+		steps = append(steps, step{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                memberRecord(domain.Membership{OrgID: inv.OrgID, UserID: a.User, Email: a.Email, Role: inv.Role, JoinedAt: a.Now}).item(),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, onFail: failWith(errAlreadyMember)})
+	}
+	for _, g := range inv.Workspaces {
+		steps = append(steps,
+			exists(orgPK(inv.OrgID), workspaceSK(g.WorkspaceID), ErrUnknownWorkspace),
+			grantWorkspace(domain.WorkspaceMembership{OrgID: inv.OrgID, WorkspaceID: g.WorkspaceID, UserID: a.User, Email: a.Email, Role: g.Role, JoinedAt: a.Now}))
+	}
+	for _, e := range a.Events(a.Member) {
+		steps = append(steps, putAudit(e))
+	}
+	return s.run(ctx, steps)
+}
+
+// grantWorkspace creates a workspace membership, or leaves an existing one's
+// role as it is: an invitation never lowers a role someone already has.
+func grantWorkspace(m domain.WorkspaceMembership) step {
+	r := wsMemberRecord(m)
+	return step{item: types.TransactWriteItem{Update: &types.Update{
+		Key: key(r.PK, r.SK),
+		UpdateExpression: aws.String("SET #role = if_not_exists(#role, :role), GSI1PK = :gpk, GSI1SK = :gsk, #type = :type, " +
+			"Version = if_not_exists(Version, :one), OrgId = :org, WorkspaceId = :ws, UserId = :user, Email = :email, CreatedAt = if_not_exists(CreatedAt, :at)"),
+		ExpressionAttributeNames: map[string]string{"#role": "Role", "#type": "Type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":role": str(r.Role), ":gpk": str(r.GSI1PK), ":gsk": str(r.GSI1SK), ":type": str(r.Type), ":one": num(1),
+			":org": str(r.OrgID), ":ws": str(r.WorkspaceID), ":user": str(r.UserID), ":email": str(r.Email),
+			":at": str(r.CreatedAt.UTC().Format(time.RFC3339Nano)),
+		},
+	}}}
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// maxWorkspacesPerRemoval bounds the workspace memberships removed with an
+// org membership: all go in one transaction (DynamoDB allows 100 items).
+const maxWorkspacesPerRemoval = 90
+
+// ErrTooManyWorkspaces refuses a removal that one transaction cannot hold.
+var ErrTooManyWorkspaces = &domain.Error{Kind: domain.KindRule, Code: "too_many_workspaces",
+	Detail: "the member belongs to too many workspaces to be removed at once; remove some workspace memberships first"}
+
+// memberAsRead conditions a write on the membership being exactly as read, so
+// that a change made in between (a role change, a workspace added) makes the
+// write fail rather than act on stale facts.
+func memberAsRead(m domain.Membership) (string, map[string]types.AttributeValue, func(map[string]types.AttributeValue) error) {
+	return "Version = :ver", map[string]types.AttributeValue{":ver": num(m.Version)},
+		func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrMemberNotFound
+			}
+			return domain.ErrConflict
+		}
+}
+
+// ChangeRole changes a member's org role. g is nil when the actor changes
+// their own role: the membership as read then is the actor's right.
+func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
+	cond, values, onFail := memberAsRead(target)
+	values[":role"], values[":one"] = str(string(role)), num(1)
+	steps := []step{{item: types.TransactWriteItem{Update: &types.Update{
+		Key:                       key(userPK(target.UserID), orgMemberSK(target.OrgID)),
+		UpdateExpression:          aws.String("SET #role = :role, Version = Version + :one"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+		ExpressionAttributeValues: values,
+	}}, onFail: onFail}}
+	switch {
+	case target.Role == domain.OrgOwner && role != domain.OrgOwner:
+		steps = append(steps, ownerCount(target.OrgID, -1))
+	case target.Role != domain.OrgOwner && role == domain.OrgOwner:
+		steps = append(steps, ownerCount(target.OrgID, +1))
+	default:
+		steps = append(steps, exists(orgPK(target.OrgID), orgSK(), domain.ErrOrgNotFound))
+	}
+	if g != nil {
+		// The guard goes first: the first failed condition names the error,
+		// and a caller who may not act must learn nothing about the target.
+		steps = append([]step{g.step()}, steps...)
+	}
+	return s.run(ctx, append(steps, putAudit(ev)))
+}
+
+// RemoveMember removes a member from an org with all their workspace
+// memberships in it, in one transaction conditioned on the membership being
+// as read: a workspace membership added meanwhile makes it fail (ErrConflict)
+// instead of leaving an orphan. g is nil when members leave by themselves.
+func (s *Store) RemoveMember(ctx context.Context, g *Guard, target domain.Membership, ws []domain.WorkspaceMembership, ev domain.AuditEvent) error {
+	if len(ws) > maxWorkspacesPerRemoval {
+		return ErrTooManyWorkspaces
+	}
+	cond, values, onFail := memberAsRead(target)
+	steps := []step{{item: types.TransactWriteItem{Delete: &types.Delete{
+		Key:                       key(userPK(target.UserID), orgMemberSK(target.OrgID)),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: values,
+	}}, onFail: onFail}}
+	for _, w := range ws {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key: key(userPK(w.UserID), wsMemberSK(w.OrgID, w.WorkspaceID)),
+		}}})
+	}
+	if target.Role == domain.OrgOwner {
+		steps = append(steps, ownerCount(target.OrgID, -1))
+	} else {
+		steps = append(steps, exists(orgPK(target.OrgID), orgSK(), domain.ErrOrgNotFound))
+	}
+	if g != nil {
+		// The guard goes first: the first failed condition names the error,
+		// and a caller who may not act must learn nothing about the target.
+		steps = append([]step{g.step()}, steps...)
+	}
+	return s.run(ctx, append(steps, putAudit(ev)))
+}

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// RenameOrg renames an org if the actor still holds the guard's role.
+func (s *Store) RenameOrg(ctx context.Context, g Guard, org, name, actor string, now time.Time, ev domain.AuditEvent) error {
+	return s.run(ctx, []step{
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                      key(orgPK(org), orgSK()),
+			UpdateExpression:         aws.String("SET #name = :name, Version = Version + :one, UpdatedAt = :now, UpdatedBy = :actor"),
+			ConditionExpression:      aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames: map[string]string{"#name": "Name"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":name": str(name), ":one": num(1), ":now": str(now.UTC().Format(time.RFC3339Nano)), ":actor": str(actor),
+			},
+		}}, onFail: failWith(domain.ErrOrgNotFound)},
+		g.step(),
+		putAudit(ev),
+	})
+}
+
+// DeleteOrg removes the org item and releases its domain claim in one
+// transaction: from then on every call on the org answers 404. The rest of
+// its items are purged asynchronously (the table stream drives the cleanup).
+func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, ev domain.AuditEvent) error {
+	steps := []step{
+		{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key:                 key(orgPK(org.ID), orgSK()),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}}, onFail: failWith(domain.ErrOrgNotFound)},
+		g.step(),
+		putAudit(ev),
+	}
+	if org.Domain != "" {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key: key(domainPK(org.Domain), domainSK()),
+			// Never release a claim that another org holds.
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR OrgId = :org"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":org": str(org.ID)},
+		}}, onFail: failWith(domain.ErrConflict)})
+	}
+	return s.run(ctx, steps)
+}
+
+// ownerCount adjusts the org's count of owners, which keeps "at least one
+// owner" true under concurrency: two owners demoting each other both
+// decrement the same counter, and the second decrement's condition fails.
+func ownerCount(org string, delta int64) step {
+	cond := "attribute_exists(PK)"
+	values := map[string]types.AttributeValue{":delta": num(delta)}
+	if delta < 0 {
+		cond += " AND OwnerCount > :one"
+		values[":one"] = num(1)
+	}
+	return step{
+		item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(org), orgSK()),
+			UpdateExpression:          aws.String("SET OwnerCount = OwnerCount + :delta"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: values,
+		}},
+		onFail: func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrOrgNotFound
+			}
+			return domain.ErrLastOwner
+		},
+	}
+}

@@ -24,12 +24,19 @@ import (
 // would.
 type InvokeFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
+// Authenticator checks a bearer token and returns its claims as strings,
+// as the HTTP API JWT authorizer does. *Verifier is the real one; tests of
+// the API's rules may use a stand-in.
+type Authenticator interface {
+	Verify(ctx context.Context, token string) (map[string]string, error)
+}
+
 // Server is the local API: API Gateway's HTTP API in front of the route
 // table, plus the Lambda Invoke API for cognito-local's triggers.
 type Server struct {
 	Routes    []routes.Route
 	Mux       httpapi.Mux
-	Verifier  *Verifier
+	Auth      Authenticator
 	Functions map[string]InvokeFunc
 	Extra     map[string]http.Handler // more paths served as they are (GET /openapi.json)
 	Log       *slog.Logger
@@ -75,7 +82,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
-	claims, err := s.Verifier.Verify(r.Context(), strings.TrimSpace(token))
+	claims, err := s.Auth.Verify(r.Context(), strings.TrimSpace(token))
 	if err != nil {
 		s.Log.Info("token refused", "request_id", reqID, "error", err.Error())
 		gatewayError(w, http.StatusUnauthorized, "Unauthorized")

@@ -100,7 +100,7 @@ func serve(ctx context.Context) error {
 	srv := &local.Server{
 		Routes: routes.Table,
 		Mux:    routes.Mux(a.API(), ""),
-		Verifier: &local.Verifier{
+		Auth: &local.Verifier{
 			Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
 			JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
 			Audiences: []string{client},

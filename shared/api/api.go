@@ -32,6 +32,8 @@ type API struct {
 	InviteURL string
 	// InviteTTL is how long an invitation stays valid (7 days by default).
 	InviteTTL time.Duration
+	// AuditRetention is how long audit events are kept (a year by default).
+	AuditRetention time.Duration
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }
@@ -81,11 +83,15 @@ func pathUser(r *httpapi.Request) (string, error) {
 // event builds an audit event of the caller's action.
 func (a *API) event(r *httpapi.Request, org, action, targetType, targetID, targetEmail string, details map[string]string) domain.AuditEvent {
 	now := a.now()
-	return domain.AuditEvent{
+	ev := domain.AuditEvent{
 		ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: action,
 		ActorID: r.Caller.Sub, ActorEmail: r.Caller.Email,
 		TargetType: targetType, TargetID: targetID, TargetEmail: targetEmail, Details: details, At: now,
 	}
+	if a.AuditRetention > 0 {
+		ev.ExpiresAt = now.Add(a.AuditRetention)
+	}
+	return ev
 }
 
 // verifiedEmail is the caller's verified email: from the ID token's claims,

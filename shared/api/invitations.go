@@ -130,6 +130,9 @@ func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
+	if !acc.Policy.AllowsEmail(email) {
+		return nil, domain.ErrEmailDomainNotAllowed
+	}
 	role := domain.OrgRole(b.Role)
 	switch {
 	case !role.Valid():
@@ -160,7 +163,7 @@ func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	}
 	token, hash := newToken(inv.OrgID, inv.ID)
 	ev := a.event(r, inv.OrgID, "invitation.created", "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
-	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, ev); err != nil {
+	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil

@@ -117,9 +117,18 @@ func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.
 
 // CreateWorkspace answers POST /orgs/{orgId}/workspaces.
 func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.CreateWorkspace)
+	acc, err := a.access(ctx, r, authz.ViewOrg)
 	if err != nil {
 		return nil, err
+	}
+	g := guard(acc, authz.CreateWorkspace)
+	var relied *domain.Policy
+	if !authz.Can(acc.Member.Role, authz.CreateWorkspace) {
+		if acc.Member.Role != domain.OrgMember || !acc.Policy.MembersCanCreateWorkspaces {
+			return nil, domain.ErrForbidden
+		}
+		g = store.OrgGuard(acc.Org.ID, r.Caller.Sub, []domain.OrgRole{domain.OrgMember})
+		relied = &acc.Policy
 	}
 	name, err := decodeName(r)
 	if err != nil {
@@ -132,7 +141,7 @@ func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 		a.event(r, w.OrgID, "workspace.created", "workspace", w.ID, "", map[string]string{"name": name}),
 		a.event(r, w.OrgID, "workspace.member.added", "user", r.Caller.Sub, acc.Member.Email, map[string]string{"workspaceId": w.ID, "role": string(domain.WorkspaceAdmin)}),
 	}
-	if err := a.Store.CreateWorkspace(ctx, guard(acc, authz.CreateWorkspace), w, creator, evs); err != nil {
+	if err := a.Store.CreateWorkspace(ctx, g, w, creator, evs, relied); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusCreated, workspaceView(w, domain.WorkspaceAdmin)), nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,12 +43,22 @@ type Config struct {
 	// InviteTTL (INVITE_TTL, a Go duration) is how long invitations stay
 	// valid; 7 days when empty.
 	InviteTTL time.Duration
+	// AuditRetention (AUDIT_RETENTION_DAYS) is how long audit events are
+	// kept; 365 days when empty.
+	AuditRetention time.Duration
 }
 
 // ConfigFromEnv reads the Config.
 func ConfigFromEnv() (Config, error) {
 	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
 		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL")}
+	if v := os.Getenv("AUDIT_RETENTION_DAYS"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days <= 0 {
+			return c, fmt.Errorf("AUDIT_RETENTION_DAYS %q is not a positive number of days", v)
+		}
+		c.AuditRetention = time.Duration(days) * 24 * time.Hour
+	}
 	if v := os.Getenv("INVITE_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -111,7 +122,7 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
-	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL}
+	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention}
 }
 
 // Cognito returns a Cognito client (cognito-local's when configured).

@@ -80,3 +80,9 @@ func AsError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+var (
+	ErrJoinPending       = &Error{Kind: KindConflict, Code: "join_request_pending", Detail: "a join request is already pending"}
+	ErrJoinRequestAbsent = &Error{Kind: KindNotFound, Code: "join_request_not_found", Detail: "no such join request"}
+	ErrDomainJoinOff     = &Error{Kind: KindForbidden, Code: "domain_join_off", Detail: "this organization does not take join requests"}
+)

@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/rand"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -16,10 +17,25 @@ const (
 	PrefixAudit      = "evt_"
 )
 
+var (
+	entropyMu sync.Mutex
+	// Monotonic entropy keeps ids made in the same millisecond by this
+	// process in the order they were made (audit events of one change).
+	entropy = ulid.Monotonic(rand.Reader, 0)
+)
+
 // NewID returns prefix + a lower-case ULID: URL-safe, opaque, and sortable by
 // creation time.
 func NewID(prefix string, now time.Time) string {
-	return prefix + strings.ToLower(ulid.MustNew(ulid.Timestamp(now), rand.Reader).String())
+	entropyMu.Lock()
+	id, err := ulid.New(ulid.Timestamp(now), entropy)
+	entropyMu.Unlock()
+	if err != nil {
+		// Monotonic entropy overflows only after 2^80 ids in one millisecond,
+		// or when time goes backwards: fall back to plain randomness.
+		id = ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	}
+	return prefix + strings.ToLower(id.String())
 }
 
 // ValidID reports whether s looks like an id with the given prefix, so junk

@@ -20,6 +20,9 @@ type Org struct {
 	CreatedAt time.Time `json:"createdAt"`
 	CreatedBy string    `json:"createdBy"`
 	Version   int64     `json:"version"`
+	// DefaultWorkspaceID is the workspace created with the org, which
+	// domain joins grant.
+	DefaultWorkspaceID string `json:"-"`
 }
 
 // Workspace is a unit inside exactly one org.
@@ -64,6 +67,9 @@ type AuditEvent struct {
 	TargetEmail string            `json:"targetEmail,omitempty"`
 	Details     map[string]string `json:"details,omitempty"`
 	At          time.Time         `json:"at"`
+	// ExpiresAt is when the event is dropped (the retention); zero means the
+	// default of a year.
+	ExpiresAt time.Time `json:"-"`
 }
 
 // DefaultWorkspaceName is the name of the workspace created with every org.
@@ -107,4 +113,89 @@ func (i Invitation) StatusAt(now time.Time) InvitationStatus {
 		return InviteExpired
 	}
 	return i.Status
+}
+
+// DomainJoin is what happens when someone of an org's claimed domain signs up
+// or asks to join.
+type DomainJoin string
+
+const (
+	DomainJoinOff     DomainJoin = "off"
+	DomainJoinRequest DomainJoin = "request"
+	DomainJoinAuto    DomainJoin = "auto"
+)
+
+// Policy is an org's security settings (SPEC section 6).
+type Policy struct {
+	DomainJoin                 DomainJoin    `json:"domainJoin"`
+	DefaultOrgRole             OrgRole       `json:"defaultOrgRole"`
+	DefaultWorkspaceRole       WorkspaceRole `json:"defaultWorkspaceRole"`
+	MembersCanCreateWorkspaces bool          `json:"membersCanCreateWorkspaces"`
+	AllowedEmailDomains        []string      `json:"allowedEmailDomains"`
+	RequireMfa                 bool          `json:"requireMfa"`
+	RequireSso                 bool          `json:"requireSso"`
+	// Version counts the policy's writes (0: never written, the defaults).
+	Version int64 `json:"-"`
+}
+
+// DefaultPolicy is an org's policy until an admin changes it.
+func DefaultPolicy() Policy {
+	return Policy{DomainJoin: DomainJoinOff, DefaultOrgRole: OrgMember, DefaultWorkspaceRole: WorkspaceMember, AllowedEmailDomains: []string{}}
+}
+
+// ErrEmailDomainNotAllowed refuses an invitation outside the policy's
+// allowed email domains.
+var ErrEmailDomainNotAllowed = &Error{Kind: KindRule, Code: "email_domain_not_allowed", Detail: "the organization's policy does not allow invitations to this email domain"}
+
+// AllowsEmail reports whether the policy lets an address be invited.
+func (p Policy) AllowsEmail(e Email) bool {
+	if len(p.AllowedEmailDomains) == 0 {
+		return true
+	}
+	for _, d := range p.AllowedEmailDomains {
+		if e.Domain == d || e.Registrable == d {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks and normalises a policy written by an admin.
+func (p *Policy) Validate() error {
+	switch p.DomainJoin {
+	case DomainJoinOff, DomainJoinRequest, DomainJoinAuto:
+	default:
+		return Invalid("invalid_policy", "domainJoin must be off, request or auto")
+	}
+	if p.DefaultOrgRole != OrgMember && p.DefaultOrgRole != OrgGuest {
+		return Invalid("invalid_policy", "defaultOrgRole must be member or guest")
+	}
+	if !p.DefaultWorkspaceRole.Valid() {
+		return Invalid("invalid_policy", "defaultWorkspaceRole must be admin, member or viewer")
+	}
+	if len(p.AllowedEmailDomains) > 50 {
+		return Invalid("invalid_policy", "at most 50 allowed email domains")
+	}
+	seen := map[string]bool{}
+	domains := []string{}
+	for _, d := range p.AllowedEmailDomains {
+		e, err := ParseEmail("x@" + d)
+		if err != nil {
+			return Invalid("invalid_policy", "allowedEmailDomains holds an invalid domain")
+		}
+		if !seen[e.Domain] {
+			seen[e.Domain] = true
+			domains = append(domains, e.Domain)
+		}
+	}
+	p.AllowedEmailDomains = domains
+	return nil
+}
+
+// JoinRequest is a user of an org's claimed domain asking to join it.
+type JoinRequest struct {
+	OrgID     string    `json:"orgId"`
+	UserID    string    `json:"userId"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"createdAt"`
 }

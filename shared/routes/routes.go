@@ -34,6 +34,15 @@ var Table = []Route{
 	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg},
 	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg},
 
+	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy},
+	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy},
+	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents},
+
+	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests},
+	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin},
+	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest},
+	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest},
+
 	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers},
 	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole},
 	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember},

@@ -27,7 +27,9 @@ const (
 	OrgCreated     Outcome = "org_created"      // a new org, owned by the user
 	AlreadyDone    Outcome = "already_done"     // a retry: the user existed already
 	FreeMail       Outcome = "free_mail"        // a personal address: user only
-	DomainTaken    Outcome = "domain_taken"     // another org claims the domain: user only
+	DomainTaken    Outcome = "domain_taken"     // another org claims the domain; its policy is off: user only
+	JoinRequested  Outcome = "join_requested"   // the claiming org takes requests: one is filed
+	JoinedByDomain Outcome = "joined_by_domain" // the claiming org admits its domain: the user is a member
 	Unverified     Outcome = "email_unverified" // the email is not verified: user only
 	InvalidAddress Outcome = "invalid_email"    // no usable email: user only
 )
@@ -66,7 +68,13 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 		case errors.Is(err, store.ErrUserExists):
 			return AlreadyDone, nil
 		case errors.Is(err, store.ErrDomainClaimed):
-			outcome = DomainTaken
+			outcome, err = s.joinByDomain(ctx, user, email.Registrable, now)
+			if errors.Is(err, store.ErrUserExists) {
+				return AlreadyDone, nil
+			}
+			if err != nil || outcome != DomainTaken {
+				return outcome, err
+			}
 		default:
 			return "", err
 		}
@@ -79,9 +87,41 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 	return outcome, nil
 }
 
+// joinByDomain follows the domain-join policy of the org that claims the
+// user's domain (SPEC sections 2 and 6). Off, it does nothing: the caller
+// creates the user alone.
+func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable string, now time.Time) (Outcome, error) {
+	orgID, err := s.Store.DomainClaim(ctx, registrable)
+	if err != nil || orgID == "" {
+		return DomainTaken, err // a claim released meanwhile: no org to join
+	}
+	org, policy, ok, err := s.Store.OrgAndPolicy(ctx, orgID)
+	if err != nil || !ok {
+		return DomainTaken, err
+	}
+	j := store.Joining{User: u, NewUser: true, Org: org, Policy: policy, Now: now}
+	event := func(action string, details map[string]string) domain.AuditEvent {
+		return domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org.ID, Action: action, ActorID: u.ID, ActorEmail: u.Email,
+			TargetType: "user", TargetID: u.ID, TargetEmail: u.Email, Details: details, At: now}
+	}
+	switch policy.DomainJoin {
+	case domain.DomainJoinAuto:
+		j.Events = []domain.AuditEvent{event("org.member.added", map[string]string{"role": string(policy.DefaultOrgRole), "via": "domain"})}
+		if org.DefaultWorkspaceID != "" {
+			j.Events = append(j.Events, event("workspace.member.added", map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"}))
+		}
+		return JoinedByDomain, s.Store.JoinByDomain(ctx, j)
+	case domain.DomainJoinRequest:
+		j.Events = []domain.AuditEvent{event("join_request.created", nil)}
+		return JoinRequested, s.Store.RequestJoin(ctx, j)
+	}
+	return DomainTaken, nil
+}
+
 func founding(u domain.User, registrable string, now time.Time) store.Founding {
 	org := domain.Org{ID: domain.NewID(domain.PrefixOrg, now), Name: domain.OrgNameFromDomain(registrable), Domain: registrable, CreatedAt: now, CreatedBy: u.ID}
 	ws := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: org.ID, Name: domain.DefaultWorkspaceName, CreatedAt: now, CreatedBy: u.ID}
+	org.DefaultWorkspaceID = ws.ID
 	event := func(action, targetType, targetID string, details map[string]string) domain.AuditEvent {
 		return domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org.ID, Action: action, ActorID: u.ID, ActorEmail: u.Email,
 			TargetType: targetType, TargetID: targetID, TargetEmail: u.Email, Details: details, At: now}

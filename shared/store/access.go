@@ -21,13 +21,16 @@ type Access struct {
 	WsMember  *domain.WorkspaceMembership // nil when the caller has none
 	// Extra holds the users' memberships asked for beside the caller's.
 	Extra map[string]domain.Membership
+	// Policy is the org's policy (the defaults when never written).
+	Policy domain.Policy
 }
 
 // Access reads the caller's access to an org (and to a workspace when ws is
 // not ""), plus the org memberships of other users. A missing org or caller
 // membership is ErrOrgNotFound: to a non-member, an org does not exist.
 func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...string) (Access, error) {
-	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org))}
+	// The policy rides along: it is small, and several rules depend on it.
+	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org)), key(orgPK(org), policySK())}
 	if ws != "" {
 		keys = append(keys, key(orgPK(org), workspaceSK(ws)), key(userPK(caller), wsMemberSK(org, ws)))
 	}
@@ -40,7 +43,7 @@ func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...st
 	if err != nil {
 		return Access{}, err
 	}
-	a := Access{Extra: map[string]domain.Membership{}}
+	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy()}
 	var haveOrg, haveMember bool
 	for _, it := range items {
 		r, err := decode(it)
@@ -60,6 +63,8 @@ func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...st
 		case r.Type == typeWorkspaceMbr:
 			m := r.wsMembership()
 			a.WsMember = &m
+		case r.Type == typePolicy:
+			a.Policy = r.policy()
 		}
 	}
 	if !haveOrg || !haveMember {

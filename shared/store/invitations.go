@@ -17,9 +17,11 @@ import (
 // does not have.
 var ErrUnknownWorkspace = &domain.Error{Kind: domain.KindRule, Code: "unknown_workspace", Detail: "a granted workspace does not exist in this organization"}
 
-// CreateInvitation stores a new pending invitation with its token's hash.
-func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, ev domain.AuditEvent) error {
+// CreateInvitation stores a new pending invitation with its token's hash. The
+// policy it was checked against (allowed email domains) must be unchanged.
+func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, ev domain.AuditEvent) error {
 	steps := []step{
+		policyAsRead(inv.OrgID, p),
 		{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                invitationRecord(inv, tokenHash).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),

@@ -15,6 +15,8 @@
 //	invitation             ORG#<org>         INVITE#<inv>           EMAIL#<email>       INVITE#<inv>
 //	invitation token       TOKEN#<sha256>    TOKEN
 //	audit event            ORG#<org>         AUDIT#<evt>
+//	org policy             ORG#<org>         POLICY
+//	join request           ORG#<org>         JOINREQ#<sub>
 //	domain claim           DOMAIN#<domain>   CLAIM
 //
 // Access patterns:
@@ -23,7 +25,8 @@
 //	the caller's role in an org and its workspaces     Query PK=USER#<sub>, SK begins_with ORG#<org>
 //	an org, a workspace                                GetItem / BatchGetItem
 //	members of an org, of a workspace (pages)          Query GSI1PK=ORG#<org>#MEMBERS / WS#<ws>#MEMBERS
-//	workspaces, invitations, audit of an org (pages)   Query PK=ORG#<org>, SK begins_with WS# / INVITE# / AUDIT#
+//	workspaces, invitations, join requests (pages)     Query PK=ORG#<org>, SK begins_with WS# / INVITE# / JOINREQ#
+//	audit log of an org, newest first (pages)          Query PK=ORG#<org>, SK begins_with AUDIT#, descending
 //	pending invitations to an email                    Query GSI1PK=EMAIL#<email>
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
 //
@@ -56,6 +59,8 @@ const (
 	typeInviteToken  = "InvitationToken"
 	typeAuditEvent   = "AuditEvent"
 	typeDomainClaim  = "DomainClaim"
+	typePolicy       = "Policy"
+	typeJoinRequest  = "JoinRequest"
 )
 
 func userPK(sub string) string         { return "USER#" + sub }
@@ -75,6 +80,8 @@ func tokenSK() string                  { return "TOKEN" }
 func auditSK(evt string) string        { return "AUDIT#" + evt }
 func domainPK(domain string) string    { return "DOMAIN#" + domain }
 func domainSK() string                 { return "CLAIM" }
+func policySK() string                 { return "POLICY" }
+func joinRequestSK(sub string) string  { return "JOINREQ#" + sub }
 
 // Prefixes for begins_with queries.
 const (
@@ -82,4 +89,5 @@ const (
 	prefixWorkspace  = "WS#"
 	prefixInvitation = "INVITE#"
 	prefixAudit      = "AUDIT#"
+	prefixJoinReq    = "JOINREQ#"
 )

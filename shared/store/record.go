@@ -49,6 +49,15 @@ type record struct {
 	UpdatedAt  time.Time      `dynamodbav:"UpdatedAt,omitempty"`
 	UpdatedBy  string         `dynamodbav:"UpdatedBy,omitempty"`
 	Sent       int64          `dynamodbav:"Sent,omitempty"`
+
+	DefaultWorkspace string   `dynamodbav:"DefaultWorkspaceId,omitempty"`
+	DomainJoin       string   `dynamodbav:"DomainJoin,omitempty"`
+	DefaultOrgRole   string   `dynamodbav:"DefaultOrgRole,omitempty"`
+	DefaultWsRole    string   `dynamodbav:"DefaultWorkspaceRole,omitempty"`
+	MembersCreateWs  bool     `dynamodbav:"MembersCanCreateWorkspaces,omitempty"`
+	AllowedDomains   []string `dynamodbav:"AllowedEmailDomains,omitempty"`
+	RequireMfa       bool     `dynamodbav:"RequireMfa,omitempty"`
+	RequireSso       bool     `dynamodbav:"RequireSso,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -77,11 +86,13 @@ func (r record) user() domain.User {
 
 func orgRecord(o domain.Org) record {
 	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1), OwnerCount: 1,
-		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy}
+		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy,
+		DefaultWorkspace: o.DefaultWorkspaceID}
 }
 
 func (r record) org() domain.Org {
-	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version}
+	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
+		DefaultWorkspaceID: r.DefaultWorkspace}
 }
 
 func memberRecord(m domain.Membership) record {
@@ -115,13 +126,17 @@ func domainClaimRecord(domainName, org string, at time.Time) record {
 	return record{PK: domainPK(domainName), SK: domainSK(), Type: typeDomainClaim, Version: 1, OrgID: org, Domain: domainName, CreatedAt: at}
 }
 
-// AuditRetention is how long audit events are kept before DynamoDB's TTL
-// removes them.
-var AuditRetention = 365 * 24 * time.Hour
+// DefaultAuditRetention is how long audit events are kept, unless an event
+// says otherwise, before DynamoDB's TTL removes them.
+const DefaultAuditRetention = 365 * 24 * time.Hour
 
 func auditRecord(e domain.AuditEvent) record {
+	expires := e.ExpiresAt
+	if expires.IsZero() {
+		expires = e.At.Add(DefaultAuditRetention)
+	}
 	return record{PK: orgPK(e.OrgID), SK: auditSK(e.ID), Type: typeAuditEvent, Version: 1, ID: e.ID, OrgID: e.OrgID,
-		ExpiresAt: e.At.Add(AuditRetention).Unix(),
+		ExpiresAt: expires.Unix(),
 		Action:    e.Action, UserID: e.ActorID, Email: e.ActorEmail, TargetType: e.TargetType, TargetID: e.TargetID,
 		TargetEmail: e.TargetEmail, Details: e.Details, CreatedAt: e.At}
 }
@@ -152,4 +167,29 @@ func (r record) invitation() domain.Invitation {
 	return domain.Invitation{ID: r.ID, OrgID: r.OrgID, OrgName: r.OrgName, Email: r.Email, Role: domain.OrgRole(r.Role),
 		Workspaces: r.Grants, Status: domain.InvitationStatus(r.Status), CreatedAt: r.CreatedAt, ExpiresAt: time.UnixMilli(r.ValidUntil).UTC(),
 		InvitedBy: r.CreatedBy, Version: r.Version}
+}
+
+func policyRecord(org string, p domain.Policy) record {
+	return record{PK: orgPK(org), SK: policySK(), Type: typePolicy, Version: p.Version, OrgID: org,
+		DomainJoin: string(p.DomainJoin), DefaultOrgRole: string(p.DefaultOrgRole), DefaultWsRole: string(p.DefaultWorkspaceRole),
+		MembersCreateWs: p.MembersCanCreateWorkspaces, AllowedDomains: p.AllowedEmailDomains, RequireMfa: p.RequireMfa, RequireSso: p.RequireSso}
+}
+
+func (r record) policy() domain.Policy {
+	p := domain.Policy{DomainJoin: domain.DomainJoin(r.DomainJoin), DefaultOrgRole: domain.OrgRole(r.DefaultOrgRole),
+		DefaultWorkspaceRole: domain.WorkspaceRole(r.DefaultWsRole), MembersCanCreateWorkspaces: r.MembersCreateWs,
+		AllowedEmailDomains: r.AllowedDomains, RequireMfa: r.RequireMfa, RequireSso: r.RequireSso, Version: r.Version}
+	if p.AllowedEmailDomains == nil {
+		p.AllowedEmailDomains = []string{}
+	}
+	return p
+}
+
+func joinRequestRecord(j domain.JoinRequest) record {
+	return record{PK: orgPK(j.OrgID), SK: joinRequestSK(j.UserID), Type: typeJoinRequest, Version: 1,
+		OrgID: j.OrgID, UserID: j.UserID, Email: j.Email, CreatedAt: j.CreatedAt}
+}
+
+func (r record) joinRequest() domain.JoinRequest {
+	return domain.JoinRequest{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, CreatedAt: r.CreatedAt}
 }

@@ -31,7 +31,9 @@ func putWsMember(m domain.WorkspaceMembership) step {
 }
 
 // CreateWorkspace creates a workspace with its creator as workspace admin.
-func (s *Store) CreateWorkspace(ctx context.Context, g Guard, w domain.Workspace, creator domain.WorkspaceMembership, ev []domain.AuditEvent) error {
+// relied is the policy the permission rests on, when it does (members may
+// create workspaces only while the policy says so): it must be unchanged.
+func (s *Store) CreateWorkspace(ctx context.Context, g Guard, w domain.Workspace, creator domain.WorkspaceMembership, ev []domain.AuditEvent, relied *domain.Policy) error {
 	steps := []step{
 		{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                workspaceRecord(w).item(),
@@ -42,6 +44,9 @@ func (s *Store) CreateWorkspace(ctx context.Context, g Guard, w domain.Workspace
 		// The creator's org membership is the guard's item: one Update both
 		// checks their role and bumps the Version.
 		g.touch(),
+	}
+	if relied != nil {
+		steps = append(steps, policyAsRead(w.OrgID, *relied))
 	}
 	for _, e := range ev {
 		steps = append(steps, putAudit(e))

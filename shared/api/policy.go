@@ -1,0 +1,204 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/orgkit/orgkit/shared/authz"
+	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// etag is the policy's entity tag: its version.
+func etag(p domain.Policy) string { return fmt.Sprintf(`"%d"`, p.Version) }
+
+func policyResponse(status int, p domain.Policy) *httpapi.Response {
+	resp := httpapi.JSON(status, p)
+	resp.Header = http.Header{"ETag": {etag(p)}}
+	return resp
+}
+
+// GetPolicy answers GET /orgs/{orgId}/policy, with the ETag to send back in
+// If-Match when changing it.
+func (a *API) GetPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.ViewOrg)
+	if err != nil {
+		return nil, err
+	}
+	return policyResponse(http.StatusOK, acc.Policy), nil
+}
+
+// PutPolicy answers PUT /orgs/{orgId}/policy. With If-Match, a write based on
+// a stale read gets 412; the body replaces the whole policy.
+func (a *API) PutPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	acc, err := a.access(ctx, r, authz.ChangePolicy)
+	if err != nil {
+		return nil, err
+	}
+	var p domain.Policy
+	if err := r.Decode(&p); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	p.Version = acc.Policy.Version
+	if m := r.Header.Get("If-Match"); m != "" && m != "*" {
+		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(m, "W/"), `"`), 10, 64)
+		if err != nil || v != acc.Policy.Version {
+			return nil, domain.ErrStale
+		}
+	}
+	ev := a.event(r, acc.Org.ID, "org.policy.changed", "org", acc.Org.ID, "", map[string]string{
+		"domainJoin": string(p.DomainJoin), "defaultOrgRole": string(p.DefaultOrgRole), "defaultWorkspaceRole": string(p.DefaultWorkspaceRole),
+		"membersCanCreateWorkspaces": strconv.FormatBool(p.MembersCanCreateWorkspaces), "allowedEmailDomains": strings.Join(p.AllowedEmailDomains, ","),
+		"requireMfa": strconv.FormatBool(p.RequireMfa), "requireSso": strconv.FormatBool(p.RequireSso),
+	})
+	if err := a.Store.PutPolicy(ctx, guard(acc, authz.ChangePolicy), acc.Org.ID, p, ev); err != nil {
+		return nil, err
+	}
+	p.Version++
+	return policyResponse(http.StatusOK, p), nil
+}
+
+// ListAuditEvents answers GET /orgs/{orgId}/audit-events, newest first.
+func (a *API) ListAuditEvents(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ReadAudit)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.Store.ListAuditEvents(ctx, acc.Org.ID, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, List[domain.AuditEvent]{Items: p.Items, NextCursor: p.Next}), nil
+}
+
+// JoinResult says what asking to join did.
+type JoinResult struct {
+	Status  string              `json:"status"` // "pending" or "joined"
+	Request *domain.JoinRequest `json:"request,omitempty"`
+	Role    domain.OrgRole      `json:"role,omitempty"`
+}
+
+// RequestToJoin answers POST /orgs/{orgId}/join-requests: a signed-in user of
+// the org's claimed domain asks to join. An org whose domain is not the
+// caller's stays hidden (404), as any org is to a non-member.
+func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
+	if err != nil {
+		return nil, err
+	}
+	email, err := a.verifiedEmail(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := domain.ParseEmail(email)
+	if err != nil {
+		return nil, domain.ErrEmailUnverified
+	}
+	st, ok, err := a.Store.JoinState(ctx, org, r.Caller.Sub)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok || st.Org.Domain == "" || st.Org.Domain != e.Registrable:
+		if st.Member {
+			return nil, domain.ErrAlreadyMember
+		}
+		return nil, domain.ErrOrgNotFound
+	case st.Member:
+		return nil, domain.ErrAlreadyMember
+	case st.Pending != nil:
+		return nil, domain.ErrJoinPending
+	case st.Policy.DomainJoin == domain.DomainJoinOff:
+		return nil, domain.ErrDomainJoinOff
+	}
+	now := a.now()
+	j := store.Joining{User: domain.User{ID: r.Caller.Sub, Email: e.Address, CreatedAt: now}, Org: st.Org, Policy: st.Policy, Now: now}
+	if st.Policy.DomainJoin == domain.DomainJoinAuto {
+		j.Events = []domain.AuditEvent{a.event(r, org, "org.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"role": string(st.Policy.DefaultOrgRole), "via": "domain"})}
+		if ws := st.Org.DefaultWorkspaceID; ws != "" {
+			j.Events = append(j.Events, a.event(r, org, "workspace.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"}))
+		}
+		if err := a.Store.JoinByDomain(ctx, j); err != nil {
+			return nil, err
+		}
+		return httpapi.JSON(http.StatusCreated, JoinResult{Status: "joined", Role: st.Policy.DefaultOrgRole}), nil
+	}
+	j.Events = []domain.AuditEvent{a.event(r, org, "join_request.created", "user", r.Caller.Sub, e.Address, nil)}
+	if err := a.Store.RequestJoin(ctx, j); err != nil {
+		return nil, err
+	}
+	req := domain.JoinRequest{OrgID: org, UserID: r.Caller.Sub, Email: e.Address, CreatedAt: now}
+	return httpapi.JSON(http.StatusCreated, JoinResult{Status: "pending", Request: &req}), nil
+}
+
+// ListJoinRequests answers GET /orgs/{orgId}/join-requests.
+func (a *API) ListJoinRequests(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.Store.ListJoinRequests(ctx, acc.Org.ID, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, List[domain.JoinRequest]{Items: p.Items, NextCursor: p.Next}), nil
+}
+
+// ApproveJoinRequest answers POST /orgs/{orgId}/join-requests/{userId}/approve.
+func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	user, err := pathUser(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := a.Store.JoinState(ctx, acc.Org.ID, user)
+	switch {
+	case err != nil:
+		return nil, err
+	case st.Pending == nil:
+		return nil, domain.ErrJoinRequestAbsent
+	}
+	req, now := *st.Pending, a.now()
+	evs := []domain.AuditEvent{
+		a.event(r, acc.Org.ID, "join_request.approved", "user", user, req.Email, nil),
+		a.event(r, acc.Org.ID, "org.member.added", "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),
+	}
+	if err := a.Store.ApproveJoin(ctx, guard(acc, authz.ManageInvitations), req, acc.Org, acc.Policy, now, evs); err != nil {
+		return nil, err
+	}
+	return httpapi.JSON(http.StatusOK, memberView(domain.Membership{OrgID: acc.Org.ID, UserID: user, Email: req.Email, Role: acc.Policy.DefaultOrgRole, JoinedAt: now})), nil
+}
+
+// DenyJoinRequest answers DELETE /orgs/{orgId}/join-requests/{userId}.
+func (a *API) DenyJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	user, err := pathUser(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	if err != nil {
+		return nil, err
+	}
+	ev := a.event(r, acc.Org.ID, "join_request.denied", "user", user, "", nil)
+	if err := a.Store.DenyJoin(ctx, guard(acc, authz.ManageInvitations), acc.Org.ID, user, ev); err != nil {
+		return nil, err
+	}
+	return httpapi.NoContent(), nil
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// Joining is a user joining an org through its claimed domain, at sign-up
+// (NewUser set: the user record is created in the same transaction) or later.
+type Joining struct {
+	User    domain.User
+	NewUser bool
+	Org     domain.Org
+	Policy  domain.Policy
+	Now     time.Time
+	Events  []domain.AuditEvent
+}
+
+func (j Joining) steps() []step {
+	steps := []step{
+		exists(orgPK(j.Org.ID), orgSK(), domain.ErrOrgNotFound),
+		policyAsRead(j.Org.ID, j.Policy),
+	}
+	if j.NewUser {
+		// First, so that a retried trigger is recognised by this condition.
+		steps = append([]step{{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                userRecord(j.User).item(),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, onFail: failWith(ErrUserExists)}}, steps...)
+	}
+	for _, e := range j.Events {
+		steps = append(steps, putAudit(e))
+	}
+	return steps
+}
+
+// JoinByDomain makes the user a member with the policy's default roles, in
+// the org and its default workspace (when it still exists).
+func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
+	m := domain.Membership{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, Role: j.Policy.DefaultOrgRole, JoinedAt: j.Now}
+	steps := append(j.steps(), step{item: types.TransactWriteItem{Put: &types.Put{
+		Item:                memberRecord(m).item(),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}, onFail: failWith(domain.ErrAlreadyMember)})
+	if ws := j.Org.DefaultWorkspaceID; ws != "" {
+		steps = append(steps,
+			exists(orgPK(j.Org.ID), workspaceSK(ws), domain.ErrWorkspaceMissing),
+			putWsMember(domain.WorkspaceMembership{OrgID: j.Org.ID, WorkspaceID: ws, UserID: j.User.ID, Email: j.User.Email, Role: j.Policy.DefaultWorkspaceRole, JoinedAt: j.Now}))
+	}
+	err := s.run(ctx, steps)
+	if errors.Is(err, domain.ErrWorkspaceMissing) {
+		j.Org.DefaultWorkspaceID = "" // deleted since: join the org alone
+		return s.JoinByDomain(ctx, j)
+	}
+	return err
+}
+
+// RequestJoin files a join request for an admin to approve.
+func (s *Store) RequestJoin(ctx context.Context, j Joining) error {
+	req := domain.JoinRequest{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, CreatedAt: j.Now}
+	return s.run(ctx, append(j.steps(), step{item: types.TransactWriteItem{Put: &types.Put{
+		Item:                joinRequestRecord(req).item(),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}, onFail: failWith(domain.ErrJoinPending)}))
+}
+
+// JoinState is what a user asking to join an org needs checked.
+type JoinState struct {
+	Org     domain.Org
+	Policy  domain.Policy
+	Member  bool
+	Pending *domain.JoinRequest
+}
+
+// JoinState reads an org, its policy, the user's membership and pending
+// request in one batch; ok is false when the org does not exist.
+func (s *Store) JoinState(ctx context.Context, org, user string) (JoinState, bool, error) {
+	st := JoinState{Policy: domain.DefaultPolicy()}
+	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{
+		key(orgPK(org), orgSK()), key(orgPK(org), policySK()), key(userPK(user), orgMemberSK(org)), key(orgPK(org), joinRequestSK(user)),
+	})
+	if err != nil {
+		return st, false, err
+	}
+	found := false
+	for _, it := range items {
+		r, err := decode(it)
+		if err != nil {
+			return st, false, err
+		}
+		switch r.Type {
+		case typeOrg:
+			st.Org, found = r.org(), true
+		case typePolicy:
+			st.Policy = r.policy()
+		case typeOrgMember:
+			st.Member = true
+		case typeJoinRequest:
+			jr := r.joinRequest()
+			st.Pending = &jr
+		}
+	}
+	return st, found, nil
+}
+
+// ApproveJoin turns a pending request into a membership with the policy's
+// default roles.
+func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest, org domain.Org, p domain.Policy, now time.Time, evs []domain.AuditEvent) error {
+	m := domain.Membership{OrgID: req.OrgID, UserID: req.UserID, Email: req.Email, Role: p.DefaultOrgRole, JoinedAt: now}
+	steps := []step{
+		g.step(),
+		{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key:                 key(orgPK(req.OrgID), joinRequestSK(req.UserID)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}}, onFail: failWith(domain.ErrJoinRequestAbsent)},
+		{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                memberRecord(m).item(),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, onFail: failWith(domain.ErrAlreadyMember)},
+		exists(orgPK(req.OrgID), orgSK(), domain.ErrOrgNotFound),
+	}
+	if ws := org.DefaultWorkspaceID; ws != "" {
+		steps = append(steps,
+			exists(orgPK(req.OrgID), workspaceSK(ws), domain.ErrWorkspaceMissing),
+			putWsMember(domain.WorkspaceMembership{OrgID: req.OrgID, WorkspaceID: ws, UserID: req.UserID, Email: req.Email, Role: p.DefaultWorkspaceRole, JoinedAt: now}))
+	}
+	for _, e := range evs {
+		steps = append(steps, putAudit(e))
+	}
+	err := s.run(ctx, steps)
+	if errors.Is(err, domain.ErrWorkspaceMissing) {
+		org.DefaultWorkspaceID = ""
+		return s.ApproveJoin(ctx, g, req, org, p, now, evs)
+	}
+	return err
+}
+
+// DenyJoin deletes a pending request.
+func (s *Store) DenyJoin(ctx context.Context, g Guard, org, user string, ev domain.AuditEvent) error {
+	return s.run(ctx, []step{
+		g.step(),
+		{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key:                 key(orgPK(org), joinRequestSK(user)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}}, onFail: failWith(domain.ErrJoinRequestAbsent)},
+		putAudit(ev),
+	})
+}
+
+// ListJoinRequests returns a page of an org's pending join requests.
+func (s *Store) ListJoinRequests(ctx context.Context, org string, limit int, cursor string) (Page[domain.JoinRequest], error) {
+	recs, next, err := s.query(ctx, baseList(orgPK(org), prefixJoinReq), limit, cursor, true)
+	p := Page[domain.JoinRequest]{Next: next, Items: []domain.JoinRequest{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.joinRequest())
+	}
+	return p, err
+}

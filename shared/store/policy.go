@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// PutPolicy writes an org's policy if it is still at version p.Version (0:
+// never written), which makes the write fail with ErrStale when someone else
+// wrote it since it was read.
+func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Policy, ev domain.AuditEvent) error {
+	cond := "attribute_not_exists(PK)"
+	var values map[string]types.AttributeValue
+	if p.Version > 0 {
+		cond, values = "Version = :ver", map[string]types.AttributeValue{":ver": num(p.Version)}
+	}
+	p.Version++
+	return s.run(ctx, []step{
+		g.step(),
+		exists(orgPK(org), orgSK(), domain.ErrOrgNotFound),
+		{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                      policyRecord(org, p).item(),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: values,
+		}}, onFail: failWith(domain.ErrStale)},
+		putAudit(ev),
+	})
+}
+
+// policyAsRead conditions a write on the policy it relied on being unchanged,
+// so that a policy change takes effect at once, even on writes under way.
+func policyAsRead(org string, p domain.Policy) step {
+	cond := "attribute_not_exists(PK)"
+	var values map[string]types.AttributeValue
+	if p.Version > 0 {
+		cond, values = "Version = :ver", map[string]types.AttributeValue{":ver": num(p.Version)}
+	}
+	return step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		Key:                       key(orgPK(org), policySK()),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: values,
+	}}, onFail: failWith(domain.ErrConflict)}
+}
+
+// OrgAndPolicy reads an org and its policy (strongly consistent); ok is false
+// when the org does not exist.
+func (s *Store) OrgAndPolicy(ctx context.Context, org string) (domain.Org, domain.Policy, bool, error) {
+	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(orgPK(org), policySK())})
+	p := domain.DefaultPolicy()
+	var o domain.Org
+	found := false
+	if err != nil {
+		return o, p, false, err
+	}
+	for _, it := range items {
+		r, err := decode(it)
+		if err != nil {
+			return o, p, false, err
+		}
+		switch r.Type {
+		case typeOrg:
+			o, found = r.org(), true
+		case typePolicy:
+			p = r.policy()
+		}
+	}
+	return o, p, found, nil
+}
+
+// ListAuditEvents returns a page of an org's audit log, newest first.
+func (s *Store) ListAuditEvents(ctx context.Context, org string, limit int, cursor string) (Page[domain.AuditEvent], error) {
+	q := baseList(orgPK(org), prefixAudit)
+	start, err := q.decodeCursor(cursor)
+	if err != nil {
+		return Page[domain.AuditEvent]{}, err
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(orgPK(org)), ":sk": str(prefixAudit),
+		},
+		ExclusiveStartKey: start,
+		ScanIndexForward:  aws.Bool(false),
+		Limit:             aws.Int32(int32(limit)),
+		ConsistentRead:    aws.Bool(true),
+	})
+	if err != nil {
+		return Page[domain.AuditEvent]{}, fmt.Errorf("query audit: %w", err)
+	}
+	p := Page[domain.AuditEvent]{Items: []domain.AuditEvent{}, Next: encodeCursor(out.LastEvaluatedKey)}
+	for _, it := range out.Items {
+		r, err := decode(it)
+		if err != nil {
+			return p, err
+		}
+		p.Items = append(p.Items, r.auditEvent())
+	}
+	return p, nil
+}

@@ -100,6 +100,8 @@ JSON
   export TABLE_NAME AWS_REGION CONFIRMATION_CODE API_PORT
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT" COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
   export STACK_ENV="$LOCAL/stack.env"
+  # The local mailbox: the mailer writes each message there as a JSON file.
+  export MAIL_DIR="$LOCAL/mail" INVITE_URL=${INVITE_URL:-http://127.0.0.1:$API_PORT/accept-invitation}
   "$BIN" bootstrap
   set -a; . "$STACK_ENV"; set +a
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then

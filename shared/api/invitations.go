@@ -13,6 +13,7 @@ import (
 	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
@@ -86,6 +87,15 @@ func parseToken(token string) (org, inv string, ok bool) {
 		return "", "", false
 	}
 	return parts[0], parts[1], true
+}
+
+// invitationMail composes the invitation's email; each send gets its own
+// message id.
+func (a *API) invitationMail(inv domain.Invitation, inviter, token string) (mail.Message, error) {
+	return mail.InvitationMessage(domain.NewID("msg_", a.now()), mail.Invitation{
+		To: inv.Email, OrgName: inv.OrgName, InvitedBy: inviter, Role: string(inv.Role),
+		AcceptURL: a.acceptLink(token), ExpiresAt: inv.ExpiresAt,
+	})
 }
 
 func (a *API) ttl() time.Duration {
@@ -162,8 +172,12 @@ func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		CreatedAt: now, ExpiresAt: now.Add(a.ttl()), InvitedBy: r.Caller.Sub, Version: 1,
 	}
 	token, hash := newToken(inv.OrgID, inv.ID)
+	msg, err := a.invitationMail(inv, acc.Member.Email, token)
+	if err != nil {
+		return nil, err
+	}
 	ev := a.event(r, inv.OrgID, "invitation.created", "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
-	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, ev); err != nil {
+	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, msg, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
@@ -195,11 +209,16 @@ func (a *API) ResendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	}
 	token, hash := newToken(inv.OrgID, inv.ID)
 	expires := a.now().Add(a.ttl())
-	ev := a.event(r, inv.OrgID, "invitation.resent", "invitation", inv.ID, inv.Email, nil)
-	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, expires, ev); err != nil {
+	inv.ExpiresAt = expires
+	msg, err := a.invitationMail(inv, acc.Member.Email, token)
+	if err != nil {
 		return nil, err
 	}
-	inv.ExpiresAt, inv.Version = expires, inv.Version+1
+	ev := a.event(r, inv.OrgID, "invitation.resent", "invitation", inv.ID, inv.Email, nil)
+	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, expires, msg, ev); err != nil {
+		return nil, err
+	}
+	inv.Version++
 	return httpapi.JSON(http.StatusOK, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
 }
 

@@ -17,11 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
@@ -46,12 +50,18 @@ type Config struct {
 	// AuditRetention (AUDIT_RETENTION_DAYS) is how long audit events are
 	// kept; 365 days when empty.
 	AuditRetention time.Duration
+	// MailDir (MAIL_DIR) makes the mailer write messages as files there
+	// instead of sending them: the local stack's mailbox.
+	MailDir string
+	// MailFrom (MAIL_FROM) is the verified SES identity mail is sent from.
+	MailFrom string
 }
 
 // ConfigFromEnv reads the Config.
 func ConfigFromEnv() (Config, error) {
 	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
-		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL")}
+		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL"),
+		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM")}
 	if v := os.Getenv("AUDIT_RETENTION_DAYS"); v != "" {
 		days, err := strconv.Atoi(v)
 		if err != nil || days <= 0 {
@@ -175,4 +185,20 @@ func ServeHTTP(function string) {
 // Signup returns the post-confirmation trigger.
 func (a *App) Signup() *signup.Service {
 	return &signup.Service{Store: a.Store, Log: a.Log, Now: time.Now}
+}
+
+// Cleanup returns the stream function that purges deleted orgs and
+// workspaces. It stops 15 s before the invocation's deadline, so that a purge
+// too big for one invocation is reported as failed and resumed, not killed.
+func (a *App) Cleanup() *cleanup.Handler {
+	return &cleanup.Handler{Store: a.Store, Log: a.Log, Reserve: 15 * time.Second}
+}
+
+// Outbox returns the stream function that sends outbox messages.
+func (a *App) Outbox() *outbox.Relay {
+	var sender mail.Sender = mail.FileSender{Dir: a.Config.MailDir}
+	if a.Config.MailDir == "" {
+		sender = mail.SESSender{Client: sesv2.NewFromConfig(a.AWS), From: a.Config.MailFrom}
+	}
+	return &outbox.Relay{Store: a.Store, Sender: sender, Log: a.Log}
 }

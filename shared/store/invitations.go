@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/mail"
 )
 
 // ErrUnknownWorkspace refuses an invitation that grants a workspace the org
@@ -19,9 +20,13 @@ var ErrUnknownWorkspace = &domain.Error{Kind: domain.KindRule, Code: "unknown_wo
 
 // CreateInvitation stores a new pending invitation with its token's hash. The
 // policy it was checked against (allowed email domains) must be unchanged.
-func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, ev domain.AuditEvent) error {
+//
+// msg is the invitation email: written to the org's outbox in the same
+// transaction, sent from the table's stream.
+func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, msg mail.Message, ev domain.AuditEvent) error {
 	steps := []step{
 		policyAsRead(inv.OrgID, p),
+		putOutbox(inv.OrgID, msg, inv.CreatedAt.Unix()),
 		{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                invitationRecord(inv, tokenHash).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
@@ -86,14 +91,14 @@ func pendingAsRead(inv domain.Invitation) (string, map[string]types.AttributeVal
 
 // ResendInvitation gives a pending (or expired) invitation a new token and a
 // new expiry; the old token stops working at once.
-func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, expires time.Time, ev domain.AuditEvent) error {
+func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, expires time.Time, msg mail.Message, ev domain.AuditEvent) error {
 	cond, values, onFail := pendingAsRead(inv)
 	values[":hash"], values[":until"], values[":ttl"], values[":one"] = str(tokenHash), num(expires.UnixMilli()), num(expires.Add(invitationKeep).Unix()), num(1)
 	values[":gpk"], values[":gsk"] = str(emailGSI(inv.Email)), str(invitationSK(inv.ID))
 	return s.run(ctx, []step{
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
-			UpdateExpression:          aws.String("SET TokenHash = :hash, ValidUntil = :until, ExpiresAt = :ttl, GSI1PK = :gpk, GSI1SK = :gsk, Version = Version + :one, Sent = Sent + :one"),
+			UpdateExpression:          aws.String("SET TokenHash = :hash, ValidUntil = :until, ExpiresAt = :ttl, GSI1PK = :gpk, GSI1SK = :gsk, Version = Version + :one ADD Sent :one"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
 			ExpressionAttributeValues: values,
@@ -101,6 +106,7 @@ func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invita
 		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
 		g.step(),
 		putAudit(ev),
+		putOutbox(inv.OrgID, msg, expires.Unix()),
 	})
 }
 

@@ -17,6 +17,7 @@
 //	audit event            ORG#<org>         AUDIT#<evt>
 //	org policy             ORG#<org>         POLICY
 //	join request           ORG#<org>         JOINREQ#<sub>
+//	outbox message         ORG#<org>         OUTBOX#<msg>           (sent from the stream, then deleted)
 //	domain claim           DOMAIN#<domain>   CLAIM
 //
 // Access patterns:
@@ -61,6 +62,7 @@ const (
 	typeDomainClaim  = "DomainClaim"
 	typePolicy       = "Policy"
 	typeJoinRequest  = "JoinRequest"
+	typeOutbox       = "Outbox"
 )
 
 func userPK(sub string) string         { return "USER#" + sub }
@@ -82,6 +84,7 @@ func domainPK(domain string) string    { return "DOMAIN#" + domain }
 func domainSK() string                 { return "CLAIM" }
 func policySK() string                 { return "POLICY" }
 func joinRequestSK(sub string) string  { return "JOINREQ#" + sub }
+func outboxSK(msg string) string       { return "OUTBOX#" + msg }
 
 // Prefixes for begins_with queries.
 const (

@@ -144,6 +144,12 @@ func (r *Response) JSON(t testing.TB, v any) {
 // body is marshalled to JSON unless it is a []byte or nil.
 func (s *Stack) Call(t testing.TB, method, path, token string, body any) *Response {
 	t.Helper()
+	return s.CallWith(t, method, path, token, body, nil)
+}
+
+// CallWith is Call with extra request headers.
+func (s *Stack) CallWith(t testing.TB, method, path, token string, body any, header map[string]string) *Response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -165,6 +171,9 @@ func (s *Stack) Call(t testing.TB, method, path, token string, body any) *Respon
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {

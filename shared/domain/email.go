@@ -31,19 +31,20 @@ func ParseEmail(raw string) (Email, error) {
 	if at <= 0 || at == len(s)-1 {
 		return Email{}, ErrInvalidEmail
 	}
-	local, host := s[:at], strings.TrimSuffix(s[at+1:], ".")
-	if len(local) > 64 {
+	// Limits apply to the normalised form: lower-casing can lengthen UTF-8.
+	local, host := strings.ToLower(s[:at]), strings.TrimSuffix(s[at+1:], ".")
+	if len(local) > 64 || strings.IndexFunc(local, invisible) >= 0 {
 		return Email{}, ErrInvalidEmail
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
-	if err != nil || !strings.Contains(ascii, ".") {
+	if err != nil || !validHost(ascii) {
 		return Email{}, ErrInvalidEmail
 	}
-	addr := strings.ToLower(local) + "@" + ascii
+	addr := local + "@" + ascii
 	// net/mail checks the local part's syntax; requiring the parsed address to
 	// equal the input refuses display names and comments.
 	parsed, err := mail.ParseAddress(addr)
-	if err != nil || parsed.Address != addr || parsed.Name != "" {
+	if err != nil || parsed.Address != addr || parsed.Name != "" || len(addr) > 254 {
 		return Email{}, ErrInvalidEmail
 	}
 	reg, err := publicsuffix.EffectiveTLDPlusOne(ascii)
@@ -51,6 +52,29 @@ func ParseEmail(raw string) (Email, error) {
 		return Email{}, ErrInvalidEmail
 	}
 	return Email{Address: addr, Domain: ascii, Registrable: reg}, nil
+}
+
+// invisible reports characters that have no place in an address that people
+// read and compare: controls, spaces, and formatting marks (such as
+// right-to-left overrides), which net/mail lets through in a local part.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// validHost checks what IDNA lookup leaves to DNS: at least two labels of 1
+// to 63 characters, and a top-level label that is not a number.
+func validHost(ascii string) bool {
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 || len(ascii) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	return strings.TrimLeft(tld, "0123456789") != ""
 }
 
 // OrgNameFromDomain names a new org after its domain: "acme.co.uk" gives

@@ -44,7 +44,9 @@ func TestParseEmailRefusesMalformed(t *testing.T) {
 		"Alice <alice@acme.com>", "alice@co.uk", "alice@com", "al ice@acme.com",
 		"alice@acme..com", "alice@-acme.com", "ali\nce@acme.com", "alice@\x00acme.com",
 		strings.Repeat("a", 65) + "@acme.com", "alice@" + strings.Repeat("a", 250) + ".com",
-		"\xff@acme.com",
+		"\xff@acme.com", "\u0087@0.0", "a\u0085b@acme.com", "a\u2028b@acme.com", "a\u00a0b@acme.com",
+		"a\u200bb@acme.com", "a\u202eb@acme.com", strings.Repeat("Ⱥ", 32) + "@acme.com",
+		"a@" + strings.Repeat("b", 64) + ".com", "a@1.2.3.4",
 	} {
 		if got, err := domain.ParseEmail(in); !errors.Is(err, domain.ErrInvalidEmail) {
 			t.Errorf("ParseEmail(%q) = %+v, %v; want ErrInvalidEmail", in, got, err)

@@ -42,7 +42,7 @@ func NewID(prefix string, now time.Time) string {
 // never reaches a DynamoDB key.
 func ValidID(prefix, s string) bool {
 	rest, ok := strings.CutPrefix(s, prefix)
-	if !ok || len(rest) != ulid.EncodedSize {
+	if !ok || len(rest) != ulid.EncodedSize || rest != strings.ToLower(rest) {
 		return false
 	}
 	_, err := ulid.ParseStrict(strings.ToUpper(rest))

@@ -82,6 +82,8 @@ func (r *Request) Decode(v any) error {
 func jsonProblem(err error) string {
 	var typeErr *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return "the body must be a JSON object"
 	case errors.As(err, &typeErr):
 		return "field " + typeErr.Field + " has the wrong type"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

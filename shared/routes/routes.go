@@ -7,6 +7,7 @@ import (
 	"context"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 )
 
@@ -17,49 +18,63 @@ type Route struct {
 	Function string // the Lambda function (folder under functions/) serving it
 	Summary  string
 	Handle   func(*api.API, context.Context, *httpapi.Request) (*httpapi.Response, error)
+	IO       IO // what the route reads and answers, for the API document
 }
+
+// IO describes a route's request body (nil: none), its success status, and
+// the body of that answer (nil: none).
+type IO struct {
+	In     any
+	Status int
+	Out    any
+}
+
+func ok(out any) IO          { return IO{Status: 200, Out: out} }
+func okIn(in, out any) IO    { return IO{In: in, Status: 200, Out: out} }
+func created(in, out any) IO { return IO{In: in, Status: 201, Out: out} }
+func noContent() IO          { return IO{Status: 204} }
 
 // Key is the route key API Gateway puts in events: "GET /orgs/{orgId}".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // Table lists every route.
 var Table = []Route{
-	{"GET", "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me},
-	{"GET", "/me/invitations", "me", "Pending invitations to the caller's verified email", (*api.API).MyInvitations},
-	{"POST", "/me/invitations/{invitationId}/accept", "me", "Accept an invitation addressed to the caller", (*api.API).AcceptMyInvitation},
-	{"POST", "/invitations/accept", "invitations", "Accept an invitation with the token from its link", (*api.API).AcceptInvitation},
+	{"GET", "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me, ok(api.MeResponse{})},
+	{"GET", "/me/invitations", "me", "Pending invitations to the caller's verified email", (*api.API).MyInvitations, ok(api.List[api.InvitationView]{})},
+	{"POST", "/me/invitations/{invitationId}/accept", "me", "Accept an invitation addressed to the caller", (*api.API).AcceptMyInvitation, ok(api.Accepted{})},
+	{"POST", "/invitations/accept", "invitations", "Accept an invitation with the token from its link", (*api.API).AcceptInvitation, okIn(api.AcceptBody{}, api.Accepted{})},
 
-	{"GET", "/orgs", "orgs", "Orgs the caller belongs to", (*api.API).ListOrgs},
-	{"GET", "/orgs/{orgId}", "orgs", "An org, with the caller's role", (*api.API).GetOrg},
-	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg},
-	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg},
+	{"GET", "/orgs", "orgs", "Orgs the caller belongs to", (*api.API).ListOrgs, ok(api.List[api.OrgView]{})},
+	{"GET", "/orgs/{orgId}", "orgs", "An org, with the caller's role", (*api.API).GetOrg, ok(api.OrgView{})},
+	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg, okIn(api.NameBody{}, api.OrgView{})},
+	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg, noContent()},
 
-	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy},
-	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy},
-	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents},
+	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy, ok(domain.Policy{})},
+	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy, okIn(domain.Policy{}, domain.Policy{})},
+	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{})},
 
-	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests},
-	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin},
-	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest},
-	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest},
+	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{})},
+	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{})},
+	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest, ok(api.MemberView{})},
+	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest, noContent()},
 
-	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers},
-	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole},
-	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember},
+	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{})},
+	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{})},
+	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent()},
 
-	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations},
-	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation},
-	{"POST", "/orgs/{orgId}/invitations/{invitationId}/resend", "invitations", "Resend an invitation with a new token", (*api.API).ResendInvitation},
-	{"DELETE", "/orgs/{orgId}/invitations/{invitationId}", "invitations", "Revoke an invitation", (*api.API).RevokeInvitation},
+	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{})},
+	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{})},
+	{"POST", "/orgs/{orgId}/invitations/{invitationId}/resend", "invitations", "Resend an invitation with a new token", (*api.API).ResendInvitation, ok(api.CreatedInvitation{})},
+	{"DELETE", "/orgs/{orgId}/invitations/{invitationId}", "invitations", "Revoke an invitation", (*api.API).RevokeInvitation, noContent()},
 
-	{"GET", "/orgs/{orgId}/workspaces", "workspaces", "A page of the workspaces the caller can see", (*api.API).ListWorkspaces},
-	{"POST", "/orgs/{orgId}/workspaces", "workspaces", "Create a workspace", (*api.API).CreateWorkspace},
-	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "A workspace, with the caller's role", (*api.API).GetWorkspace},
-	{"PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Rename a workspace", (*api.API).RenameWorkspace},
-	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Delete a workspace and its memberships", (*api.API).DeleteWorkspace},
-	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers},
-	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember},
-	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember},
+	{"GET", "/orgs/{orgId}/workspaces", "workspaces", "A page of the workspaces the caller can see", (*api.API).ListWorkspaces, ok(api.List[api.WorkspaceView]{})},
+	{"POST", "/orgs/{orgId}/workspaces", "workspaces", "Create a workspace", (*api.API).CreateWorkspace, created(api.NameBody{}, api.WorkspaceView{})},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "A workspace, with the caller's role", (*api.API).GetWorkspace, ok(api.WorkspaceView{})},
+	{"PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Rename a workspace", (*api.API).RenameWorkspace, okIn(api.NameBody{}, api.WorkspaceView{})},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Delete a workspace and its memberships", (*api.API).DeleteWorkspace, noContent()},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{})},
+	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{})},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent()},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

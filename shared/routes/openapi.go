@@ -1,0 +1,234 @@
+package routes
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// OpenAPI writes the API document (OpenAPI 3.1) from the route table and the
+// Go types of its requests and answers, so the document cannot drift from the
+// code: a test compares it with the committed openapi.json.
+func OpenAPI() ([]byte, error) {
+	g := &schemaGen{defs: map[string]any{}}
+	paths := map[string]map[string]any{}
+	for _, r := range Table {
+		op := map[string]any{
+			"operationId": operationID(r),
+			"summary":     r.Summary,
+			"tags":        []string{r.Function},
+			"responses":   g.responses(r),
+		}
+		params := pathParams(r.Path)
+		if isList(r.IO.Out) {
+			params = append(params,
+				map[string]any{"name": "limit", "in": "query", "required": false, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+				map[string]any{"name": "cursor", "in": "query", "required": false, "schema": map[string]any{"type": "string", "maxLength": 2048}})
+		}
+		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
+				"description": "the ETag of the policy read; a stale one gets 412", "schema": map[string]any{"type": "string"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.IO.In != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.IO.In), true)}}}
+		}
+		if paths[r.Path] == nil {
+			paths[r.Path] = map[string]any{}
+		}
+		paths[r.Path][strings.ToLower(r.Method)] = op
+	}
+	g.defs["Problem"] = map[string]any{
+		"type": "object", "required": []string{"type", "title", "status", "code"},
+		"properties": map[string]any{
+			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+			"code": map[string]any{"type": "string", "description": "stable, machine-readable"}, "requestId": map[string]any{"type": "string"},
+		},
+	}
+	g.defs["GatewayError"] = map[string]any{
+		"type": "object", "description": "API Gateway's own answer, before any function runs",
+		"properties": map[string]any{"message": map[string]any{"type": "string"}}, "required": []string{"message"},
+	}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":       "orgkit",
+			"version":     "1",
+			"description": "Organizations, workspaces and memberships for SaaS products. Every route needs a Cognito ID or access token of the app client.",
+		},
+		"security": []map[string]any{{"cognito": []string{}}},
+		"paths":    paths,
+		"components": map[string]any{
+			"schemas":         g.defs,
+			"securitySchemes": map[string]any{"cognito": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+		},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func operationID(r Route) string {
+	name := runtime.FuncForPC(reflect.ValueOf(r.Handle).Pointer()).Name()
+	name = name[strings.LastIndex(name, ".")+1:]
+	return strings.ToLower(name[:1]) + name[1:]
+}
+
+// idPatterns tell clients (and fuzzers) what ids look like; a malformed id
+// is answered like an unknown one.
+var idPatterns = map[string]string{
+	"orgId":        "^org_[0-9a-hjkmnp-tv-z]{26}$",
+	"workspaceId":  "^ws_[0-9a-hjkmnp-tv-z]{26}$",
+	"invitationId": "^inv_[0-9a-hjkmnp-tv-z]{26}$",
+	"userId":       "^[A-Za-z0-9_-]{1,128}$",
+}
+
+func pathParams(path string) []map[string]any {
+	var out []map[string]any
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") {
+			name := strings.Trim(seg, "{}")
+			out = append(out, map[string]any{"name": name, "in": "path", "required": true,
+				"schema": map[string]any{"type": "string", "pattern": idPatterns[name]}})
+		}
+	}
+	return out
+}
+
+func isList(v any) bool {
+	return v != nil && strings.HasPrefix(reflect.TypeOf(v).Name(), "List[")
+}
+
+func problem(desc string) map[string]any {
+	return map[string]any{"description": desc, "content": map[string]any{
+		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+}
+
+func (g *schemaGen) responses(r Route) map[string]any {
+	success := map[string]any{"description": http.StatusText(r.IO.Status)}
+	if r.IO.Out != nil {
+		success["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.IO.Out), false)}}
+	}
+	if strings.HasSuffix(r.Path, "/policy") {
+		success["headers"] = map[string]any{"ETag": map[string]any{"schema": map[string]any{"type": "string"}}}
+	}
+	resp := map[string]any{strconv.Itoa(r.IO.Status): success}
+	resp["400"] = problem("malformed or invalid input")
+	resp["401"] = map[string]any{"description": "no, or a bad, token", "content": map[string]any{
+		"application/json":         map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/GatewayError"}},
+		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}},
+	}}
+	resp["403"] = problem("the caller's role does not allow it")
+	resp["404"] = problem("unknown, or hidden from the caller")
+	resp["409"] = problem("conflicts with the current state")
+	resp["413"] = problem("body over 64 KiB")
+	resp["422"] = problem("well-formed but breaks a rule")
+	if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
+		resp["412"] = problem("If-Match names a stale version")
+	}
+	return resp
+}
+
+// enums lists the values of the string types that have a fixed set.
+var enums = map[reflect.Type][]string{
+	reflect.TypeOf(domain.OrgRole("")):          {"owner", "admin", "member", "guest"},
+	reflect.TypeOf(domain.WorkspaceRole("")):    {"admin", "member", "viewer"},
+	reflect.TypeOf(domain.InvitationStatus("")): {"pending", "accepted", "revoked", "expired"},
+	reflect.TypeOf(domain.DomainJoin("")):       {"off", "request", "auto"},
+}
+
+type schemaGen struct {
+	defs map[string]any
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// schema returns the JSON Schema of a Go type as encoding/json writes it.
+// Named structs become components; request bodies refuse unknown fields, so
+// their objects say additionalProperties: false.
+func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case enums[t] != nil:
+		return map[string]any{"type": "string", "enum": enums[t]}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return g.schema(t.Elem(), request)
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return map[string]any{"type": "integer"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem(), request)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem(), request)}
+	case reflect.Struct:
+		name := schemaName(t)
+		if request {
+			name += "Input"
+		}
+		if _, done := g.defs[name]; !done {
+			g.defs[name] = nil // a placeholder against recursion
+			props, required := map[string]any{}, []string{}
+			g.fields(t, request, props, &required)
+			sort.Strings(required)
+			obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+			if len(required) > 0 && !request {
+				obj["required"] = required
+			}
+			g.defs[name] = obj
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) fields(t reflect.Type, request bool, props map[string]any, required *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			g.fields(f.Type, request, props, required)
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type, request)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// schemaName names a type's component: List[…InvitationView] is
+// InvitationViewList.
+func schemaName(t reflect.Type) string {
+	name := t.Name()
+	if inner, ok := strings.CutPrefix(name, "List["); ok {
+		inner = strings.TrimSuffix(inner, "]")
+		return inner[strings.LastIndex(inner, ".")+1:] + "List"
+	}
+	return name
+}

@@ -49,3 +49,33 @@ func PostConfirmation(svc *signup.Service, cognito *cip.Client) InvokeFunc {
 		return json.Marshal(out)
 	}
 }
+
+// EmailVerifiedFix makes up for another difference of cognito-local: it
+// writes email_verified into ID tokens as JavaScript's Boolean(value), so a
+// stored "false" reads true. Real Cognito copies the attribute as it is. For
+// ID tokens the local API therefore takes email_verified from the user's
+// attributes, as the token would carry it in AWS.
+type EmailVerifiedFix struct {
+	Authenticator
+	Cognito *cip.Client
+	PoolID  string
+}
+
+// Verify verifies the token, then corrects email_verified.
+func (f EmailVerifiedFix) Verify(ctx context.Context, token string) (map[string]string, error) {
+	claims, err := f.Authenticator.Verify(ctx, token)
+	if err != nil || claims["token_use"] != "id" {
+		return claims, err
+	}
+	claims["email_verified"] = "false"
+	out, err := f.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.PoolID), Username: aws.String(claims["sub"])})
+	if err != nil {
+		return claims, nil // unknown: unverified is the safe answer
+	}
+	for _, at := range out.UserAttributes {
+		if aws.ToString(at.Name) == "email_verified" {
+			claims["email_verified"] = aws.ToString(at.Value)
+		}
+	}
+	return claims, nil
+}

@@ -250,9 +250,21 @@ func (a *API) MyInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.R
 		return nil, err
 	}
 	out := List[InvitationView]{Items: []InvitationView{}}
+	if len(invs) == 0 {
+		return httpapi.JSON(http.StatusOK, out), nil
+	}
+	// A deleted org's invitations stay until its purge: hide them at once.
+	var orgIDs []string
+	for _, inv := range invs {
+		orgIDs = append(orgIDs, inv.OrgID)
+	}
+	orgs, _, err := a.Store.OrgsAndWorkspaces(ctx, orgIDs, nil)
+	if err != nil {
+		return nil, err
+	}
 	now := a.now()
 	for _, inv := range invs {
-		if inv.StatusAt(now) == domain.InvitePending {
+		if _, live := orgs[inv.OrgID]; live && inv.StatusAt(now) == domain.InvitePending {
 			out.Items = append(out.Items, a.invitationView(inv))
 		}
 	}
@@ -311,21 +323,20 @@ func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 
 func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitation, hash, email string) (*httpapi.Response, error) {
 	now := a.now()
-	events := func(member bool) []domain.AuditEvent {
+	events := func(member bool, grants []domain.Grant) []domain.AuditEvent {
 		evs := []domain.AuditEvent{a.event(r, inv.OrgID, "invitation.accepted", "invitation", inv.ID, email, nil)}
 		if !member {
 			evs = append(evs, a.event(r, inv.OrgID, "org.member.added", "user", r.Caller.Sub, email, map[string]string{"role": string(inv.Role), "invitationId": inv.ID}))
 		}
-		for _, g := range inv.Workspaces {
+		for _, g := range grants {
 			evs = append(evs, a.event(r, inv.OrgID, "workspace.member.added", "user", r.Caller.Sub, email, map[string]string{"workspaceId": g.WorkspaceID, "role": string(g.Role)}))
 		}
 		return evs
 	}
-	wasMember, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events})
+	wasMember, grants, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events})
 	if err != nil {
 		return nil, err
 	}
-	grants := inv.Workspaces
 	if grants == nil {
 		grants = []domain.Grant{}
 	}

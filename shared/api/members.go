@@ -120,9 +120,14 @@ func (a *API) RemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 			return nil, err
 		}
 		if m == nil {
-			// Say "no such member" only to someone who may know the org.
-			if _, err := a.access(ctx, r, authz.ViewOrg); err != nil {
+			// Say "no such member" only to someone who may remove members:
+			// to others, who is a member is none of their business.
+			acc, err := a.access(ctx, r, authz.ViewOrg)
+			if err != nil {
 				return nil, err
+			}
+			if !leaving && !authz.Can(acc.Member.Role, authz.RemoveMember) {
+				return nil, domain.ErrForbidden
 			}
 			return nil, domain.ErrMemberNotFound
 		}

@@ -21,18 +21,25 @@ type Relay struct {
 	Log    *slog.Logger
 }
 
+// Wants reports whether a stream record is a new outbox message: what the
+// event source mapping's filter lets through to the relay.
+func Wants(rec events.DynamoDBEventRecord) bool {
+	if rec.EventName != string(events.DynamoDBOperationTypeInsert) {
+		return false
+	}
+	_, _, ok := store.OutboxMessage(rec.Change.NewImage)
+	return ok
+}
+
 // Handle processes a batch of stream records. It reports the records that
 // failed, so that only they are retried (ReportBatchItemFailures).
 func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, rec := range ev.Records {
-		if rec.EventName != string(events.DynamoDBOperationTypeInsert) {
+		if !Wants(rec) {
 			continue
 		}
-		org, m, ok := store.OutboxMessage(rec.Change.NewImage)
-		if !ok {
-			continue
-		}
+		org, m, _ := store.OutboxMessage(rec.Change.NewImage)
 		if err := r.Sender.Send(ctx, m); err != nil {
 			r.Log.Error("send failed", "message", m.ID, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})

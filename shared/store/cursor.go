@@ -68,7 +68,9 @@ func (q listQuery) decodeCursor(cursor string) (map[string]types.AttributeValue,
 	key := map[string]types.AttributeValue{}
 	for _, a := range q.keyAttrs {
 		v, ok := m[a]
-		if !ok || v == "" {
+		// Real keys are short; DynamoDB refuses key values over 1 KiB, which
+		// must not turn a forged cursor into a 500.
+		if !ok || v == "" || len(v) > 512 {
 			return nil, domain.ErrInvalidCursor
 		}
 		key[a] = str(v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,8 +139,9 @@ type Acceptance struct {
 	// Member says whether the user already belongs to the org: then only the
 	// workspace grants apply.
 	Member bool
-	// Events gives the audit events, knowing whether the user was a member.
-	Events func(member bool) []domain.AuditEvent
+	// Events gives the audit events, knowing whether the user was a member
+	// and which grants apply.
+	Events func(member bool, grants []domain.Grant) []domain.AuditEvent
 }
 
 var (
@@ -151,21 +153,32 @@ var (
 // the memberships in the same transaction, so of many concurrent accepts
 // exactly one succeeds. A guess of Member that turns out wrong is corrected
 // and tried again.
-// It reports whether the user was a member already.
-func (s *Store) AcceptInvitation(ctx context.Context, a Acceptance) (bool, error) {
-	for attempt := 0; attempt < 3; attempt++ {
+// It reports whether the user was a member already, and the grants applied.
+//
+// A granted workspace deleted since the invitation was made is left out: the
+// invitee still joins the org.
+func (s *Store) AcceptInvitation(ctx context.Context, a Acceptance) (bool, []domain.Grant, error) {
+	for attempt := 0; attempt < 3+len(a.Invitation.Workspaces); attempt++ {
 		err := s.accept(ctx, a)
+		var gone grantGone
 		switch {
 		case errors.Is(err, errAlreadyMember):
 			a.Member = true
 		case errors.Is(err, errNotMember):
 			a.Member = false
+		case errors.As(err, &gone):
+			a.Invitation.Workspaces = slices.DeleteFunc(slices.Clone(a.Invitation.Workspaces), func(g domain.Grant) bool { return g.WorkspaceID == string(gone) })
 		default:
-			return a.Member, err
+			return a.Member, a.Invitation.Workspaces, err
 		}
 	}
-	return a.Member, domain.ErrConflict
+	return a.Member, nil, domain.ErrConflict
 }
+
+// grantGone names a granted workspace that no longer exists.
+type grantGone string
+
+func (g grantGone) Error() string { return "granted workspace " + string(g) + " is gone" }
 
 func (s *Store) accept(ctx context.Context, a Acceptance) error {
 	inv := a.Invitation
@@ -217,10 +230,10 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 	}
 	for _, g := range inv.Workspaces {
 		steps = append(steps,
-			exists(orgPK(inv.OrgID), workspaceSK(g.WorkspaceID), ErrUnknownWorkspace),
+			exists(orgPK(inv.OrgID), workspaceSK(g.WorkspaceID), grantGone(g.WorkspaceID)),
 			grantWorkspace(domain.WorkspaceMembership{OrgID: inv.OrgID, WorkspaceID: g.WorkspaceID, UserID: a.User, Email: a.Email, Role: g.Role, JoinedAt: a.Now}))
 	}
-	for _, e := range a.Events(a.Member) {
+	for _, e := range a.Events(a.Member, inv.Workspaces) {
 		steps = append(steps, putAudit(e))
 	}
 	return s.run(ctx, steps)

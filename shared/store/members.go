@@ -33,12 +33,14 @@ func memberAsRead(m domain.Membership) (string, map[string]types.AttributeValue,
 // ChangeRole changes a member's org role. g is nil when the actor changes
 // their own role: the membership as read then is the actor's right.
 func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
-	cond, values, onFail := memberAsRead(target)
-	values[":role"], values[":one"] = str(string(role)), num(1)
+	// Conditioned on the role read, not the version: workspace changes bump
+	// the version and must not make a role change fail.
+	_, _, onFail := memberAsRead(target)
+	values := map[string]types.AttributeValue{":role": str(string(role)), ":old": str(string(target.Role)), ":one": num(1)}
 	steps := []step{{item: types.TransactWriteItem{Update: &types.Update{
 		Key:                       key(userPK(target.UserID), orgMemberSK(target.OrgID)),
 		UpdateExpression:          aws.String("SET #role = :role, Version = Version + :one"),
-		ConditionExpression:       aws.String(cond),
+		ConditionExpression:       aws.String("#role = :old"),
 		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 		ExpressionAttributeValues: values,
 	}}, onFail: onFail}}

@@ -139,19 +139,21 @@ func (s *Store) untilClean(ctx context.Context, pass func(context.Context) (int,
 // them, and the workspace memberships in a member's partition go before the
 // org membership whose GSI1 entry finds that partition.
 func (s *Store) purgeOrgPass(ctx context.Context, org string) (int, error) {
-	var deleted atomic.Int64
-	count := func(n int, err error) error { deleted.Add(int64(n)); return err }
+	deleted := 0
+	count := func(n int, err error) error { deleted += n; return err }
 
 	// Memberships of the org's workspaces, through each workspace.
 	err := s.pages(ctx, s.partitionQuery(org, "begins_with(#sk, :lo)", prefixWorkspace), func(items []map[string]types.AttributeValue) error {
 		var mu sync.Mutex
 		var keys []map[string]types.AttributeValue
 		err := parallel(ctx, items, func(ctx context.Context, it map[string]types.AttributeValue) error {
-			r, err := decode(it)
-			if err != nil {
-				return err
+			// Only the keys are read, so that no other attribute can make a
+			// workspace unreadable here.
+			ws := strings.TrimPrefix(skOf(it), prefixWorkspace)
+			if workspaceSK(ws) != skOf(it) {
+				return fmt.Errorf("purge: not a workspace key: %s", skOf(it))
 			}
-			k, err := s.workspaceMemberKeys(ctx, org, r.WorkspaceID)
+			k, err := s.workspaceMemberKeys(ctx, org, ws)
 			mu.Lock()
 			keys = append(keys, k...)
 			mu.Unlock()
@@ -163,7 +165,7 @@ func (s *Store) purgeOrgPass(ctx context.Context, org string) (int, error) {
 		return count(s.deleteKeys(ctx, keys))
 	})
 	if err != nil {
-		return int(deleted.Load()), err
+		return deleted, err
 	}
 
 	// Members' partitions: their memberships in workspaces that no longer
@@ -173,11 +175,7 @@ func (s *Store) purgeOrgPass(ctx context.Context, org string) (int, error) {
 		var mu sync.Mutex
 		var wsKeys, orgKeys []map[string]types.AttributeValue
 		err := parallel(ctx, members, func(ctx context.Context, m map[string]types.AttributeValue) error {
-			r, err := decode(m)
-			if err != nil {
-				return err
-			}
-			ws, om, err := s.memberItems(ctx, r.PK, org)
+			ws, om, err := s.memberItems(ctx, pkOf(m), org)
 			mu.Lock()
 			wsKeys, orgKeys = append(wsKeys, ws...), append(orgKeys, om...)
 			mu.Unlock()
@@ -192,7 +190,7 @@ func (s *Store) purgeOrgPass(ctx context.Context, org string) (int, error) {
 		return count(s.deleteKeys(ctx, orgKeys))
 	})
 	if err != nil {
-		return int(deleted.Load()), err
+		return deleted, err
 	}
 
 	// The partition itself, less the audit events: the range before them and
@@ -205,19 +203,14 @@ func (s *Store) purgeOrgPass(ctx context.Context, org string) (int, error) {
 			keys := make([]map[string]types.AttributeValue, 0, len(items))
 			for _, it := range items {
 				keys = append(keys, keyOf(it))
-				// An invitation's token item, when there is one, lives
-				// outside the partition.
-				if r, err := decode(it); err == nil && r.Type == typeInvitation && r.TokenHash != "" {
-					keys = append(keys, key(tokenPK(r.TokenHash), tokenSK()))
-				}
 			}
 			return count(s.deleteKeys(ctx, keys))
 		})
 		if err != nil {
-			return int(deleted.Load()), err
+			return deleted, err
 		}
 	}
-	return int(deleted.Load()), nil
+	return deleted, nil
 }
 
 // purgeWorkspaceMembers deletes the memberships GSI1 lists for a workspace.
@@ -274,8 +267,8 @@ func (s *Store) memberItems(ctx context.Context, userPK, org string) (ws, orgMem
 	return ws, orgMember, err
 }
 
-// partitionQuery reads the org partition's items whose SK meets cond (over
-// #sk and :lo), strongly consistent.
+// partitionQuery reads the keys of the org partition's items whose SK meets
+// cond (over #sk and :lo), strongly consistent.
 func (s *Store) partitionQuery(org, cond, lo string) *dynamodb.QueryInput {
 	return &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
@@ -285,17 +278,20 @@ func (s *Store) partitionQuery(org, cond, lo string) *dynamodb.QueryInput {
 			":pk": &types.AttributeValueMemberS{Value: orgPK(org)},
 			":lo": &types.AttributeValueMemberS{Value: lo},
 		},
-		ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("#pk, #sk"),
+		ConsistentRead:       aws.Bool(true),
 	}
 }
 
+// gsiQuery reads the keys of the items GSI1 lists under gsiPK.
 func (s *Store) gsiQuery(gsiPK string) *dynamodb.QueryInput {
 	return &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(GSI1),
 		KeyConditionExpression:    aws.String("#gpk = :gpk"),
-		ExpressionAttributeNames:  map[string]string{"#gpk": attrGSI1PK},
+		ExpressionAttributeNames:  map[string]string{"#gpk": attrGSI1PK, "#pk": attrPK, "#sk": attrSK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":gpk": &types.AttributeValueMemberS{Value: gsiPK}},
+		ProjectionExpression:      aws.String("#pk, #sk"),
 	}
 }
 

@@ -2,6 +2,7 @@
 //
 //	orgkit-local bootstrap   create the table, user pool and app client when absent; write stack.env
 //	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in)
+//	orgkit-local openapi     print the API document
 //
 // Both read their settings from the environment (see infra/local/stack.sh).
 package main
@@ -22,13 +23,15 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve")
+		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve|openapi")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -39,6 +42,11 @@ func main() {
 		err = bootstrap(ctx)
 	case "serve":
 		err = serve(ctx)
+	case "openapi":
+		var doc []byte
+		if doc, err = routes.OpenAPI(); err == nil {
+			_, err = os.Stdout.Write(doc)
+		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -98,19 +106,47 @@ func serve(ctx context.Context) error {
 	if pool == "" || client == "" {
 		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set (run bootstrap)")
 	}
+	cleanupFn := local.StreamFunction(a.Cleanup().Handle)
+	mailerFn := local.StreamFunction(a.Outbox().Handle)
+	doc, err := routes.OpenAPI()
+	if err != nil {
+		return err
+	}
 	srv := &local.Server{
 		Routes: routes.Table,
 		Mux:    routes.Mux(a.API(), ""),
-		Auth: &local.Verifier{
-			Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
-			JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
-			Audiences: []string{client},
+		Auth: local.EmailVerifiedFix{
+			Authenticator: &local.Verifier{
+				Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
+				JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
+				Audiences: []string{client},
+			},
+			Cognito: cognitoClient(a),
+			PoolID:  pool,
 		},
 		Functions: map[string]local.InvokeFunc{
 			"postconfirmation": local.PostConfirmation(a.Signup(), cognitoClient(a)),
+			"cleanup":          cleanupFn,
+			"mailer":           mailerFn,
 		},
+		// The API document, for clients and the contract fuzzer (make contract-test).
+		Extra: map[string]http.Handler{"/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(doc)
+		})},
 		Log: a.Log,
 	}
+	// The table's stream drives the cleanup function, as the event source
+	// mapping does in AWS.
+	poller := &local.StreamPoller{
+		DB: a.Store.Client(), Streams: local.NewStreamsClient(a.AWS, a.Config.DynamoDBEndpoint), Table: a.Config.TableName,
+		Function: cleanupFn, Filter: cleanup.Wants, BatchSize: cleanup.BatchSize, Retries: cleanup.RetryAttempts, Log: a.Log,
+	}
+	go func() { _ = poller.Run(ctx) }()
+	// A second mapping on the same stream feeds the mailer, as in AWS.
+	mailer := *poller
+	mailer.Function, mailer.Filter = mailerFn, outbox.Wants
+	go func() { _ = mailer.Run(ctx) }()
 	addr := "127.0.0.1:" + env("API_PORT", "3000")
 	hs := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

@@ -1,0 +1,171 @@
+// Package cleanup purges what a deleted org or workspace leaves behind. It
+// runs on the table's stream: in AWS as a Lambda function behind an event
+// source mapping (retries, then a dead-letter queue), locally behind the
+// local stack's stream poller, with the same code.
+package cleanup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/store"
+)
+
+// The event source mapping's settings, which the local poller mirrors.
+const (
+	// BatchSize is how many stream records one invocation gets.
+	BatchSize = 10
+	// RetryAttempts bounds the retries of a failing batch before it goes to
+	// the dead-letter queue.
+	RetryAttempts = 10
+)
+
+// Purger is the store's purge.
+type Purger interface {
+	PurgeOrg(ctx context.Context, orgID string) (int, error)
+	PurgeWorkspace(ctx context.Context, orgID, wsID string) (int, error)
+}
+
+// Handler is the cleanup function.
+type Handler struct {
+	Store Purger
+	Log   *slog.Logger
+	// Reserve is the time kept, before the invocation's deadline, to report
+	// a purge cut short as a failure rather than be killed mid-batch.
+	Reserve time.Duration
+}
+
+// Wants reports whether a stream record starts a purge: the removal of an
+// org or a workspace item. The event source mapping's filter says the same.
+func Wants(r events.DynamoDBEventRecord) bool {
+	if r.EventName != string(events.DynamoDBOperationTypeRemove) {
+		return false
+	}
+	t, ok := r.Change.OldImage[store.PurgeTrigger.TypeAttr]
+	return ok && t.DataType() == events.DataTypeString && slices.Contains(store.PurgeTrigger.Types, t.String())
+}
+
+// Handle purges after each removed org or workspace of the batch, in order.
+// At the first failure it stops and reports that record: the event source
+// mapping retries from there, and every purge is idempotent.
+func (h *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+	if dl, ok := ctx.Deadline(); ok && h.Reserve > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-h.Reserve))
+		defer cancel()
+	}
+	log := h.Log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("request_id", lc.AwsRequestID)
+	}
+	for _, r := range ev.Records {
+		if err := h.record(ctx, log, r); err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			return resp, nil
+		}
+	}
+	return resp, nil
+}
+
+func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoDBEventRecord) error {
+	if !Wants(r) {
+		return nil
+	}
+	log = log.With("event_id", r.EventID, "sequence_number", r.Change.SequenceNumber)
+	old, err := itemOf(r.Change.OldImage)
+	var t store.PurgeTarget
+	if err == nil {
+		t, err = store.PurgeTargetOf(old)
+	}
+	if err != nil {
+		// Retrying will not help, but the dead-letter queue keeps the record
+		// for a replay once the code reads it: an org left unpurged must not
+		// go unnoticed.
+		log.ErrorContext(ctx, "cleanup: unreadable removal", "error", err.Error())
+		return err
+	}
+	log = log.With("org_id", t.OrgID)
+	what := "org"
+	start := time.Now()
+	var n int
+	if t.WorkspaceID == "" {
+		n, err = h.Store.PurgeOrg(ctx, t.OrgID)
+	} else {
+		what = "workspace"
+		log = log.With("workspace_id", t.WorkspaceID)
+		n, err = h.Store.PurgeWorkspace(ctx, t.OrgID, t.WorkspaceID)
+	}
+	log = log.With("deleted", n, "duration_ms", time.Since(start).Milliseconds())
+	switch {
+	case errors.Is(err, store.ErrNotDeleted):
+		// Only a bogus or replayed event names a live org; retrying would
+		// only block the shard.
+		log.ErrorContext(ctx, "cleanup: refused, the "+what+" exists", "error", err.Error())
+		return nil
+	case err != nil:
+		log.ErrorContext(ctx, "cleanup: purge failed, to be retried", "error", err.Error())
+		return err
+	}
+	log.InfoContext(ctx, "cleanup: purged "+what)
+	return nil
+}
+
+// itemOf turns a stream image into the item it was.
+func itemOf(image map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	item := make(map[string]types.AttributeValue, len(image))
+	for k, v := range image {
+		av, err := attributeOf(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		item[k] = av
+	}
+	return item, nil
+}
+
+func attributeOf(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		l := make([]types.AttributeValue, len(v.List()))
+		for i, e := range v.List() {
+			av, err := attributeOf(e)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = av
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case events.DataTypeMap:
+		m, err := itemOf(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
+}

@@ -17,6 +17,18 @@ CFN_LINT_PACKAGES := cfn-lint==$(CFN_LINT_VERSION) jsonpatch==1.47 jsonpointer==
   networkx==3.6.1 PyYAML==6.0.3 regex==2026.11.15 sympy==1.14.0 typing_extensions==4.16.0
 CFN_LINT := $(VENV)/cfn-lint-$(CFN_LINT_VERSION).installed
 FUZZTIME ?= 20s
+# Contract fuzzing (infra/local/contract): Schemathesis and every package it installs, pinned in
+# requirements.txt, in a git-ignored venv of its own; examples per operation and phase.
+CONTRACT_VENV := .local/venv-st
+CONTRACT_REQUIREMENTS := infra/local/contract/requirements.txt
+SCHEMATHESIS := $(CONTRACT_VENV)/schemathesis.installed
+CONTRACT_RUN := $(CONTRACT_VENV)/bin/python infra/local/contract/run.py
+CONTRACT_EXAMPLES ?= 20
+FUZZ_EXAMPLES ?= 100
+FUZZ_SECONDS ?= 300
+# Starts the local stack unless it runs, and stops it on exit if it started it.
+WITH_STACK = if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
+	trap '[ -z "$$started" ] || $(STACK) down' EXIT
 
 .PHONY: help
 help: ## list the targets
@@ -67,7 +79,25 @@ test: lint build template-check ## run every test against a local stack (starts 
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
 	set -a; . .local/stack.env; set +a; \
-	go test -count=1 -timeout 12m ./...
+	go test -count=1 -timeout 12m ./...; \
+	$(MAKE) --no-print-directory contract-test
+
+# The benchmark and the load test run against the local stack: started when
+# it is not running, and stopped again if they started it. Neither is part of
+# make test (which only compiles them and runs their unit tests).
+.PHONY: bench
+bench: build ## per-route latency, round trips, capacity, list scaling, cold starts: infra/bench/results.{md,json} + README
+	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
+	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
+	set -a; . .local/stack.env; set +a; \
+	ORGKIT_BENCH=1 go test -count=1 -run '^TestBench$$' -v -timeout 30m ./infra/bench
+
+.PHONY: load
+load: ## load test: LOAD_CLIENTS (50) clients for LOAD_DURATION (60s), then the invariants: infra/load/results.md
+	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
+	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
+	set -a; . .local/stack.env; set +a; \
+	ORGKIT_LOAD=1 go test -count=1 -run '^TestLoad$$' -v -timeout 30m ./infra/load
 
 # Synthesizes as `cdk synth` would (cdk.json's context, build/ assets) but
 # without the cdk CLI, so cdk-nag runs too (infra/main.go), then lints the
@@ -96,6 +126,20 @@ fuzz-go: ## run each Go fuzz target for FUZZTIME (default 20s); not part of make
 	  done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz-go: failed:$$failed (inputs in <package>/testdata/fuzz/)"; exit 1; fi
+
+.PHONY: contract-test
+contract-test: $(SCHEMATHESIS) ## fuzz every route of the local API with Schemathesis and real tokens, bounded (in make test)
+	@$(WITH_STACK); $(CONTRACT_RUN) --max-examples $(CONTRACT_EXAMPLES) --timeout 600 -- --warnings off
+
+.PHONY: fuzz
+fuzz: $(SCHEMATHESIS) ## contract fuzzing for FUZZ_SECONDS (default 300); not part of make test (Go fuzzing: make fuzz-go)
+	@$(WITH_STACK); $(CONTRACT_RUN) --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_SECONDS)
+
+$(SCHEMATHESIS): $(CONTRACT_REQUIREMENTS)
+	python3 -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r $(CONTRACT_REQUIREMENTS)
+	$(CONTRACT_VENV)/bin/pip check --disable-pip-version-check >/dev/null
+	touch $@
 
 .PHONY: synth
 synth: build $(CDK) ## synthesize the CloudFormation template into cdk.out/

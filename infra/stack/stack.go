@@ -14,10 +14,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/store"
 )
@@ -32,6 +35,10 @@ type OrgkitStackProps struct {
 
 // PostConfirmation is the Cognito post-confirmation trigger's function.
 const PostConfirmation = "postconfirmation"
+
+// Cleanup is the function on the table's stream that purges what a deleted
+// org or workspace leaves behind.
+const Cleanup = "cleanup"
 
 // function is one Lambda function of the stack; its code is in
 // <AssetDir>/<name>/bootstrap.
@@ -48,6 +55,9 @@ const httpTimeout = 10
 // invoked is wired in NewOrgkitStack.
 var otherFunctions = []function{
 	{PostConfirmation, 5}, // Cognito gives up on a trigger after 5 s anyway
+	// Room for a big org in one invocation; a purge cut short resumes on
+	// the retry.
+	{Cleanup, 300},
 }
 
 func functions() []function {
@@ -92,6 +102,7 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	for _, fn := range fns {
 		table.GrantReadWriteData(fn)
 	}
+	addCleanupSource(s, table, fns[Cleanup])
 
 	// The pool names the trigger, never the other way round: passing the pool
 	// id into the trigger's environment would make CloudFormation wait on
@@ -182,6 +193,39 @@ func newTable(s awscdk.Stack) awsdynamodb.Table {
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 	return table
+}
+
+// addCleanupSource has the table's stream invoke the cleanup function for the
+// removal of an org or a workspace item, the only records it acts on. A batch
+// that keeps failing goes, after bounded retries, to a dead-letter queue from
+// which an operator can replay it: the purge is idempotent. The mapping
+// grants the function the stream read it needs.
+func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function) {
+	dlq := awssqs.NewQueue(s, jsii.String("CleanupDeadLetters"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), // the most SQS keeps
+	})
+	var types []*string
+	for _, t := range store.PurgeTrigger.Types {
+		types = append(types, jsii.String(t))
+	}
+	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
+		// Purges are idempotent: replaying what the stream still holds
+		// costs little, missing a deletion would leave a tenant behind.
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(cleanup.BatchSize),
+		RetryAttempts:           jsii.Number(cleanup.RetryAttempts),
+		BisectBatchOnError:      jsii.Bool(true),
+		ReportBatchItemFailures: jsii.Bool(true),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
+		Filters: &[]*map[string]any{awslambda.FilterCriteria_Filter(&map[string]any{
+			"eventName": awslambda.FilterRule_IsEqual(jsii.String("REMOVE")),
+			"dynamodb": map[string]any{"OldImage": map[string]any{
+				store.PurgeTrigger.TypeAttr: map[string]any{"S": awslambda.FilterRule_Or(types...)},
+			}},
+		})},
+	}))
 }
 
 func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.Table) awslambda.Function {

@@ -3,6 +3,7 @@ package stack_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -352,7 +353,8 @@ func TestFunctions(t *testing.T) {
 	check(t, "function count", func() {
 		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(stack.FunctionNames())))
 	})
-	want := append(routes.Functions(), stack.PostConfirmation)
+	want := append(routes.Functions(), stack.PostConfirmation, stack.Cleanup)
+	timeouts := map[string]float64{stack.PostConfirmation: 5, stack.Cleanup: 300}
 	for _, name := range want {
 		id, ok := ids[name]
 		if !ok {
@@ -360,9 +362,9 @@ func TestFunctions(t *testing.T) {
 			continue
 		}
 		p := fns[id].Properties
-		timeout := 10.0
-		if name == stack.PostConfirmation {
-			timeout = 5
+		timeout, ok := timeouts[name]
+		if !ok {
+			timeout = 10
 		}
 		for k, v := range map[string]any{
 			"Runtime":       "provided.al2023",
@@ -492,6 +494,11 @@ func TestLeastPrivilege(t *testing.T) {
 				if a == "*" || strings.HasSuffix(a, ":*") {
 					t.Errorf("policy %s grants %q", id, a)
 				}
+				// ListStreams has no resource to scope it to; the stream
+				// event source mapping needs it.
+				if a == "dynamodb:ListStreams" && slices.Equal(strs(st.Resource), []string{"*"}) {
+					continue
+				}
 				if strings.HasPrefix(a, "dynamodb:") && (contains(st.Resource, `"*"`) || !mentions(st.Resource, tableID)) {
 					t.Errorf("policy %s grants %s on %s, want the table only", id, a, jsonString(st.Resource))
 				}
@@ -565,4 +572,134 @@ func TestMissingBootstrapIsReported(t *testing.T) {
 	if got == nil || !strings.Contains(msg, missing) || !strings.Contains(msg, "make build") {
 		t.Errorf("panic = %v, want one naming %q and make build", got, missing)
 	}
+}
+
+func TestCleanupRunsOnTheStream(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	tableID, _ := only(t, resources(t, tpl, "AWS::DynamoDB::Table"))
+	fnID := functionIDs(t, tpl)[stack.Cleanup]
+	queues := resources(t, tpl, "AWS::SQS::Queue")
+
+	// WHEN the cleanup function's event source mapping is read
+	var mapping map[string]any
+	for _, m := range resources(t, tpl, "AWS::Lambda::EventSourceMapping") {
+		if refID(m.Properties["FunctionName"]) == fnID {
+			if mapping != nil {
+				t.Fatal("two event source mappings invoke the cleanup function")
+			}
+			mapping = m.Properties
+		}
+	}
+	if mapping == nil {
+		t.Fatal("no event source mapping invokes the cleanup function")
+	}
+
+	// THEN the table's stream invokes it in small batches from the oldest
+	// record, reporting failed items, bisecting, retrying a bounded number
+	// of times
+	for k, v := range map[string]any{
+		"EventSourceArn":             map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}},
+		"StartingPosition":           "TRIM_HORIZON",
+		"BatchSize":                  10.0,
+		"MaximumRetryAttempts":       10.0,
+		"BisectBatchOnFunctionError": true,
+		"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+	} {
+		if !reflect.DeepEqual(mapping[k], v) {
+			t.Errorf("mapping %s = %s, want %s", k, jsonString(mapping[k]), jsonString(v))
+		}
+	}
+
+	// AND only the removal of an org or a workspace item gets through
+	var filters struct{ Filters []struct{ Pattern string } }
+	roundTrip(t, mapping["FilterCriteria"], &filters)
+	if len(filters.Filters) != 1 {
+		t.Fatalf("FilterCriteria = %s, want one filter", jsonString(mapping["FilterCriteria"]))
+	}
+	var pattern any
+	if err := json.Unmarshal([]byte(filters.Filters[0].Pattern), &pattern); err != nil {
+		t.Fatal(err)
+	}
+	wantPattern := map[string]any{"eventName": []any{"REMOVE"},
+		"dynamodb": map[string]any{"OldImage": map[string]any{"Type": map[string]any{"S": []any{"Org", "Workspace"}}}}}
+	if !reflect.DeepEqual(pattern, wantPattern) {
+		t.Errorf("filter pattern = %s, want %s", filters.Filters[0].Pattern, jsonString(wantPattern))
+	}
+
+	// AND a batch whose retries run out goes to an encrypted queue that
+	// keeps it 14 days, reachable over TLS only
+	var dest struct{ OnFailure struct{ Destination any } }
+	roundTrip(t, mapping["DestinationConfig"], &dest)
+	var queueID string
+	for id := range queues {
+		if reflect.DeepEqual(dest.OnFailure.Destination, arnOf(id)) {
+			queueID = id
+		}
+	}
+	if queueID == "" {
+		t.Fatalf("DestinationConfig = %s, want OnFailure to a queue of the stack", jsonString(mapping["DestinationConfig"]))
+	}
+	q := queues[queueID].Properties
+	if q["SqsManagedSseEnabled"] != true && q["KmsMasterKeyId"] == nil {
+		t.Errorf("dead-letter queue is not encrypted: %s", jsonString(q))
+	}
+	if q["MessageRetentionPeriod"] != 1209600.0 {
+		t.Errorf("dead-letter queue keeps messages %v s, want 14 days", q["MessageRetentionPeriod"])
+	}
+	check(t, "dead-letter queue refuses plain HTTP", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+			"Queues": []any{ref(queueID)},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Effect":    "Deny",
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			})})},
+		})
+	})
+
+	// AND the function may read the stream and send to that queue
+	granted := map[string]bool{} // "action on resource kind"
+	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		if !mentions(p.Properties["Roles"], roleOf(t, tpl, fnID)) {
+			continue
+		}
+		var doc struct {
+			Statement []struct{ Action, Resource any }
+		}
+		roundTrip(t, p.Properties["PolicyDocument"], &doc)
+		for _, st := range doc.Statement {
+			on := "other"
+			switch {
+			case contains(st.Resource, `"StreamArn"`):
+				on = "stream"
+			case mentions(st.Resource, queueID):
+				on = "queue"
+			case mentions(st.Resource, tableID):
+				on = "table"
+			}
+			for _, a := range strs(st.Action) {
+				granted[a+" on "+on] = true
+			}
+		}
+	}
+	for _, want := range []string{"dynamodb:DescribeStream on stream", "dynamodb:GetRecords on stream", "dynamodb:GetShardIterator on stream",
+		"dynamodb:Query on table", "dynamodb:BatchWriteItem on table", "sqs:SendMessage on queue"} {
+		if !granted[want] {
+			t.Errorf("the cleanup function lacks %s; it has %v", want, slices.Sorted(maps.Keys(granted)))
+		}
+	}
+}
+
+// roleOf is the logical id of a function's execution role.
+func roleOf(t *testing.T, tpl assertions.Template, fnID string) string {
+	t.Helper()
+	fn := resources(t, tpl, "AWS::Lambda::Function")[fnID]
+	var role struct {
+		GetAtt []string `json:"Fn::GetAtt"`
+	}
+	roundTrip(t, fn.Properties["Role"], &role)
+	if len(role.GetAtt) == 0 {
+		t.Fatalf("function %s: Role = %s", fnID, jsonString(fn.Properties["Role"]))
+	}
+	return role.GetAtt[0]
 }

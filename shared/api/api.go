@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -129,4 +130,16 @@ func (a *API) acceptLink(token string) string {
 		sep = "&"
 	}
 	return base + sep + "token=" + url.QueryEscape(token)
+}
+
+// retryConflicts runs a handler again, from its reads, when its transaction
+// lost a race on something it read (ErrConflict): a policy changed while an
+// invitation was made, say. The client sees a conflict only when it persists.
+func retryConflicts(ctx context.Context, r *httpapi.Request, h func(context.Context, *httpapi.Request) (*httpapi.Response, error)) (*httpapi.Response, error) {
+	for attempt := 1; ; attempt++ {
+		resp, err := h(ctx, r)
+		if !errors.Is(err, domain.ErrConflict) || attempt == 3 {
+			return resp, err
+		}
+	}
 }

@@ -128,6 +128,10 @@ func (a *API) ListInvitations(ctx context.Context, r *httpapi.Request) (*httpapi
 
 // CreateInvitation answers POST /orgs/{orgId}/invitations.
 func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.createInvitation)
+}
+
+func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, err := a.access(ctx, r, authz.ManageInvitations)
 	if err != nil {
 		return nil, err

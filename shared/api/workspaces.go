@@ -117,6 +117,10 @@ func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.
 
 // CreateWorkspace answers POST /orgs/{orgId}/workspaces.
 func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.createWorkspace)
+}
+
+func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, err := a.access(ctx, r, authz.ViewOrg)
 	if err != nil {
 		return nil, err

@@ -189,9 +189,11 @@ func (a *App) Signup() *signup.Service {
 
 // Cleanup returns the stream function that purges deleted orgs and
 // workspaces. It stops 15 s before the invocation's deadline, so that a purge
-// too big for one invocation is reported as failed and resumed, not killed.
+// too big for one invocation is reported as failed and resumed, not killed,
+// and starts no sooner than 2 s after the removal, which GSI1's lag (well
+// under a second) needs.
 func (a *App) Cleanup() *cleanup.Handler {
-	return &cleanup.Handler{Store: a.Store, Log: a.Log, Reserve: 15 * time.Second}
+	return &cleanup.Handler{Store: a.Store, Log: a.Log, Reserve: 15 * time.Second, Settle: 2 * time.Second}
 }
 
 // Outbox returns the stream function that sends outbox messages.

@@ -41,6 +41,9 @@ type Handler struct {
 	// Reserve is the time kept, before the invocation's deadline, to report
 	// a purge cut short as a failure rather than be killed mid-batch.
 	Reserve time.Duration
+	// Settle is how long after a removal its purge may start: GSI1, which
+	// the purge reads, may not list at once an item written just before.
+	Settle time.Duration
 }
 
 // Wants reports whether a stream record starts a purge: the removal of an
@@ -94,6 +97,12 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 		return err
 	}
 	log = log.With("org_id", t.OrgID)
+	if at := r.Change.ApproximateCreationDateTime.Time; !at.IsZero() {
+		// At most Settle, whatever the clocks say.
+		if err := sleep(ctx, min(time.Until(at.Add(h.Settle)), h.Settle)); err != nil {
+			return err
+		}
+	}
 	what := "org"
 	start := time.Now()
 	var n int
@@ -168,4 +177,18 @@ func attributeOf(v events.DynamoDBAttributeValue) (types.AttributeValue, error) 
 		return &types.AttributeValueMemberM{Value: m}, nil
 	}
 	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -301,3 +301,36 @@ func (blockingPurger) PurgeWorkspace(ctx context.Context, _, _ string) (int, err
 	<-ctx.Done()
 	return 0, ctx.Err()
 }
+
+func TestHandleLetsTheIndexSettle(t *testing.T) {
+	f := founded(t)
+	tests := []struct {
+		name    string
+		removed time.Time
+		minWait time.Duration
+		maxWait time.Duration
+	}{
+		{"a removal just now waits", time.Now(), 250 * time.Millisecond, 2 * time.Second},
+		{"an older removal does not", time.Now().Add(-time.Hour), 0, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// GIVEN the handler with a settle time
+			p := &fakePurger{}
+			h := &cleanup.Handler{Store: p, Log: slog.New(slog.DiscardHandler), Settle: 300 * time.Millisecond}
+			r := rec(t, events.DynamoDBOperationTypeRemove, f.byType["Org"])
+			r.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: tt.removed}
+
+			// WHEN the removal arrives
+			start := time.Now()
+			if _, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{r}}); err != nil {
+				t.Fatal(err)
+			}
+
+			// THEN the purge starts no sooner than the settle time after it
+			if took := time.Since(start); len(p.calls) != 1 || took < tt.minWait || took > tt.maxWait {
+				t.Errorf("purged %v after %v, want once after %v to %v", p.calls, took, tt.minWait, tt.maxWait)
+			}
+		})
+	}
+}

@@ -13,7 +13,6 @@
 //	organization           ORG#<org>         ORG
 //	workspace              ORG#<org>         WS#<ws>
 //	invitation             ORG#<org>         INVITE#<inv>           EMAIL#<email>       INVITE#<inv>
-//	invitation token       TOKEN#<sha256>    TOKEN
 //	audit event            ORG#<org>         AUDIT#<evt>
 //	org policy             ORG#<org>         POLICY
 //	join request           ORG#<org>         JOINREQ#<sub>
@@ -57,7 +56,6 @@ const (
 	typeWorkspace    = "Workspace"
 	typeWorkspaceMbr = "WorkspaceMember"
 	typeInvitation   = "Invitation"
-	typeInviteToken  = "InvitationToken"
 	typeAuditEvent   = "AuditEvent"
 	typeDomainClaim  = "DomainClaim"
 	typePolicy       = "Policy"
@@ -77,8 +75,6 @@ func orgSK() string                    { return "ORG" }
 func workspaceSK(ws string) string     { return "WS#" + ws }
 func invitationSK(inv string) string   { return "INVITE#" + inv }
 func emailGSI(email string) string     { return "EMAIL#" + email }
-func tokenPK(hash string) string       { return "TOKEN#" + hash }
-func tokenSK() string                  { return "TOKEN" }
 func auditSK(evt string) string        { return "AUDIT#" + evt }
 func domainPK(domain string) string    { return "DOMAIN#" + domain }
 func domainSK() string                 { return "CLAIM" }

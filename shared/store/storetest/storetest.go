@@ -90,15 +90,31 @@ func Client(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return app.NewDynamoDB(cfg, Endpoint(), optFns...)
 }
 
-// NewTable creates a uniquely named table and deletes it when the test ends.
+// NewTable creates a uniquely named table without a stream and deletes it
+// when the test ends. DynamoDB Local keeps every stream record while it runs
+// and slows down as they pile up, so only tests of stream consumers pay for
+// one (NewStreamTable).
 func NewTable(t testing.TB, db *dynamodb.Client) string {
+	return newTable(t, db, false)
+}
+
+// NewStreamTable is NewTable with the table's stream on, as in AWS.
+func NewStreamTable(t testing.TB, db *dynamodb.Client) string {
+	return newTable(t, db, true)
+}
+
+func newTable(t testing.TB, db *dynamodb.Client, stream bool) string {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "test-" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := store.EnsureTable(ctx, db, name); err != nil {
+	in := store.CreateTableInput(name)
+	if !stream {
+		in.StreamSpecification = nil
+	}
+	if _, err := db.CreateTable(ctx, in); err != nil {
 		t.Fatalf("create table on DynamoDB Local at %s (is it running? `make up`): %v", Endpoint(), err)
 	}
 	t.Cleanup(func() {
@@ -113,4 +129,11 @@ func New(t testing.TB) (*store.Store, *Counter) {
 	c := &Counter{}
 	db := Client(func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, c.Middleware) })
 	return store.New(db, NewTable(t, db)), c
+}
+
+// NewWithStream is New on a table whose stream is on.
+func NewWithStream(t testing.TB) *store.Store {
+	t.Helper()
+	db := Client()
+	return store.New(db, NewStreamTable(t, db))
 }

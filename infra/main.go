@@ -18,10 +18,15 @@ func main() {
 
 	// cdk -c assetDir=... overrides where the built functions are.
 	assetDir, _ := app.Node().TryGetContext(jsii.String("assetDir")).(string)
+	// cdk -c inviteUrl=https://app.example.com/accept -c mailFrom=no-reply@example.com
+	inviteURL, _ := app.Node().TryGetContext(jsii.String("inviteUrl")).(string)
+	mailFrom, _ := app.Node().TryGetContext(jsii.String("mailFrom")).(string)
 
 	s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{
 		StackProps: awscdk.StackProps{Env: env(), Description: jsii.String("orgkit: organizations and workspaces")},
 		AssetDir:   assetDir,
+		InviteURL:  inviteURL,
+		MailFrom:   mailFrom,
 	})
 	// cdk-nag's AwsSolutions rules: an unsuppressed finding fails synth and deploy.
 	stack.CheckNag(s)

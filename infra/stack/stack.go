@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -31,10 +32,19 @@ type OrgkitStackProps struct {
 	// AssetDir holds one folder per function with its built bootstrap
 	// (make build). Empty means "build".
 	AssetDir string
+	// InviteURL is the page of the host product that invitation links open
+	// (it posts the token to /invitations/accept).
+	InviteURL string
+	// MailFrom is the SES-verified address invitation emails come from.
+	MailFrom string
 }
 
 // PostConfirmation is the Cognito post-confirmation trigger's function.
 const PostConfirmation = "postconfirmation"
+
+// Mailer is the function on the table's stream that sends the outbox's
+// messages (invitation emails) through SES.
+const Mailer = "mailer"
 
 // Cleanup is the function on the table's stream that purges what a deleted
 // org or workspace leaves behind.
@@ -58,6 +68,7 @@ var otherFunctions = []function{
 	// Room for a big org in one invocation; a purge cut short resumes on
 	// the retry.
 	{Cleanup, 300},
+	{Mailer, 30},
 }
 
 func functions() []function {
@@ -82,12 +93,13 @@ func FunctionNames() []string {
 // function's bootstrap is missing from AssetDir.
 func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackProps) awscdk.Stack {
 	var sprops awscdk.StackProps
-	assetDir := "build"
+	assetDir, inviteURL, mailFrom := "build", "", ""
 	if props != nil {
 		sprops = props.StackProps
 		if props.AssetDir != "" {
 			assetDir = props.AssetDir
 		}
+		inviteURL, mailFrom = props.InviteURL, props.MailFrom
 	}
 	s := awscdk.NewStack(scope, &id, &sprops)
 
@@ -103,6 +115,10 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		table.GrantReadWriteData(fn)
 	}
 	addCleanupSource(s, table, fns[Cleanup])
+	addMailerSource(s, table, fns[Mailer], mailFrom)
+	if inviteURL != "" {
+		fns["invitations"].AddEnvironment(jsii.String("INVITE_URL"), jsii.String(inviteURL), nil)
+	}
 
 	// The pool names the trigger, never the other way round: passing the pool
 	// id into the trigger's environment would make CloudFormation wait on
@@ -116,7 +132,15 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 			Email: &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
 		},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
-		LambdaTriggers:  &awscognito.UserPoolTriggers{PostConfirmation: fns[PostConfirmation]},
+		// Cognito's own default, spelled out so that the template states it.
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:        jsii.Number(8),
+			RequireLowercase: jsii.Bool(true),
+			RequireUppercase: jsii.Bool(true),
+			RequireDigits:    jsii.Bool(true),
+			RequireSymbols:   jsii.Bool(true),
+		},
+		LambdaTriggers: &awscognito.UserPoolTriggers{PostConfirmation: fns[PostConfirmation]},
 		// The pool holds every account: deleting the stack must not delete it.
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
@@ -141,6 +165,17 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		Description:       jsii.String("orgkit HTTP API"),
 		DefaultAuthorizer: authorizer,
 	})
+	// One JSON access-log line per request, keyed by the request id that
+	// the functions log and return as X-Request-Id.
+	accessLogs := awslogs.NewLogGroup(s, jsii.String("Logs-api"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(
+		&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+			DestinationArn: accessLogs.LogGroupArn(),
+			Format:         jsii.String(accessLogFormat),
+		})
 
 	// One integration per function, shared by its routes; each route still
 	// gets its own invoke permission scoped to its path.
@@ -167,6 +202,13 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	return s
 }
+
+// accessLogFormat is the HTTP API's access-log line: no bodies, no tokens.
+const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status",` +
+	`"protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"integrationLatency":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage",` +
+	`"authorizerError":"$context.authorizer.error","sub":"$context.authorizer.claims.sub"}`
 
 // newTable declares the table from the store package's names so that the
 // schema is spelled in one place (store.CreateTableInput, which the tests
@@ -228,6 +270,42 @@ func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Func
 	}))
 }
 
+// addMailerSource has the table's stream invoke the mailer for each new
+// outbox message, with the same retries and dead-letter queue as the cleanup,
+// and lets it send from the configured identity only.
+func addMailerSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function, from string) {
+	dlq := awssqs.NewQueue(s, jsii.String("MailerDeadLetters"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
+		// Messages older than what is in the stream when the mapping is
+		// created are not worth sending late.
+		StartingPosition:        awslambda.StartingPosition_LATEST,
+		BatchSize:               jsii.Number(10),
+		RetryAttempts:           jsii.Number(10),
+		BisectBatchOnError:      jsii.Bool(true),
+		ReportBatchItemFailures: jsii.Bool(true),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
+		Filters: &[]*map[string]any{awslambda.FilterCriteria_Filter(&map[string]any{
+			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+			"dynamodb": map[string]any{"NewImage": map[string]any{
+				store.OutboxTrigger.TypeAttr: map[string]any{"S": awslambda.FilterRule_IsEqual(jsii.String(store.OutboxTrigger.Type))},
+			}},
+		})},
+	}))
+	if from == "" {
+		from = "no-reply@example.com" // set mailFrom in cdk.json to a verified identity
+	}
+	fn.AddEnvironment(jsii.String("MAIL_FROM"), jsii.String(from), nil)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("ses:SendEmail"),
+		Resources:  jsii.Strings(fmt.Sprintf("arn:%s:ses:%s:%s:identity/*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID())),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": from}},
+	}))
+}
+
 func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.Table) awslambda.Function {
 	dir := filepath.Join(assetDir, f.name)
 	// Code_FromAsset would fail later with a jsii stack trace; say what to do.
@@ -240,7 +318,16 @@ func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.
 		// only clutter the account.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// A role of its own instead of AWSLambdaBasicExecutionRole, which may
+	// create any log group and write to every one: this one writes to its
+	// function's log group only.
+	role := awsiam.NewRole(s, jsii.String("Role-"+f.name), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("orgkit " + f.name + " function"),
+	})
+	logs.GrantWrite(role)
 	return awslambda.NewFunction(s, jsii.String("Function-"+f.name), &awslambda.FunctionProps{
+		Role: role,
 		// Tests and operators find a function by this, since its physical
 		// name is generated.
 		Description:  jsii.String("orgkit " + f.name),

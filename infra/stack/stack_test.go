@@ -383,8 +383,45 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("function %s: LoggingConfig = %s, want a log group of its own kept 30 days", name, jsonString(logs))
 		}
 	}
-	if len(logGroups) != len(fns) {
-		t.Errorf("%d log groups for %d functions", len(logGroups), len(fns))
+	if len(logGroups) != len(fns)+1 {
+		t.Errorf("%d log groups for %d functions and the API", len(logGroups), len(fns))
+	}
+	for id, r := range resources(t, tpl, "AWS::IAM::Role") {
+		if r.Properties["ManagedPolicyArns"] != nil {
+			t.Errorf("role %s has managed policies %s, want only its own grants", id, jsonString(r.Properties["ManagedPolicyArns"]))
+		}
+	}
+}
+
+func TestAPIAccessLogs(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	logGroups := resources(t, tpl, "AWS::Logs::LogGroup")
+
+	// WHEN its HTTP API stage is read
+	_, stage := only(t, resources(t, tpl, "AWS::ApiGatewayV2::Stage"))
+	var got struct {
+		AccessLogSettings struct {
+			DestinationArn any
+			Format         string
+		}
+	}
+	roundTrip(t, stage.Properties, &got)
+
+	// THEN every request is logged as JSON, with its request id, to a log
+	// group kept 30 days
+	var line map[string]string
+	if err := json.Unmarshal([]byte(got.AccessLogSettings.Format), &line); err != nil || line["requestId"] != "$context.requestId" {
+		t.Errorf("access log format %q: want JSON with the request id (%v)", got.AccessLogSettings.Format, err)
+	}
+	found := false
+	for id, lg := range logGroups {
+		if mentions(got.AccessLogSettings.DestinationArn, id) {
+			found = lg.Properties["RetentionInDays"] == 30.0
+		}
+	}
+	if !found {
+		t.Errorf("access logs go to %s, want a log group of the stack kept 30 days", jsonString(got.AccessLogSettings.DestinationArn))
 	}
 }
 
@@ -702,4 +739,48 @@ func roleOf(t *testing.T, tpl assertions.Template, fnID string) string {
 		t.Fatalf("function %s: Role = %s", fnID, jsonString(fn.Properties["Role"]))
 	}
 	return role.GetAtt[0]
+}
+
+func TestMailerSendsTheOutboxFromTheStream(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	fnID := functionIDs(t, tpl)[stack.Mailer]
+
+	// WHEN the mailer's event source mapping is read
+	var mapping map[string]any
+	for _, m := range resources(t, tpl, "AWS::Lambda::EventSourceMapping") {
+		if refID(m.Properties["FunctionName"]) == fnID {
+			mapping = m.Properties
+		}
+	}
+	if mapping == nil {
+		t.Fatal("no event source mapping invokes the mailer")
+	}
+
+	// THEN only new outbox items get through, and failures end in a queue
+	var filters struct{ Filters []struct{ Pattern string } }
+	roundTrip(t, mapping["FilterCriteria"], &filters)
+	var pattern any
+	if len(filters.Filters) != 1 || json.Unmarshal([]byte(filters.Filters[0].Pattern), &pattern) != nil {
+		t.Fatalf("FilterCriteria = %s, want one filter", jsonString(mapping["FilterCriteria"]))
+	}
+	want := map[string]any{"eventName": []any{"INSERT"},
+		"dynamodb": map[string]any{"NewImage": map[string]any{"Type": map[string]any{"S": []any{"Outbox"}}}}}
+	if !reflect.DeepEqual(pattern, want) {
+		t.Errorf("filter pattern = %s, want %s", filters.Filters[0].Pattern, jsonString(want))
+	}
+	if !contains(mapping["DestinationConfig"], "OnFailure") || mapping["MaximumRetryAttempts"] != 10.0 {
+		t.Errorf("mapping has no bounded retries into a dead-letter queue: %s", jsonString(mapping))
+	}
+
+	// AND the mailer may send only from the configured address
+	sends := false
+	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		if mentions(p.Properties["Roles"], roleOf(t, tpl, fnID)) && contains(p.Properties["PolicyDocument"], "ses:SendEmail") {
+			sends = contains(p.Properties["PolicyDocument"], "ses:FromAddress")
+		}
+	}
+	if !sends {
+		t.Error("the mailer cannot send, or may send from any address")
+	}
 }

@@ -16,6 +16,10 @@ import (
 // in the table if sending keeps failing.
 const outboxKeep = 3 * 24 * 3600
 
+// OutboxTrigger says which stream records carry a message to send: inserts
+// of items whose TypeAttr is Type. The stack's event filter is built from it.
+var OutboxTrigger = struct{ TypeAttr, Type string }{attrType, typeOutbox}
+
 // putOutbox writes a message to send into the org's outbox, in the same
 // transaction as the change it tells about. The message holds the accept
 // link, so the item is deleted once sent (and expires in any case).

@@ -146,6 +146,13 @@ func (a *API) RemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 		if errors.Is(err, domain.ErrConflict) && attempt < 3 {
 			continue
 		}
+		if errors.Is(err, domain.ErrForbidden) {
+			// The guard answers before the org's own condition: a deleted
+			// org must still be "not found".
+			if _, aerr := a.access(ctx, r, authz.ViewOrg); aerr != nil {
+				return nil, aerr
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

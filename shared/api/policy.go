@@ -110,7 +110,7 @@ func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 	case err != nil:
 		return nil, err
 	case !ok || st.Org.Domain == "" || st.Org.Domain != e.Registrable:
-		if st.Member {
+		if ok && st.Member { // a deleted org's memberships await its purge
 			return nil, domain.ErrAlreadyMember
 		}
 		return nil, domain.ErrOrgNotFound
@@ -126,7 +126,7 @@ func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 	if st.Policy.DomainJoin == domain.DomainJoinAuto {
 		j.Events = []domain.AuditEvent{a.event(r, org, "org.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"role": string(st.Policy.DefaultOrgRole), "via": "domain"})}
 		if ws := st.Org.DefaultWorkspaceID; ws != "" {
-			j.Events = append(j.Events, a.event(r, org, "workspace.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"}))
+			j.WorkspaceEvent = a.event(r, org, "workspace.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"})
 		}
 		if err := a.Store.JoinByDomain(ctx, j); err != nil {
 			return nil, err
@@ -180,7 +180,8 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 		a.event(r, acc.Org.ID, "join_request.approved", "user", user, req.Email, nil),
 		a.event(r, acc.Org.ID, "org.member.added", "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),
 	}
-	if err := a.Store.ApproveJoin(ctx, guard(acc, authz.ManageInvitations), req, acc.Org, acc.Policy, now, evs); err != nil {
+	wsEvent := a.event(r, acc.Org.ID, "workspace.member.added", "user", user, req.Email, map[string]string{"workspaceId": acc.Org.DefaultWorkspaceID, "role": string(acc.Policy.DefaultWorkspaceRole), "via": "join_request"})
+	if err := a.Store.ApproveJoin(ctx, guard(acc, authz.ManageInvitations), req, acc.Org, acc.Policy, now, evs, wsEvent); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusOK, memberView(domain.Membership{OrgID: acc.Org.ID, UserID: user, Email: req.Email, Role: acc.Policy.DefaultOrgRole, JoinedAt: now})), nil

@@ -108,7 +108,7 @@ func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable s
 	case domain.DomainJoinAuto:
 		j.Events = []domain.AuditEvent{event("org.member.added", map[string]string{"role": string(policy.DefaultOrgRole), "via": "domain"})}
 		if org.DefaultWorkspaceID != "" {
-			j.Events = append(j.Events, event("workspace.member.added", map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"}))
+			j.WorkspaceEvent = event("workspace.member.added", map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"})
 		}
 		return JoinedByDomain, s.Store.JoinByDomain(ctx, j)
 	case domain.DomainJoinRequest:

@@ -20,6 +20,9 @@ type Joining struct {
 	Policy  domain.Policy
 	Now     time.Time
 	Events  []domain.AuditEvent
+	// WorkspaceEvent records the default-workspace membership: written only
+	// when that membership is (the workspace may have been deleted).
+	WorkspaceEvent domain.AuditEvent
 }
 
 func (j Joining) steps() []step {
@@ -52,6 +55,9 @@ func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 		steps = append(steps,
 			exists(orgPK(j.Org.ID), workspaceSK(ws), domain.ErrWorkspaceMissing),
 			putWsMember(domain.WorkspaceMembership{OrgID: j.Org.ID, WorkspaceID: ws, UserID: j.User.ID, Email: j.User.Email, Role: j.Policy.DefaultWorkspaceRole, JoinedAt: j.Now}))
+		if j.WorkspaceEvent.ID != "" {
+			steps = append(steps, putAudit(j.WorkspaceEvent))
+		}
 	}
 	err := s.run(ctx, steps)
 	if errors.Is(err, domain.ErrWorkspaceMissing) {
@@ -111,7 +117,8 @@ func (s *Store) JoinState(ctx context.Context, org, user string) (JoinState, boo
 
 // ApproveJoin turns a pending request into a membership with the policy's
 // default roles.
-func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest, org domain.Org, p domain.Policy, now time.Time, evs []domain.AuditEvent) error {
+// wsEvent records the default-workspace membership, written with it.
+func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest, org domain.Org, p domain.Policy, now time.Time, evs []domain.AuditEvent, wsEvent domain.AuditEvent) error {
 	m := domain.Membership{OrgID: req.OrgID, UserID: req.UserID, Email: req.Email, Role: p.DefaultOrgRole, JoinedAt: now}
 	steps := []step{
 		g.step(),
@@ -128,7 +135,8 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 	if ws := org.DefaultWorkspaceID; ws != "" {
 		steps = append(steps,
 			exists(orgPK(req.OrgID), workspaceSK(ws), domain.ErrWorkspaceMissing),
-			putWsMember(domain.WorkspaceMembership{OrgID: req.OrgID, WorkspaceID: ws, UserID: req.UserID, Email: req.Email, Role: p.DefaultWorkspaceRole, JoinedAt: now}))
+			putWsMember(domain.WorkspaceMembership{OrgID: req.OrgID, WorkspaceID: ws, UserID: req.UserID, Email: req.Email, Role: p.DefaultWorkspaceRole, JoinedAt: now}),
+			putAudit(wsEvent))
 	}
 	for _, e := range evs {
 		steps = append(steps, putAudit(e))
@@ -136,7 +144,7 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 	err := s.run(ctx, steps)
 	if errors.Is(err, domain.ErrWorkspaceMissing) {
 		org.DefaultWorkspaceID = ""
-		return s.ApproveJoin(ctx, g, req, org, p, now, evs)
+		return s.ApproveJoin(ctx, g, req, org, p, now, evs, wsEvent)
 	}
 	return err
 }

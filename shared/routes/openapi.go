@@ -27,10 +27,11 @@ func OpenAPI() ([]byte, error) {
 			"responses":   g.responses(r),
 		}
 		params := pathParams(r.Path)
-		if isList(r.IO.Out) {
+		if isList(r.IO.Out) && !unpaged[r.Key()] {
 			params = append(params,
 				map[string]any{"name": "limit", "in": "query", "required": false, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-				map[string]any{"name": "cursor", "in": "query", "required": false, "schema": map[string]any{"type": "string", "maxLength": 2048}})
+				map[string]any{"name": "cursor", "in": "query", "required": false, "schema": map[string]any{"type": "string", "maxLength": 2048},
+					"description": "the nextCursor of the previous page, as it was; any other value gets 400 invalid_cursor"})
 		}
 		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
 			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
@@ -79,6 +80,25 @@ func OpenAPI() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// unpaged lists the list routes that answer every item at once: they read
+// neither limit nor cursor.
+var unpaged = map[string]bool{"GET /orgs": true, "GET /me/invitations": true}
+
+// requestRules are what the handlers require of request bodies beyond their
+// Go types: the fields they refuse to go without, and names' lengths.
+var requestRules = map[string]struct {
+	required []string
+	props    map[string]map[string]any
+}{
+	"NameBodyInput":       {[]string{"name"}, map[string]map[string]any{"name": {"minLength": 1, "maxLength": 100}}},
+	"RoleBodyInput":       {[]string{"role"}, nil},
+	"AcceptBodyInput":     {[]string{"token"}, nil},
+	"InvitationBodyInput": {[]string{"email", "role"}, nil},
+	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
+	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
+		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
 
 func operationID(r Route) string {
@@ -192,6 +212,19 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 			obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 			if len(required) > 0 && !request {
 				obj["required"] = required
+			}
+			if rule, ok := requestRules[name]; ok && request {
+				obj["required"] = rule.required
+				for prop, extra := range rule.props {
+					merged := map[string]any{}
+					for k, v := range props[prop].(map[string]any) {
+						merged[k] = v
+					}
+					for k, v := range extra {
+						merged[k] = v
+					}
+					props[prop] = merged
+				}
 			}
 			g.defs[name] = obj
 		}

@@ -54,8 +54,10 @@ type User struct {
 	// OrgID and WorkspaceID are the org and default workspace their sign-up
 	// created, "" when it created none.
 	OrgID, WorkspaceID string
-	// Claims are the token's claims; tests may change them before use
-	// (say, email_verified) since each call reads them afresh.
+	// Outcome is what their sign-up did ("" without one).
+	Outcome signup.Outcome
+	// Claims are the token's claims; SetClaim changes them (say,
+	// email_verified) for the calls that follow.
 	Claims map[string]string
 	mu     sync.Mutex
 }
@@ -97,8 +99,11 @@ func New(t testing.TB) *Env {
 	})
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
+	t.Cleanup(func() { e.HTTP.CloseIdleConnections() })
 	e.HTTP = &http.Client{
-		Timeout:   30 * time.Second,
+		// DynamoDB Local serialises transactions: fifty at once on one item
+		// can take a while on a busy machine.
+		Timeout:   2 * time.Minute,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256},
 	}
 	return e
@@ -141,9 +146,11 @@ func (e *Env) SignUp(t testing.TB, email string) *User {
 	t.Helper()
 	u := e.NewUser(email)
 	ctx := context.Background()
-	if _, err := e.Signup.Confirm(ctx, u.ID, email, true); err != nil {
+	outcome, err := e.Signup.Confirm(ctx, u.ID, email, true)
+	if err != nil {
 		t.Fatalf("sign-up of %s: %v", email, err)
 	}
+	u.Outcome = outcome
 	um, err := e.Store.UserWithMemberships(ctx, u.ID)
 	if err != nil {
 		t.Fatalf("read %s: %v", email, err)
@@ -266,6 +273,11 @@ func (r *Response) Want(t testing.TB, want ...int) *Response {
 // sent as it is when it is a string or []byte, JSON-encoded otherwise, and
 // not at all when nil. Call is safe to use from many goroutines.
 func (e *Env) Call(u *User, method, path string, body any) *Response {
+	return e.CallWith(u, method, path, body, nil)
+}
+
+// CallWith is Call with more request headers.
+func (e *Env) CallWith(u *User, method, path string, body any, header http.Header) *Response {
 	r := &Response{Method: method, Path: path}
 	var rd io.Reader
 	switch b := body.(type) {
@@ -289,6 +301,9 @@ func (e *Env) Call(u *User, method, path string, body any) *Response {
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if u != nil {
 		req.Header.Set("Authorization", "Bearer "+u.Token())

@@ -22,7 +22,8 @@ import (
 //     org and an existing workspace of that org;
 //   - every invitation is pending, accepted or revoked, in the email index
 //     exactly while pending, and belongs to an existing org;
-//   - every domain claim names an existing org that has that domain.
+//   - every policy, join request and outbox message belongs to an existing
+//     org; every domain claim names an existing org that has that domain.
 //
 // Deleting an org or a workspace removes one item at once; what is left of it
 // is removed later by the purge the table stream drives (store.PurgeOrg,
@@ -32,17 +33,26 @@ import (
 // allowed only as pending cleanup, and the purge must leave none.
 func (e *Env) Invariants(t testing.TB) {
 	t.Helper()
-	e.PurgeDeleted(t)
-	for _, p := range Check(storetest.Scan(t, e.Store)) {
+	items := storetest.Scan(t, e.Store)
+	if e.purge(t, items) > 0 {
+		items = storetest.Scan(t, e.Store)
+	}
+	for _, p := range Check(items) {
 		t.Error("invariant: " + p)
 	}
 }
 
 // PurgeDeleted runs the purge of every deleted org and workspace that still
-// has items, and returns how many items it removed.
+// has items, as the table stream's cleanup would, and returns how many items
+// it removed.
 func (e *Env) PurgeDeleted(t testing.TB) int {
 	t.Helper()
-	orgs, wss := pendingCleanup(storetest.Scan(t, e.Store))
+	return e.purge(t, storetest.Scan(t, e.Store))
+}
+
+func (e *Env) purge(t testing.TB, items []storetest.Item) int {
+	t.Helper()
+	orgs, wss := pendingCleanup(items)
 	ctx := context.Background()
 	n := 0
 	for _, org := range orgs {

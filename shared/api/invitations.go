@@ -188,17 +188,23 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 }
 
 // invitation reads the caller's access and the invitation in the path.
+// It is one round trip: the invitation comes in the access batch.
 func (a *API) invitation(ctx context.Context, r *httpapi.Request) (store.Access, domain.Invitation, error) {
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
-	if err != nil {
-		return acc, domain.Invitation{}, err
-	}
 	id, err := pathID(r, "invitationId", domain.PrefixInvitation, domain.ErrInviteNotFound)
 	if err != nil {
+		if _, aerr := a.access(ctx, r, authz.ManageInvitations); aerr != nil {
+			return store.Access{}, domain.Invitation{}, aerr
+		}
+		return store.Access{}, domain.Invitation{}, err
+	}
+	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{Invitation: id})
+	if err != nil {
 		return acc, domain.Invitation{}, err
 	}
-	inv, _, err := a.Store.Invitation(ctx, acc.Org.ID, id)
-	return acc, inv, err
+	if acc.Invitation == nil {
+		return acc, domain.Invitation{}, domain.ErrInviteNotFound
+	}
+	return acc, *acc.Invitation, nil
 }
 
 // ResendInvitation answers POST /orgs/{orgId}/invitations/{invitationId}/resend:

@@ -68,10 +68,7 @@ func (a *API) ChangeMemberRole(ctx context.Context, r *httpapi.Request) (*httpap
 	if !role.Valid() {
 		return nil, domain.ErrInvalidRole
 	}
-	m, ok := acc.Extra[target]
-	if target == r.Caller.Sub {
-		m, ok = acc.Member, true
-	}
+	m, ok := acc.MemberOf(target)
 	if !ok {
 		return nil, domain.ErrMemberNotFound
 	}

@@ -43,11 +43,16 @@ func decodeName(r *httpapi.Request) (string, error) {
 // access reads the caller's access to the org named in the path and checks
 // that their role allows the action.
 func (a *API) access(ctx context.Context, r *httpapi.Request, action authz.OrgAction, others ...string) (store.Access, error) {
+	return a.accessWith(ctx, r, action, store.Also{Users: others})
+}
+
+// accessWith is access reading more in the same batch.
+func (a *API) accessWith(ctx context.Context, r *httpapi.Request, action authz.OrgAction, also store.Also) (store.Access, error) {
 	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {
 		return store.Access{}, err
 	}
-	acc, err := a.Store.Access(ctx, org, r.Caller.Sub, "", others...)
+	acc, err := a.Store.AccessWith(ctx, org, r.Caller.Sub, also)
 	if err != nil {
 		return acc, err
 	}

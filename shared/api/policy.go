@@ -164,18 +164,14 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user})
 	if err != nil {
 		return nil, err
 	}
-	st, _, err := a.Store.JoinState(ctx, acc.Org.ID, user)
-	switch {
-	case err != nil:
-		return nil, err
-	case st.Pending == nil:
+	if acc.JoinRequest == nil {
 		return nil, domain.ErrJoinRequestAbsent
 	}
-	req, now := *st.Pending, a.now()
+	req, now := *acc.JoinRequest, a.now()
 	evs := []domain.AuditEvent{
 		a.event(r, acc.Org.ID, "join_request.approved", "user", user, req.Email, nil),
 		a.event(r, acc.Org.ID, "org.member.added", "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),

@@ -233,10 +233,7 @@ func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*http
 	if !role.Valid() {
 		return nil, domain.ErrInvalidRole
 	}
-	tm, ok := wa.Extra[target]
-	if target == r.Caller.Sub {
-		tm, ok = wa.Member, true
-	}
+	tm, ok := wa.MemberOf(target)
 	if !ok {
 		return nil, domain.ErrNotOrgMember
 	}

@@ -23,21 +23,54 @@ type Access struct {
 	Extra map[string]domain.Membership
 	// Policy is the org's policy (the defaults when never written).
 	Policy domain.Policy
+	// Invitation and JoinRequest are what Also asked for, nil when absent.
+	Invitation  *domain.Invitation
+	JoinRequest *domain.JoinRequest
+}
+
+// MemberOf is the org membership of a user the access read: the caller's or
+// one of Also.Users.
+func (a Access) MemberOf(user string) (domain.Membership, bool) {
+	if user == a.Member.UserID {
+		return a.Member, true
+	}
+	m, ok := a.Extra[user]
+	return m, ok
 }
 
 // Access reads the caller's access to an org (and to a workspace when ws is
 // not ""), plus the org memberships of other users. A missing org or caller
 // membership is ErrOrgNotFound: to a non-member, an org does not exist.
 func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...string) (Access, error) {
+	return s.AccessWith(ctx, org, caller, Also{Workspace: ws, Users: others})
+}
+
+// Also names what a route reads beside the caller's access, in the same
+// batch: one round trip for the check and the target.
+type Also struct {
+	Workspace   string   // the workspace and the caller's membership of it
+	Users       []string // these users' org memberships (Access.Extra)
+	Invitation  string   // an invitation of the org (Access.Invitation)
+	JoinRequest string   // a user's join request (Access.JoinRequest)
+}
+
+// AccessWith is Access reading more in the same batch.
+func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (Access, error) {
 	// The policy rides along: it is small, and several rules depend on it.
 	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org)), key(orgPK(org), policySK())}
-	if ws != "" {
+	if ws := also.Workspace; ws != "" {
 		keys = append(keys, key(orgPK(org), workspaceSK(ws)), key(userPK(caller), wsMemberSK(org, ws)))
 	}
-	for _, u := range others {
+	for _, u := range also.Users {
 		if u != caller {
 			keys = append(keys, key(userPK(u), orgMemberSK(org)))
 		}
+	}
+	if also.Invitation != "" {
+		keys = append(keys, key(orgPK(org), invitationSK(also.Invitation)))
+	}
+	if also.JoinRequest != "" {
+		keys = append(keys, key(orgPK(org), joinRequestSK(also.JoinRequest)))
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -65,6 +98,12 @@ func (s *Store) Access(ctx context.Context, org, caller, ws string, others ...st
 			a.WsMember = &m
 		case r.Type == typePolicy:
 			a.Policy = r.policy()
+		case r.Type == typeInvitation:
+			inv := r.invitation()
+			a.Invitation = &inv
+		case r.Type == typeJoinRequest:
+			jr := r.joinRequest()
+			a.JoinRequest = &jr
 		}
 	}
 	if !haveOrg || !haveMember {
@@ -123,6 +162,7 @@ func (s *Store) query(ctx context.Context, q listQuery, limit int, cursor string
 		},
 		ExclusiveStartKey: start,
 		Limit:             aws.Int32(int32(limit)),
+		ScanIndexForward:  aws.Bool(!q.newestFirst),
 	}
 	if q.partAttr == attrGSI1PK {
 		in.IndexName = aws.String(GSI1)

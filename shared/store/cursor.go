@@ -23,14 +23,15 @@ type listQuery struct {
 	partAttr, partValue  string // PK or GSI1PK, and its value
 	sortAttr, sortPrefix string // SK or GSI1SK, and the prefix every item has
 	keyAttrs             []string
+	newestFirst          bool // sort keys descending (ids sort by creation)
 }
 
 func baseList(pk, skPrefix string) listQuery {
-	return listQuery{attrPK, pk, attrSK, skPrefix, []string{attrPK, attrSK}}
+	return listQuery{partAttr: attrPK, partValue: pk, sortAttr: attrSK, sortPrefix: skPrefix, keyAttrs: []string{attrPK, attrSK}}
 }
 
 func gsiList(gsiPK, gsiSKPrefix string) listQuery {
-	return listQuery{attrGSI1PK, gsiPK, attrGSI1SK, gsiSKPrefix, []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK}}
+	return listQuery{partAttr: attrGSI1PK, partValue: gsiPK, sortAttr: attrGSI1SK, sortPrefix: gsiSKPrefix, keyAttrs: []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK}}
 }
 
 // encodeCursor turns DynamoDB's LastEvaluatedKey into an opaque string.

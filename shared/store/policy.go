@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/domain"
@@ -76,31 +74,11 @@ func (s *Store) OrgAndPolicy(ctx context.Context, org string) (domain.Org, domai
 // ListAuditEvents returns a page of an org's audit log, newest first.
 func (s *Store) ListAuditEvents(ctx context.Context, org string, limit int, cursor string) (Page[domain.AuditEvent], error) {
 	q := baseList(orgPK(org), prefixAudit)
-	start, err := q.decodeCursor(cursor)
-	if err != nil {
-		return Page[domain.AuditEvent]{}, err
-	}
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(orgPK(org)), ":sk": str(prefixAudit),
-		},
-		ExclusiveStartKey: start,
-		ScanIndexForward:  aws.Bool(false),
-		Limit:             aws.Int32(int32(limit)),
-		ConsistentRead:    aws.Bool(true),
-	})
-	if err != nil {
-		return Page[domain.AuditEvent]{}, fmt.Errorf("query audit: %w", err)
-	}
-	p := Page[domain.AuditEvent]{Items: []domain.AuditEvent{}, Next: encodeCursor(out.LastEvaluatedKey)}
-	for _, it := range out.Items {
-		r, err := decode(it)
-		if err != nil {
-			return p, err
-		}
+	q.newestFirst = true
+	recs, next, err := s.query(ctx, q, limit, cursor, true)
+	p := Page[domain.AuditEvent]{Next: next, Items: []domain.AuditEvent{}}
+	for _, r := range recs {
 		p.Items = append(p.Items, r.auditEvent())
 	}
-	return p, nil
+	return p, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
 )
@@ -100,7 +101,7 @@ func TestBench(t *testing.T) {
 		if f, err = Setup(ctx, client, 9, cfg.Warmup+cfg.OrgDeletes); err != nil {
 			return err
 		}
-		bigOwner, err = client.SignUp(ctx, "owner@"+NewDomain())
+		bigOwner, err = client.SignUp(ctx, "owner@"+apitest.NewDomain())
 		return err
 	})
 	defer func() { // leave the stack's table as tidy as it was

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -74,7 +75,7 @@ func NewColdTable(ctx context.Context, db *dynamodb.Client) (*ColdTable, error) 
 		return nil, err
 	}
 	s := store.New(db, ct.Name)
-	ct.Owner = domain.User{ID: newSub(), Email: "owner@" + NewDomain()}
+	ct.Owner = domain.User{ID: apitest.NewSub(), Email: "owner@" + apitest.NewDomain()}
 	su := &signup.Service{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now}
 	if _, err := su.Confirm(ctx, ct.Owner.ID, ct.Owner.Email, true); err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 	now := time.Now()
 	switch fn {
 	case "postconfirmation":
-		sub, email := newSub(), "founder@"+NewDomain()
+		sub, email := apitest.NewSub(), "founder@"+apitest.NewDomain()
 		ev := events.CognitoEventUserPoolsPostConfirmation{
 			CognitoEventUserPoolsHeader: events.CognitoEventUserPoolsHeader{
 				Version: "1", TriggerSource: signup.TriggerConfirmSignUp, Region: "us-east-1", UserPoolID: "us-east-1_bench", UserName: sub,

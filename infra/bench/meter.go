@@ -22,6 +22,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
@@ -300,7 +301,7 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 		URL:  srv.URL,
 		HTTP: NewHTTPClient(64),
 		SignUp: func(ctx context.Context, email string) (*User, error) {
-			u := &User{ID: newSub(), Email: email}
+			u := &User{ID: apitest.NewSub(), Email: email}
 			u.Token = u.ID
 			p.users.Store(u.Token, map[string]string{
 				"sub": u.ID, "email": email, "email_verified": "true", "token_use": "id", "aud": "bench",
@@ -341,28 +342,4 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	}
 	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
 	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second)
-}
-
-func newSub() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// NewDomain returns a fresh professional domain (.test is reserved).
-func NewDomain() string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return "b" + hex.EncodeToString(b) + ".test"
-}
-
-// FreeEmail returns a fresh address at a free mail provider: its sign-up
-// creates no org.
-func FreeEmail(name string) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return name + "." + hex.EncodeToString(b) + "@gmail.com"
 }

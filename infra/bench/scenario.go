@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/orgkit/orgkit/shared/api/apitest"
 )
 
 // Fixture is the org the benchmark works in, and the people it needs.
@@ -124,7 +126,7 @@ func SignUpAll(ctx context.Context, c *Client, n int, emails ...string) ([]*User
 // Setup builds the fixture: an owner whose org has members (members joined
 // by invitation), and the users the cases need, founders included.
 func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, error) {
-	dom := NewDomain()
+	dom := apitest.NewDomain()
 	owner, err := c.SignUp(ctx, "owner@"+dom)
 	if err != nil {
 		return nil, err
@@ -133,12 +135,12 @@ func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, err
 	if f.Org, f.WS, err = OwnOrg(ctx, c, owner); err != nil {
 		return nil, err
 	}
-	emails := []string{"colleague@" + dom, FreeEmail("cycler"), FreeEmail("cycler"), FreeEmail("invitee")}
+	emails := []string{"colleague@" + dom, apitest.FreeEmail("cycler"), apitest.FreeEmail("cycler"), apitest.FreeEmail("invitee")}
 	for range members {
-		emails = append(emails, FreeEmail("member"))
+		emails = append(emails, apitest.FreeEmail("member"))
 	}
 	for range founders {
-		emails = append(emails, "founder@"+NewDomain())
+		emails = append(emails, "founder@"+apitest.NewDomain())
 	}
 	users, err := SignUpAll(ctx, c, 4, emails...)
 	if err != nil {
@@ -281,7 +283,7 @@ var Cases = []Case{
 		return err
 	}},
 	{Routes: []string{"POST /orgs/{orgId}/invitations/{invitationId}/resend", "DELETE /orgs/{orgId}/invitations/{invitationId}"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
-		r, err := c.Call(ctx, "", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/invitations", map[string]any{"email": FreeEmail("resend"), "role": "member", "workspaces": []any{}}, 201)
+		r, err := c.Call(ctx, "", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/invitations", map[string]any{"email": apitest.FreeEmail("resend"), "role": "member", "workspaces": []any{}}, 201)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/api/apitest"
 )
 
 // Seeded is what Seed wrote: the keys of every item, to delete them again.
@@ -25,7 +27,7 @@ func Seed(ctx context.Context, db *dynamodb.Client, table, org, ws, emailDomain 
 	now := time.Now().UTC()
 	var items []map[string]types.AttributeValue
 	for i := range n {
-		sub := newSub()
+		sub := apitest.NewSub()
 		email := fmt.Sprintf("seed%05d@%s", i, emailDomain)
 		at := s(now.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano))
 		items = append(items,

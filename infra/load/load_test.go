@@ -252,7 +252,7 @@ var mix = []op{
 		}
 	}},
 	{"invitation lifecycle", 3, func(ctx context.Context, w *run, r *rand.Rand, me *bench.User, o *org) {
-		c := w.call(ctx, "POST /orgs/{orgId}/invitations", me, http.MethodPost, "/orgs/"+o.id+"/invitations", map[string]any{"email": bench.FreeEmail("load"), "role": "member", "workspaces": []any{}}, nil, inviting)
+		c := w.call(ctx, "POST /orgs/{orgId}/invitations", me, http.MethodPost, "/orgs/"+o.id+"/invitations", map[string]any{"email": apitest.FreeEmail("load"), "role": "member", "workspaces": []any{}}, nil, inviting)
 		if c == nil || c.Status != 201 { // (409: see inviting)
 			return
 		}
@@ -292,7 +292,7 @@ var mix = []op{
 		}
 	}},
 	{"sign-up, then join by invitation", 2, func(ctx context.Context, w *run, r *rand.Rand, me *bench.User, o *org) {
-		u := w.signUp(ctx, bench.FreeEmail("newcomer"))
+		u := w.signUp(ctx, apitest.FreeEmail("newcomer"))
 		if u == nil {
 			return
 		}
@@ -317,7 +317,7 @@ var mix = []op{
 		}
 	}},
 	{"sign-up of a new org, then delete it", 1, func(ctx context.Context, w *run, r *rand.Rand, me *bench.User, _ *org) {
-		founder := w.signUp(ctx, "founder@"+bench.NewDomain())
+		founder := w.signUp(ctx, "founder@"+apitest.NewDomain())
 		if founder == nil {
 			return
 		}
@@ -398,7 +398,7 @@ func TestLoad(t *testing.T) {
 	policies := []string{"auto", "request", "off"}
 	var fns []func() error
 	for i := range nOrgs {
-		o := &org{domain: bench.NewDomain(), policy: policies[i%3]}
+		o := &org{domain: apitest.NewDomain(), policy: policies[i%3]}
 		w.orgs = append(w.orgs, o)
 		fns = append(fns, func() (err error) {
 			if o.founder, err = c.SignUp(ctx, "founder@"+o.domain); err != nil {
@@ -422,14 +422,14 @@ func TestLoad(t *testing.T) {
 	}
 	var joiners []joiner
 	for i := range clients {
-		joiners = append(joiners, joiner{w.orgs[i%nOrgs], bench.FreeEmail("client"), true})
+		joiners = append(joiners, joiner{w.orgs[i%nOrgs], apitest.FreeEmail("client"), true})
 	}
 	for _, o := range w.orgs {
 		if o.policy == "request" { // the colleague: floaters[0], its sign-up files a join request
 			joiners = append(joiners, joiner{o, "colleague@" + o.domain, false})
 		}
 		for range 3 {
-			joiners = append(joiners, joiner{o, bench.FreeEmail("floater"), false})
+			joiners = append(joiners, joiner{o, apitest.FreeEmail("floater"), false})
 		}
 	}
 	users := make([]*bench.User, len(joiners))

@@ -20,6 +20,7 @@ import (
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
 )
 
 // envInt reads a positive integer setting.
@@ -213,14 +214,14 @@ func scaling(t *testing.T, ctx context.Context, phase func(string, func() error)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seeded *Seeded
+	var seeded *store.Imported
 	phase(fmt.Sprintf("seed %d members", cfg.LargeMembers-1), func() error {
-		seeded, err = Seed(ctx, db, table, big, bigWS, strings.SplitN(bigOwner.Email, "@", 2)[1], cfg.LargeMembers-1)
+		seeded, err = Seed(ctx, store.New(db, table), big, bigWS, strings.SplitN(bigOwner.Email, "@", 2)[1], cfg.LargeMembers-1)
 		return err
 	})
 	defer func() {
 		phase("delete the seeded members and the large org", func() error {
-			if err := seeded.Delete(ctx, db, table); err != nil {
+			if err := seeded.Remove(ctx); err != nil {
 				return err
 			}
 			_, err := client.Expect(ctx, 204, bigOwner, http.MethodDelete, "/orgs/"+big, nil)

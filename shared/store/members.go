@@ -21,13 +21,15 @@ var ErrTooManyWorkspaces = &domain.Error{Kind: domain.KindRule, Code: "too_many_
 // that a change made in between (a role change, a workspace added) makes the
 // write fail rather than act on stale facts.
 func memberAsRead(m domain.Membership) (string, map[string]types.AttributeValue, func(map[string]types.AttributeValue) error) {
-	return "Version = :ver", map[string]types.AttributeValue{":ver": num(m.Version)},
-		func(old map[string]types.AttributeValue) error {
-			if old == nil {
-				return domain.ErrMemberNotFound
-			}
-			return domain.ErrConflict
-		}
+	return "Version = :ver", map[string]types.AttributeValue{":ver": num(m.Version)}, memberChanged
+}
+
+// memberChanged names the failure of a condition on a membership as read.
+func memberChanged(old map[string]types.AttributeValue) error {
+	if old == nil {
+		return domain.ErrMemberNotFound
+	}
+	return domain.ErrConflict
 }
 
 // ChangeRole changes a member's org role. g is nil when the actor changes
@@ -35,7 +37,6 @@ func memberAsRead(m domain.Membership) (string, map[string]types.AttributeValue,
 func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
 	// Conditioned on the role read, not the version: workspace changes bump
 	// the version and must not make a role change fail.
-	_, _, onFail := memberAsRead(target)
 	values := map[string]types.AttributeValue{":role": str(string(role)), ":old": str(string(target.Role)), ":one": num(1)}
 	steps := []step{{item: types.TransactWriteItem{Update: &types.Update{
 		Key:                       key(userPK(target.UserID), orgMemberSK(target.OrgID)),
@@ -43,7 +44,7 @@ func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membersh
 		ConditionExpression:       aws.String("#role = :old"),
 		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 		ExpressionAttributeValues: values,
-	}}, onFail: onFail}}
+	}}, onFail: memberChanged}}
 	switch {
 	case target.Role == domain.OrgOwner && role != domain.OrgOwner:
 		steps = append(steps, ownerCount(target.OrgID, -1))

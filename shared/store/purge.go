@@ -347,14 +347,14 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 	for attempt := 1; ; attempt++ {
 		out, err := s.db.BatchWriteItem(ctx, in)
 		if err != nil {
-			return fmt.Errorf("purge: batch write: %w", err)
+			return fmt.Errorf("batch write: %w", err)
 		}
 		left := out.UnprocessedItems[s.table]
 		if len(left) == 0 {
 			return nil
 		}
 		if attempt == maxBatchAttempts {
-			return fmt.Errorf("purge: batch write: %d items unprocessed after %d attempts", len(left), attempt)
+			return fmt.Errorf("batch write: %d items unprocessed after %d attempts", len(left), attempt)
 		}
 		in.RequestItems = map[string][]types.WriteRequest{s.table: left}
 		if err := sleep(ctx, backoff/2+rand.N(backoff)); err != nil {

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// Import is existing data to load in bulk: users, memberships, invitations
+// and audit events of orgs that already exist.
+type Import struct {
+	Users            []domain.User
+	Members          []domain.Membership
+	WorkspaceMembers []domain.WorkspaceMembership
+	Invitations      []domain.Invitation // with the hash of a token nobody holds: re-send them to use them
+	Events           []domain.AuditEvent
+}
+
+// Imported remembers what an Import wrote, so it can be removed again.
+type Imported struct {
+	s    *Store
+	keys []map[string]types.AttributeValue
+}
+
+// Import writes the items with plain batched puts: it is for loading data
+// (migrations, size tests, benchmarks), not for API calls, and checks none of
+// the rules. Members must not be owners, so that the orgs' owner counts stay
+// true; items keep the key formats of this package.
+func (s *Store) Import(ctx context.Context, im Import) (*Imported, error) {
+	var recs []record
+	for _, u := range im.Users {
+		recs = append(recs, userRecord(u))
+	}
+	for _, m := range im.Members {
+		if m.Role == domain.OrgOwner {
+			return nil, domain.Invalid("import_owner", "owners cannot be imported: grant the role through the API")
+		}
+		recs = append(recs, memberRecord(m))
+	}
+	for _, m := range im.WorkspaceMembers {
+		recs = append(recs, wsMemberRecord(m))
+	}
+	for _, inv := range im.Invitations {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		recs = append(recs, invitationRecord(inv, hex.EncodeToString(secret)))
+	}
+	for _, e := range im.Events {
+		recs = append(recs, auditRecord(e))
+	}
+	done := &Imported{s: s}
+	reqs := make([]types.WriteRequest, len(recs))
+	for i, r := range recs {
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item()}}
+		done.keys = append(done.keys, key(r.PK, r.SK))
+	}
+	return done, s.writeAll(ctx, reqs)
+}
+
+// Remove deletes what the Import wrote.
+func (im *Imported) Remove(ctx context.Context) error {
+	reqs := make([]types.WriteRequest, len(im.keys))
+	for i, k := range im.keys {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+	}
+	return im.s.writeAll(ctx, reqs)
+}
+
+// writeAll sends requests in batches of 25, a few at once.
+func (s *Store) writeAll(ctx context.Context, reqs []types.WriteRequest) error {
+	var batches [][]types.WriteRequest
+	for len(reqs) > 0 {
+		n := min(len(reqs), 25)
+		batches, reqs = append(batches, reqs[:n]), reqs[n:]
+	}
+	return parallel(ctx, batches, s.batchWrite)
+}

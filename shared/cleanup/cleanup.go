@@ -1,4 +1,5 @@
-// Package cleanup purges what a deleted org or workspace leaves behind. It
+// Package cleanup purges what a deleted org or workspace, or a removed
+// member, leaves behind. It
 // runs on the table's stream: in AWS as a Lambda function behind an event
 // source mapping (retries, then a dead-letter queue), locally behind the
 // local stack's stream poller, with the same code.
@@ -32,6 +33,7 @@ const (
 type Purger interface {
 	PurgeOrg(ctx context.Context, orgID string) (int, error)
 	PurgeWorkspace(ctx context.Context, orgID, wsID string) (int, error)
+	PurgeMember(ctx context.Context, t store.PurgeTarget) (int, error)
 }
 
 // Handler is the cleanup function.
@@ -106,12 +108,17 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 	what := "org"
 	start := time.Now()
 	var n int
-	if t.WorkspaceID == "" {
-		n, err = h.Store.PurgeOrg(ctx, t.OrgID)
-	} else {
+	switch {
+	case t.UserID != "":
+		what = "member"
+		log = log.With("user_id", t.UserID)
+		n, err = h.Store.PurgeMember(ctx, t)
+	case t.WorkspaceID != "":
 		what = "workspace"
 		log = log.With("workspace_id", t.WorkspaceID)
 		n, err = h.Store.PurgeWorkspace(ctx, t.OrgID, t.WorkspaceID)
+	default:
+		n, err = h.Store.PurgeOrg(ctx, t.OrgID)
 	}
 	log = log.With("deleted", n, "duration_ms", time.Since(start).Milliseconds())
 	switch {

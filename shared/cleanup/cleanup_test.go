@@ -136,12 +136,17 @@ func (p *fakePurger) PurgeOrg(_ context.Context, org string) (int, error) {
 func (p *fakePurger) PurgeWorkspace(_ context.Context, org, ws string) (int, error) {
 	return p.call("workspace " + org + " " + ws)
 }
+func (p *fakePurger) PurgeMember(_ context.Context, t store.PurgeTarget) (int, error) {
+	return p.call("member " + t.OrgID + " " + t.UserID + " " + t.Email)
+}
 
 func TestHandle(t *testing.T) {
 	f := founded(t)
 	remove, insert, modify := events.DynamoDBOperationTypeRemove, events.DynamoDBOperationTypeInsert, events.DynamoDBOperationTypeModify
 	orgRemoved, wsRemoved := rec(t, remove, f.byType["Org"]), rec(t, remove, f.byType["Workspace"])
 	purgeOrg, purgeWS := "org "+f.org.ID, "workspace "+f.org.ID+" "+f.ws.ID
+	memberRemoved := rec(t, remove, f.byType["OrgMember"])
+	purgeMember := "member " + f.org.ID + " u-1 a@acme.test"
 	noOrgID := map[string]types.AttributeValue{}
 	for k, v := range f.byType["Org"] {
 		if k != "OrgId" {
@@ -161,9 +166,11 @@ func TestHandle(t *testing.T) {
 			wantCalls: []string{purgeOrg}, wantLog: `"msg":"cleanup: purged org","event_id":"` + orgRemoved.EventID},
 		{name: "workspace removed", records: []events.DynamoDBEventRecord{wsRemoved},
 			wantCalls: []string{purgeWS}, wantLog: `"workspace_id":"` + f.ws.ID + `","deleted":1`},
+		{name: "member removed", records: []events.DynamoDBEventRecord{memberRemoved},
+			wantCalls: []string{purgeMember}, wantLog: `"msg":"cleanup: purged member"`},
 		{name: "other changes ignored", records: []events.DynamoDBEventRecord{
 			rec(t, insert, f.byType["Org"]), rec(t, modify, f.byType["Workspace"]),
-			rec(t, remove, f.byType["OrgMember"]), rec(t, remove, f.byType["WorkspaceMember"]),
+			rec(t, insert, f.byType["OrgMember"]), rec(t, remove, f.byType["WorkspaceMember"]),
 			rec(t, remove, f.byType["AuditEvent"]), rec(t, remove, f.byType["User"]), rec(t, remove, f.byType["DomainClaim"]),
 		}},
 		{name: "a live org is refused, not retried", records: []events.DynamoDBEventRecord{orgRemoved, wsRemoved},
@@ -294,6 +301,10 @@ func TestHandleStopsBeforeTheDeadline(t *testing.T) {
 type blockingPurger struct{}
 
 func (blockingPurger) PurgeOrg(ctx context.Context, _ string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (blockingPurger) PurgeMember(ctx context.Context, _ store.PurgeTarget) (int, error) {
 	<-ctx.Done()
 	return 0, ctx.Err()
 }

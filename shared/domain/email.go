@@ -10,9 +10,15 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// Email is a normalised email address: the local part lower-cased and the
-// domain in lower-case ASCII (IDNA "xn--" form), so that two spellings of one
-// mailbox compare equal.
+// Email is a normalised email address: the local part with its ASCII letters
+// lower-cased and the domain in lower-case ASCII (IDNA "xn--" form), so that
+// two spellings of one mailbox compare equal and two mailboxes never do.
+//
+// Local parts are ASCII only. Unicode case folding would merge different
+// mailboxes (the Kelvin sign K folds to "k"), and a local part in NFD would
+// never match the same in NFC: rather than guess what a mail server treats as
+// one mailbox, orgkit refuses non-ASCII local parts everywhere (sign-up,
+// invitations, tokens), the same way.
 type Email struct {
 	Address string // local@domain, normalised
 	Domain  string // the full domain of the address, ASCII
@@ -31,11 +37,11 @@ func ParseEmail(raw string) (Email, error) {
 	if at <= 0 || at == len(s)-1 {
 		return Email{}, ErrInvalidEmail
 	}
-	// Limits apply to the normalised form: lower-casing can lengthen UTF-8.
-	local, host := strings.ToLower(s[:at]), strings.TrimSuffix(s[at+1:], ".")
-	if len(local) > 64 || strings.IndexFunc(local, invisible) >= 0 {
+	local, host := s[:at], strings.TrimSuffix(s[at+1:], ".")
+	if len(local) > 64 || !asciiPrintable(local) {
 		return Email{}, ErrInvalidEmail
 	}
+	local = asciiLower(local)
 	ascii, err := idna.Lookup.ToASCII(host)
 	if err != nil || !validHost(ascii) {
 		return Email{}, ErrInvalidEmail
@@ -54,11 +60,28 @@ func ParseEmail(raw string) (Email, error) {
 	return Email{Address: addr, Domain: ascii, Registrable: reg}, nil
 }
 
-// invisible reports characters that have no place in an address that people
-// read and compare: controls, spaces, and formatting marks (such as
-// right-to-left overrides), which net/mail lets through in a local part.
-func invisible(r rune) bool {
-	return unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+// asciiPrintable reports whether a local part is printable ASCII without
+// spaces: controls, spaces and every non-ASCII character (formatting marks such
+// as right-to-left overrides among them) are refused.
+func asciiPrintable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower lower-cases ASCII letters only, so that no two different
+// mailboxes can ever normalise to one address.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // validHost checks what IDNA lookup leaves to DNS: at least two labels of 1
@@ -100,7 +123,8 @@ func OrgNameFromDomain(registrable string) string {
 }
 
 // NormalizeName trims a user-given name and checks it: 1 to 100 characters, no
-// control characters.
+// control, format (bidi overrides, zero-width characters) or private-use
+// characters, which could make a name read as something it is not.
 func NormalizeName(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if !utf8.ValidString(s) {
@@ -111,9 +135,22 @@ func NormalizeName(raw string) (string, error) {
 		return "", ErrInvalidName
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		if !nameRune(r) {
 			return "", ErrInvalidName
 		}
 	}
 	return s, nil
+}
+
+// nameRune reports whether r may appear in a name: not a control (Cc), format
+// (Cf), private-use (Co) or surrogate (Cs) character, nor a line or paragraph
+// separator, nor a Unicode noncharacter.
+func nameRune(r rune) bool {
+	switch {
+	case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp):
+		return false
+	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE, r == utf8.RuneError:
+		return false
+	}
+	return true
 }

@@ -47,10 +47,25 @@ func TestParseEmailRefusesMalformed(t *testing.T) {
 		"\xff@acme.com", "\u0087@0.0", "a\u0085b@acme.com", "a\u2028b@acme.com", "a\u00a0b@acme.com",
 		"a\u200bb@acme.com", "a\u202eb@acme.com", strings.Repeat("Ⱥ", 32) + "@acme.com",
 		"a@" + strings.Repeat("b", 64) + ".com", "a@1.2.3.4",
+		// Non-ASCII local parts: Unicode case folding would merge mailboxes
+		// (the Kelvin sign reads as "k"), and NFD and NFC spellings of one
+		// address would never match; both are refused, consistently.
+		"Kim@acme.com", "josé@acme.com", "josé@acme.com", "élise@acme.com",
 	} {
 		if got, err := domain.ParseEmail(in); !errors.Is(err, domain.ErrInvalidEmail) {
 			t.Errorf("ParseEmail(%q) = %+v, %v; want ErrInvalidEmail", in, got, err)
 		}
+	}
+}
+
+// Only ASCII letters fold: two addresses that differ otherwise stay two.
+func TestParseEmailFoldsASCIIOnly(t *testing.T) {
+	kim, err := domain.ParseEmail("KIM@acme.com")
+	if err != nil || kim.Address != "kim@acme.com" {
+		t.Fatalf("ParseEmail(KIM@acme.com) = %+v, %v", kim, err)
+	}
+	if kelvin, err := domain.ParseEmail("\u212aIM@acme.com"); err == nil && kelvin.Address == kim.Address {
+		t.Fatalf("the Kelvin sign's address merges with kim's: %q", kelvin.Address)
 	}
 }
 
@@ -105,7 +120,8 @@ func TestNormalizeName(t *testing.T) {
 			t.Errorf("NormalizeName(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "   ", strings.Repeat("x", 101), "a\nb", "tab\there", "bell\a", "line\u2028sep", "\xff"} {
+	for _, in := range []string{"", "   ", strings.Repeat("x", 101), "a\nb", "tab\there", "bell\a", "line\u2028sep", "\xff",
+		"Acme\u202egnp.exe", "a\u200bb", "a\u200db", "\ufeffAcme", "a\u2066b\u2069", "priv\ue000ate", "non\ufffechar", "x\U000F0000"} {
 		if _, err := domain.NormalizeName(in); !errors.Is(err, domain.ErrInvalidName) {
 			t.Errorf("NormalizeName(%q) err = %v, want ErrInvalidName", in, err)
 		}

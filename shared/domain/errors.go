@@ -7,14 +7,15 @@ import "errors"
 type Kind int
 
 const (
-	KindInvalid         Kind = iota + 1 // malformed or invalid input (400)
-	KindUnauthenticated                 // no or bad credentials (401)
-	KindForbidden                       // authenticated but not allowed (403)
-	KindNotFound                        // unknown or hidden (404)
-	KindConflict                        // conflicts with current state (409)
-	KindPrecondition                    // a stale If-Match (412)
-	KindTooLarge                        // body too large (413)
-	KindRule                            // well-formed but breaks a rule (422)
+	KindInvalid          Kind = iota + 1 // malformed or invalid input (400)
+	KindUnauthenticated                  // no or bad credentials (401)
+	KindForbidden                        // authenticated but not allowed (403)
+	KindNotFound                         // unknown or hidden (404)
+	KindConflict                         // conflicts with current state (409)
+	KindPrecondition                     // a stale If-Match (412)
+	KindTooLarge                         // body too large (413)
+	KindRule                             // well-formed but breaks a rule (422)
+	KindUnsupportedMedia                 // a body that is not declared JSON (415)
 )
 
 // Error is an error with a stable machine-readable code. Its Detail is safe to
@@ -48,7 +49,7 @@ func Invalid(code, detail string) *Error {
 
 var (
 	ErrInvalidEmail     = Invalid("invalid_email", "the email address is not valid")
-	ErrInvalidName      = Invalid("invalid_name", "a name is 1 to 100 characters with no control characters")
+	ErrInvalidName      = Invalid("invalid_name", "a name is 1 to 100 characters with no control, format (such as bidi overrides or zero-width) or private-use characters")
 	ErrInvalidRole      = Invalid("invalid_role", "unknown role")
 	ErrInvalidBody      = Invalid("invalid_body", "the request body is not valid JSON for this operation")
 	ErrInvalidCursor    = Invalid("invalid_cursor", "the cursor is not valid for this list")
@@ -67,6 +68,7 @@ var (
 	ErrAlreadyMember    = &Error{Kind: KindConflict, Code: "already_member", Detail: "the user is already a member"}
 	ErrStale            = &Error{Kind: KindPrecondition, Code: "stale_version", Detail: "the resource changed since you read it"}
 	ErrBodyTooLarge     = &Error{Kind: KindTooLarge, Code: "body_too_large", Detail: "request bodies are limited to 64 KiB"}
+	ErrUnsupportedMedia = &Error{Kind: KindUnsupportedMedia, Code: "unsupported_media_type", Detail: "request bodies must be JSON, sent with Content-Type: application/json"}
 	ErrNotOrgMember     = &Error{Kind: KindRule, Code: "not_org_member", Detail: "a workspace member must be a member of the organization"}
 	ErrEmailMismatch    = &Error{Kind: KindForbidden, Code: "email_mismatch", Detail: "the invitation was sent to another email address"}
 	ErrEmailUnverified  = &Error{Kind: KindForbidden, Code: "email_unverified", Detail: "your email address is not verified"}
@@ -85,4 +87,9 @@ var (
 	ErrJoinPending       = &Error{Kind: KindConflict, Code: "join_request_pending", Detail: "a join request is already pending"}
 	ErrJoinRequestAbsent = &Error{Kind: KindNotFound, Code: "join_request_not_found", Detail: "no such join request"}
 	ErrDomainJoinOff     = &Error{Kind: KindForbidden, Code: "domain_join_off", Detail: "this organization does not take join requests"}
+	ErrJoinDenied        = &Error{Kind: KindForbidden, Code: "join_request_denied", Detail: "an admin denied your join request recently; ask to be invited"}
+	// An invitation is an offer made under the rules of its time: these say
+	// which of them no longer holds when it is accepted (SPEC section 5).
+	ErrInvitationVoid    = &Error{Kind: KindRule, Code: "invitation_void", Detail: "you were removed from the organization after this invitation was made; ask for a new invitation"}
+	ErrInviterNotAllowed = &Error{Kind: KindRule, Code: "inviter_not_allowed", Detail: "the person who invited you may no longer grant this access; ask for a new invitation"}
 )

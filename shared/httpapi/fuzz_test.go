@@ -81,7 +81,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var got fuzzBody
-		err := (&httpapi.Request{Body: body}).Decode(&got)
+		err := jsonRequest(body).Decode(&got)
 		if err != nil {
 			checkDecodeError(t, body, err)
 			return
@@ -126,7 +126,7 @@ func FuzzDecodeRoundTrip(f *testing.F) {
 
 		// A body of known fields decodes to the same value.
 		var got fuzzBody
-		if err := (&httpapi.Request{Body: body}).Decode(&got); err != nil {
+		if err := jsonRequest(body).Decode(&got); err != nil {
 			t.Fatalf("Decode(%s): %v", body, err)
 		}
 		if !reflect.DeepEqual(got, canonical) {
@@ -140,7 +140,7 @@ func FuzzDecodeRoundTrip(f *testing.F) {
 		key, _ := json.Marshal(extra)
 		withExtra := append(append(append(body[:len(body)-1:len(body)-1], ','), key...), []byte(":1}")...)
 		var refused fuzzBody
-		err = (&httpapi.Request{Body: withExtra}).Decode(&refused)
+		err = jsonRequest(withExtra).Decode(&refused)
 		if err == nil {
 			t.Fatalf("Decode(%s) accepted the unknown field %q", withExtra, extra)
 		}
@@ -196,4 +196,9 @@ func FuzzProblemOf(f *testing.F) {
 			t.Errorf("ProblemOf(%v) = %+v, want the domain error's 4xx, code and detail", err, p)
 		}
 	})
+}
+
+// jsonRequest is a request carrying body as JSON.
+func jsonRequest(body []byte) *httpapi.Request {
+	return &httpapi.Request{Body: body, Header: http.Header{"Content-Type": {"application/json"}}}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime/debug"
 	"strings"
 
@@ -30,7 +31,7 @@ const MaxBodyBytes = 64 << 10
 // always read from the table.
 type Caller struct {
 	Sub           string
-	Email         string // empty for access tokens, which carry no email
+	Email         string // the verified email; empty when unverified and for access tokens, which carry none
 	EmailVerified bool
 	ClientID      string
 	TokenUse      string // "id" or "access"
@@ -66,7 +67,20 @@ func NoContent() *Response { return &Response{Status: http.StatusNoContent} }
 
 // Decode reads the body as exactly one JSON value into v, refusing unknown
 // fields, so a typo in a field name is an error rather than silently ignored.
+// It is strict: the body must be declared JSON (Content-Type), be valid
+// UTF-8, and spell each key exactly once, exactly as v names it.
 func (r *Request) Decode(v any) error {
+	if !jsonContentType(r.Header.Get("Content-Type")) {
+		return domain.ErrUnsupportedMedia
+	}
+	if err := strictKeys(r.Body, reflect.TypeOf(v)); err != nil {
+		if errors.Is(err, errSyntax) && len(bytes.TrimSpace(r.Body)) > 0 {
+			return domain.ErrInvalidBody.WithDetail("invalid JSON body: malformed JSON")
+		}
+		if !errors.Is(err, errSyntax) {
+			return err
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -188,7 +202,10 @@ func callerFrom(ev events.APIGatewayV2HTTPRequest) (Caller, error) {
 	if caller.ClientID == "" {
 		caller.ClientID = c["aud"]
 	}
-	if caller.TokenUse == "id" {
+	// An unverified email is whatever the user typed (Cognito lets users
+	// change their email to any address): it never names them, not even in
+	// the audit log.
+	if caller.TokenUse == "id" && caller.EmailVerified {
 		if e, err := domain.ParseEmail(c["email"]); err == nil {
 			caller.Email = e.Address
 		}

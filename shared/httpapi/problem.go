@@ -44,6 +44,8 @@ func StatusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case domain.KindRule:
 		return http.StatusUnprocessableEntity
+	case domain.KindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

@@ -156,6 +156,9 @@ func (g *schemaGen) responses(r Route) map[string]any {
 	resp["409"] = problem("conflicts with the current state")
 	resp["413"] = problem("body over 64 KiB")
 	resp["422"] = problem("well-formed but breaks a rule")
+	if r.IO.In != nil {
+		resp["415"] = problem("the body is not declared as JSON (Content-Type)")
+	}
 	if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
 		resp["412"] = problem("If-Match names a stale version")
 	}

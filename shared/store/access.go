@@ -109,8 +109,8 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	if !haveOrg || !haveMember {
 		return Access{}, domain.ErrOrgNotFound
 	}
-	if a.WsMember != nil && a.Workspace == nil {
-		a.WsMember = nil // a workspace being deleted: its memberships go soon
+	if a.WsMember != nil && (a.Workspace == nil || stale(*a.WsMember, a.Member)) {
+		a.WsMember = nil // a workspace being deleted, or a removal's leftover: gone soon
 	}
 	return a, nil
 }
@@ -265,4 +265,13 @@ func (s *Store) PendingInvitations(ctx context.Context, email string) ([]domain.
 		}
 		cursor = next
 	}
+}
+
+// stale reports a workspace membership left over from an earlier membership
+// of the org: a removal that held too many workspace memberships for one
+// transaction leaves some for the cleanup, and if the person joins again
+// before it ran, those must not come back to life. A workspace membership is
+// never older than the org membership it belongs to.
+func stale(wm domain.WorkspaceMembership, m domain.Membership) bool {
+	return wm.JoinedAt.Before(m.JoinedAt)
 }

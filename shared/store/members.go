@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -9,13 +10,12 @@ import (
 	"github.com/orgkit/orgkit/shared/domain"
 )
 
-// maxWorkspacesPerRemoval bounds the workspace memberships removed with an
-// org membership: all go in one transaction (DynamoDB allows 100 items).
-const maxWorkspacesPerRemoval = 90
-
-// ErrTooManyWorkspaces refuses a removal that one transaction cannot hold.
-var ErrTooManyWorkspaces = &domain.Error{Kind: domain.KindRule, Code: "too_many_workspaces",
-	Detail: "the member belongs to too many workspaces to be removed at once; remove some workspace memberships first"}
+// maxWorkspacesPerRemoval bounds the workspace memberships removed in the
+// removing transaction itself (DynamoDB allows 100 actions). A member of more
+// workspaces loses access to all of them at once all the same, since every
+// workspace right also needs the org membership; the cleanup function deletes
+// the rest from the table's stream (PurgeMember).
+const maxWorkspacesPerRemoval = 80
 
 // memberAsRead conditions a write on the membership being exactly as read, so
 // that a change made in between (a role change, a workspace added) makes the
@@ -61,21 +61,34 @@ func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membersh
 	return s.run(ctx, append(steps, putAudit(ev)))
 }
 
-// RemoveMember removes a member from an org with all their workspace
-// memberships in it, in one transaction conditioned on the membership being
-// as read: a workspace membership added meanwhile makes it fail (ErrConflict)
-// instead of leaving an orphan. g is nil when members leave by themselves.
-func (s *Store) RemoveMember(ctx context.Context, g *Guard, target domain.Membership, ws []domain.WorkspaceMembership, ev domain.AuditEvent) error {
-	if len(ws) > maxWorkspacesPerRemoval {
-		return ErrTooManyWorkspaces
-	}
+// Removal is a member leaving an org, or being removed from it.
+type Removal struct {
+	// Guard is the remover's right, nil when members leave by themselves.
+	Guard      *Guard
+	Member     domain.Membership
+	Workspaces []domain.WorkspaceMembership
+	// Removed is true when an admin removed the member: the person is barred
+	// from walking back in on their own (SPEC section 4).
+	Removed bool
+	Now     time.Time
+	Event   domain.AuditEvent
+}
+
+// RemoveMember removes a member from an org with their workspace memberships
+// in it, in one transaction conditioned on the membership being as read: a
+// workspace membership added meanwhile makes it fail (ErrConflict) instead of
+// leaving an orphan. Their pending join request goes with it. Workspace
+// memberships beyond what one transaction holds are left to the cleanup
+// function (PurgeMember): they give no access without the org membership.
+func (s *Store) RemoveMember(ctx context.Context, rm Removal) error {
+	target := rm.Member
 	cond, values, onFail := memberAsRead(target)
 	steps := []step{{item: types.TransactWriteItem{Delete: &types.Delete{
 		Key:                       key(userPK(target.UserID), orgMemberSK(target.OrgID)),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: values,
 	}}, onFail: onFail}}
-	for _, w := range ws {
+	for _, w := range rm.Workspaces[:min(len(rm.Workspaces), maxWorkspacesPerRemoval)] {
 		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
 			Key: key(userPK(w.UserID), wsMemberSK(w.OrgID, w.WorkspaceID)),
 		}}})
@@ -85,10 +98,16 @@ func (s *Store) RemoveMember(ctx context.Context, g *Guard, target domain.Member
 	} else {
 		steps = append(steps, exists(orgPK(target.OrgID), orgSK(), domain.ErrOrgNotFound))
 	}
-	if g != nil {
+	steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+		Key: key(orgPK(target.OrgID), joinRequestSK(target.UserID)),
+	}}})
+	if rm.Removed {
+		steps = append(steps, barRemoved(target.OrgID, target.UserID, target.Email, rm.Now))
+	}
+	if rm.Guard != nil {
 		// The guard goes first: the first failed condition names the error,
 		// and a caller who may not act must learn nothing about the target.
-		steps = append([]step{g.step()}, steps...)
+		steps = append([]step{rm.Guard.step()}, steps...)
 	}
-	return s.run(ctx, append(steps, putAudit(ev)))
+	return s.run(ctx, append(steps, putAudit(rm.Event)))
 }

@@ -31,27 +31,32 @@ var ErrNotDeleted = errors.New("store: refusing to purge: it still exists")
 var PurgeTrigger = struct {
 	TypeAttr string
 	Types    []string
-}{attrType, []string{typeOrg, typeWorkspace}}
+}{attrType, []string{typeOrg, typeWorkspace, typeOrgMember}}
 
-// PurgeTarget is what the removal of an org item (WorkspaceID empty) or of a
-// workspace item leaves to purge.
-type PurgeTarget struct{ OrgID, WorkspaceID string }
+// PurgeTarget is what the removal of an org item (WorkspaceID and UserID
+// empty), of a workspace item (WorkspaceID set) or of an org membership
+// (UserID and Email set) leaves to purge.
+type PurgeTarget struct{ OrgID, WorkspaceID, UserID, Email string }
 
-// PurgeTargetOf reads the old image of a removed org or workspace item. It
-// fails for any other item, and for an image whose ids disagree with its key.
+// PurgeTargetOf reads the old image of a removed org, workspace or org
+// membership item. It fails for any other item, and for an image whose ids
+// disagree with its key.
 func PurgeTargetOf(old map[string]types.AttributeValue) (PurgeTarget, error) {
 	r, err := decode(old)
 	if err != nil {
 		return PurgeTarget{}, fmt.Errorf("purge target: %w", err)
 	}
-	switch {
-	case r.OrgID == "" || r.PK != orgPK(r.OrgID):
-	case r.Type == typeOrg && r.SK == orgSK():
-		return PurgeTarget{OrgID: r.OrgID}, nil
-	case r.Type == typeWorkspace && r.WorkspaceID != "" && r.SK == workspaceSK(r.WorkspaceID):
-		return PurgeTarget{OrgID: r.OrgID, WorkspaceID: r.WorkspaceID}, nil
+	if r.OrgID != "" {
+		switch {
+		case r.Type == typeOrg && r.PK == orgPK(r.OrgID) && r.SK == orgSK():
+			return PurgeTarget{OrgID: r.OrgID}, nil
+		case r.Type == typeWorkspace && r.WorkspaceID != "" && r.PK == orgPK(r.OrgID) && r.SK == workspaceSK(r.WorkspaceID):
+			return PurgeTarget{OrgID: r.OrgID, WorkspaceID: r.WorkspaceID}, nil
+		case r.Type == typeOrgMember && r.UserID != "" && r.PK == userPK(r.UserID) && r.SK == orgMemberSK(r.OrgID):
+			return PurgeTarget{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email}, nil
+		}
 	}
-	return PurgeTarget{}, fmt.Errorf("purge target: not an org or workspace item: %s %s %s", r.Type, r.PK, r.SK)
+	return PurgeTarget{}, fmt.Errorf("purge target: not an org, workspace or membership item: %s %s %s", r.Type, r.PK, r.SK)
 }
 
 const (

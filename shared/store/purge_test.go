@@ -446,7 +446,8 @@ func TestPurgeTargetOf(t *testing.T) {
 	}{
 		{"org", orgItem, store.PurgeTarget{OrgID: org}, false},
 		{"workspace", wsItem, store.PurgeTarget{OrgID: org, WorkspaceID: ws}, false},
-		{"org membership", store.MemberItem(domain.Membership{OrgID: org, UserID: "u", Role: domain.OrgOwner}), store.PurgeTarget{}, true},
+		{"org membership", store.MemberItem(domain.Membership{OrgID: org, UserID: "u", Email: "u@acme.test", Role: domain.OrgOwner}), store.PurgeTarget{OrgID: org, UserID: "u", Email: "u@acme.test"}, false},
+		{"org membership, key of another user", withS(store.MemberItem(domain.Membership{OrgID: org, UserID: "u", Role: domain.OrgMember}), "UserId", "v"), store.PurgeTarget{}, true},
 		{"workspace membership", store.WorkspaceMemberItem(domain.WorkspaceMembership{OrgID: org, WorkspaceID: ws, UserID: "u"}), store.PurgeTarget{}, true},
 		{"audit event", store.AuditItem(domain.AuditEvent{ID: "evt_1", OrgID: org, At: seedTime}), store.PurgeTarget{}, true},
 		{"org type, key of another org", withS(orgItem, "OrgId", org+"x"), store.PurgeTarget{}, true},

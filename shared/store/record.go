@@ -49,6 +49,10 @@ type record struct {
 	UpdatedAt  time.Time      `dynamodbav:"UpdatedAt,omitempty"`
 	UpdatedBy  string         `dynamodbav:"UpdatedBy,omitempty"`
 	Sent       int64          `dynamodbav:"Sent,omitempty"`
+	// RemovedAt and DeniedUntil (unix ms) bar a person from joining an org
+	// on their own: removed by an admin, or a join request denied.
+	RemovedAt   int64 `dynamodbav:"RemovedAt,omitempty"`
+	DeniedUntil int64 `dynamodbav:"DeniedUntil,omitempty"`
 
 	DefaultWorkspace string   `dynamodbav:"DefaultWorkspaceId,omitempty"`
 	DomainJoin       string   `dynamodbav:"DomainJoin,omitempty"`

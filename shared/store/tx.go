@@ -94,6 +94,10 @@ type Guard struct {
 	pk, sk  string
 	roles   []string
 	missing error // the error when the membership is gone
+	// org is set for a workspace guard: a workspace membership gives no right
+	// once its org membership is gone (a removal ends every access at once,
+	// before the cleanup deletes the workspace memberships left behind).
+	org string
 }
 
 // OrgGuard requires the actor to hold one of the org roles.
@@ -107,11 +111,20 @@ func OrgGuard(org, actor string, roles []domain.OrgRole) Guard {
 
 // WorkspaceGuard requires the actor to hold one of the workspace roles.
 func WorkspaceGuard(org, ws, actor string, roles []domain.WorkspaceRole) Guard {
-	g := Guard{pk: userPK(actor), sk: wsMemberSK(org, ws), missing: domain.ErrWorkspaceMissing}
+	g := Guard{pk: userPK(actor), sk: wsMemberSK(org, ws), missing: domain.ErrWorkspaceMissing, org: org}
 	for _, r := range roles {
 		g.roles = append(g.roles, string(r))
 	}
 	return g
+}
+
+// steps are the guard's conditions: its role check, and for a workspace
+// guard the actor's org membership.
+func (g Guard) steps() []step {
+	if g.org == "" {
+		return []step{g.step()}
+	}
+	return []step{g.step(), exists(g.pk, orgMemberSK(g.org), domain.ErrOrgNotFound)}
 }
 
 func (g Guard) step() step {

@@ -72,7 +72,7 @@ func (g Guard) touch() step {
 
 // RenameWorkspace renames a workspace.
 func (s *Store) RenameWorkspace(ctx context.Context, g Guard, w domain.Workspace, name, actor string, now time.Time, ev domain.AuditEvent) error {
-	return s.run(ctx, []step{
+	return s.run(ctx, append([]step{
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                      key(orgPK(w.OrgID), workspaceSK(w.ID)),
 			UpdateExpression:         aws.String("SET #name = :name, Version = Version + :one, UpdatedAt = :now, UpdatedBy = :actor"),
@@ -83,23 +83,21 @@ func (s *Store) RenameWorkspace(ctx context.Context, g Guard, w domain.Workspace
 			},
 		}}, onFail: failWith(domain.ErrWorkspaceMissing)},
 		exists(orgPK(w.OrgID), orgSK(), domain.ErrOrgNotFound),
-		g.step(),
 		putAudit(ev),
-	})
+	}, g.steps()...))
 }
 
 // DeleteWorkspace deletes a workspace; the table stream's cleanup removes its
 // memberships.
 func (s *Store) DeleteWorkspace(ctx context.Context, g Guard, w domain.Workspace, ev domain.AuditEvent) error {
-	return s.run(ctx, []step{
+	return s.run(ctx, append([]step{
 		{item: types.TransactWriteItem{Delete: &types.Delete{
 			Key:                 key(orgPK(w.OrgID), workspaceSK(w.ID)),
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		}}, onFail: failWith(domain.ErrWorkspaceMissing)},
 		exists(orgPK(w.OrgID), orgSK(), domain.ErrOrgNotFound),
-		g.step(),
 		putAudit(ev),
-	})
+	}, g.steps()...))
 }
 
 // PutWorkspaceMember adds a member to a workspace or changes their role. The
@@ -125,7 +123,7 @@ func (s *Store) PutWorkspaceMember(ctx context.Context, g Guard, m domain.Worksp
 		steps[2].onFail = st.onFail
 		steps = append(steps, touchMember(m.OrgID, m.UserID))
 	default:
-		steps = append(steps, g.step(), touchMember(m.OrgID, m.UserID))
+		steps = append(append(steps, g.steps()...), touchMember(m.OrgID, m.UserID))
 	}
 	return s.run(ctx, steps)
 }
@@ -142,7 +140,7 @@ func (s *Store) RemoveWorkspaceMember(ctx context.Context, g *Guard, org, ws, us
 		putAudit(ev),
 	}
 	if g != nil {
-		steps = append(steps, g.step())
+		steps = append(steps, g.steps()...)
 	}
 	return s.run(ctx, steps)
 }

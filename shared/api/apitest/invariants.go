@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/orgkit/orgkit/shared/store/storetest"
@@ -86,6 +87,7 @@ const (
 	TypePolicy       = "Policy"
 	TypeJoinRequest  = "JoinRequest"
 	TypeOutbox       = "Outbox"
+	TypeBar          = "Bar"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -152,7 +154,8 @@ func Check(items []storetest.Item) []string {
 
 	orgs := map[string]storetest.Item{}
 	owners := map[string]int64{}
-	orgMember := map[[2]string]bool{} // (org, user)
+	orgMember := map[[2]string]bool{}  // (org, user)
+	joinedAt := map[[2]string]string{} // (org, user): the org membership's CreatedAt
 	workspaces := map[[2]string]bool{}
 	claims := map[string]string{}
 	for _, it := range items {
@@ -161,6 +164,7 @@ func Check(items []storetest.Item) []string {
 			orgs[s(it, "OrgId")] = it
 		case TypeOrgMember:
 			orgMember[[2]string{s(it, "OrgId"), s(it, "UserId")}] = true
+			joinedAt[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "CreatedAt")
 			if s(it, "Role") == "owner" {
 				owners[s(it, "OrgId")]++
 			}
@@ -210,6 +214,8 @@ func Check(items []storetest.Item) []string {
 			}
 			if !orgMember[[2]string{org, user}] {
 				fail("%s: workspace membership of %s in %s without an org membership", where, user, org)
+			} else if at, _ := time.Parse(time.RFC3339Nano, s(it, "CreatedAt")); at.Before(mustTime(joinedAt[[2]string{org, user}])) {
+				fail("%s: workspace membership older than the org membership (left over from an earlier one)", where)
 			}
 			if !workspaces[[2]string{org, ws}] {
 				fail("%s: membership of workspace %s, which does not exist in org %s", where, ws, org)
@@ -243,13 +249,18 @@ func Check(items []storetest.Item) []string {
 			if !strings.HasPrefix(sk, "AUDIT#") || s(it, "Action") == "" || n(it, "ExpiresAt") <= 0 {
 				fail("%s: malformed audit event %v", where, it)
 			}
-		case TypePolicy, TypeJoinRequest, TypeOutbox:
+		case TypePolicy, TypeJoinRequest, TypeOutbox, TypeBar:
 			ok := pk == "ORG#"+org
 			switch typ {
 			case TypePolicy:
 				ok = ok && sk == "POLICY" && n(it, "Version") >= 1
 			case TypeJoinRequest:
 				ok = ok && sk == "JOINREQ#"+user && s(it, "Email") != ""
+				if orgMember[[2]string{org, user}] {
+					fail("%s: a join request of %s, who is a member already", where, user)
+				}
+			case TypeBar:
+				ok = ok && sk == "BAR#"+s(it, "Email") && (n(it, "RemovedAt") > 0 || n(it, "DeniedUntil") > 0)
 			case TypeOutbox:
 				ok = ok && sk == "OUTBOX#"+s(it, "Id") && s(it, "Email") != ""
 			}
@@ -265,6 +276,11 @@ func Check(items []storetest.Item) []string {
 		}
 	}
 	return bad
+}
+
+func mustTime(v string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, v)
+	return t
 }
 
 func oneOf(v string, set ...string) bool {

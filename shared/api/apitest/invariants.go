@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )

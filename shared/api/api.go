@@ -35,6 +35,9 @@ type API struct {
 	InviteTTL time.Duration
 	// AuditRetention is how long audit events are kept (a year by default).
 	AuditRetention time.Duration
+	// JoinCooldown is how long someone whose join request was denied must
+	// wait before asking again (30 days by default).
+	JoinCooldown time.Duration
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

@@ -204,7 +204,8 @@ func TestOwnersAllLeaving(t *testing.T) {
 // membership, workspace memberships, a role) against their removal from the
 // org: whatever the order, no workspace membership outlives the org
 // membership, a removal that succeeded took everything the user had, and
-// only accepting a still-pending invitation may bring them back.
+// only accepting a still-pending invitation may bring them back (a newcomer's:
+// a removed member's invitations made before the removal are void).
 func TestConcurrentAddAndRemove(t *testing.T) {
 	var e *apitest.Env // one table per case
 	type setup struct {
@@ -228,7 +229,9 @@ func TestConcurrentAddAndRemove(t *testing.T) {
 		// removal (accepting an invitation that is still pending).
 		rejoins bool
 	}{
-		{name: "accept an invitation with a workspace grant, as a member", member: true, add: accept, ok: http.StatusOK, rejoins: true},
+		// A removal voids the invitations made before it (SPEC section 4):
+		// accepted after the removal, it is refused.
+		{name: "accept an invitation with a workspace grant, as a member", member: true, add: accept, ok: http.StatusOK, refused: []string{"invitation_void"}},
 		{name: "accept an invitation with a workspace grant, as a newcomer", add: accept, ok: http.StatusOK, rejoins: true},
 		{
 			name: "admin puts the member into a workspace", member: true, ok: http.StatusOK, refused: []string{"not_org_member"},

@@ -343,7 +343,8 @@ func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitat
 		}
 		return evs
 	}
-	wasMember, grants, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events})
+	wasMember, grants, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events,
+		InviterRoles: authz.OrgRoles(authz.ManageInvitations)})
 	if err != nil {
 		return nil, err
 	}

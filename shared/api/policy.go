@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -128,10 +130,16 @@ func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 		if ws := st.Org.DefaultWorkspaceID; ws != "" {
 			j.WorkspaceEvent = a.event(r, org, "workspace.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"})
 		}
-		if err := a.Store.JoinByDomain(ctx, j); err != nil {
+		err := a.Store.JoinByDomain(ctx, j)
+		if err == nil {
+			return httpapi.JSON(http.StatusCreated, JoinResult{Status: "joined", Role: st.Policy.DefaultOrgRole}), nil
+		}
+		if !errors.Is(err, store.ErrRemoved) {
 			return nil, err
 		}
-		return httpapi.JSON(http.StatusCreated, JoinResult{Status: "joined", Role: st.Policy.DefaultOrgRole}), nil
+		// Removed by an admin: only an admin lets them back in, so they
+		// may ask, as in request mode.
+		j.WorkspaceEvent = domain.AuditEvent{}
 	}
 	j.Events = []domain.AuditEvent{a.event(r, org, "join_request.created", "user", r.Caller.Sub, e.Address, nil)}
 	if err := a.Store.RequestJoin(ctx, j); err != nil {
@@ -164,12 +172,15 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user})
+	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user, Users: []string{user}})
 	if err != nil {
 		return nil, err
 	}
 	if acc.JoinRequest == nil {
 		return nil, domain.ErrJoinRequestAbsent
+	}
+	if _, member := acc.MemberOf(user); member {
+		return nil, domain.ErrAlreadyMember
 	}
 	req, now := *acc.JoinRequest, a.now()
 	evs := []domain.AuditEvent{
@@ -183,19 +194,32 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	return httpapi.JSON(http.StatusOK, memberView(domain.Membership{OrgID: acc.Org.ID, UserID: user, Email: req.Email, Role: acc.Policy.DefaultOrgRole, JoinedAt: now})), nil
 }
 
-// DenyJoinRequest answers DELETE /orgs/{orgId}/join-requests/{userId}.
+// DenyJoinRequest answers DELETE /orgs/{orgId}/join-requests/{userId}. The
+// requester may not ask again before the cool-down (JoinCooldown) is over,
+// unless an admin invites them.
 func (a *API) DenyJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	user, err := pathUser(r)
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user})
 	if err != nil {
 		return nil, err
 	}
-	ev := a.event(r, acc.Org.ID, "join_request.denied", "user", user, "", nil)
-	if err := a.Store.DenyJoin(ctx, guard(acc, authz.ManageInvitations), acc.Org.ID, user, ev); err != nil {
+	if acc.JoinRequest == nil {
+		return nil, domain.ErrJoinRequestAbsent
+	}
+	req := *acc.JoinRequest
+	ev := a.event(r, acc.Org.ID, "join_request.denied", "user", user, req.Email, nil)
+	if err := a.Store.DenyJoin(ctx, guard(acc, authz.ManageInvitations), req, a.now().Add(a.joinCooldown()), ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
+}
+
+func (a *API) joinCooldown() time.Duration {
+	if a.JoinCooldown > 0 {
+		return a.JoinCooldown
+	}
+	return 30 * 24 * time.Hour
 }

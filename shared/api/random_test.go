@@ -130,6 +130,21 @@ type mOrg struct {
 	policy                      domain.Policy
 	joinReqs                    []string // users with a pending join request
 	lastAction                  string   // the newest audit event's action
+	// removedAt and deniedUntil bar people (by email) from walking back in
+	// on their own (SPEC section 4); times as the model saw them.
+	removedAt   map[string]time.Time
+	deniedUntil map[string]time.Time
+}
+
+// unbar lifts what bars someone from an org: an admin let them in.
+func (o *mOrg) unbar(email string) {
+	delete(o.removedAt, email)
+	delete(o.deniedUntil, email)
+}
+
+// dropJoinReq forgets a user's join request.
+func (o *mOrg) dropJoinReq(id string) {
+	o.joinReqs = slices.DeleteFunc(o.joinReqs, func(x string) bool { return x == id })
 }
 
 type mWs struct {
@@ -145,6 +160,8 @@ type mInv struct {
 	token           string
 	oldTokens       []string
 	expires         time.Time
+	inviter         string
+	created         time.Time // as the model saw it: just after the call
 }
 
 type sim struct {
@@ -187,7 +204,8 @@ func pick[T any](s *sim, xs []T) T { return xs[s.rng.IntN(len(xs))] }
 func (s *sim) newOrg() {
 	u := s.e.Founder(s.t)
 	o := &mOrg{id: u.OrgID, name: "", domain: strings.SplitN(u.Email, "@", 2)[1], defaultWs: u.WorkspaceID, live: true,
-		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added"}
+		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added",
+		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
 	s.orgs = append(s.orgs, o)
@@ -972,11 +990,16 @@ func (s *sim) removeMember() {
 	case tRole == "owner" && cRole != "owner", !slices.Contains(admins, cRole):
 		w = forbidden
 	}
+	before := s.e.Now()
 	s.do(u, "DELETE", "/orgs/"+seg+"/members/"+tseg, nil, w)
 	if w.status == 204 {
 		delete(o.members, target.ID)
 		for _, ws := range o.wss {
 			delete(ws.members, target.ID)
+		}
+		o.dropJoinReq(target.ID)
+		if target != u {
+			o.removedAt[target.Email] = before
 		}
 		o.did(map[bool]string{true: "org.member.left", false: "org.member.removed"}[target == u])
 	}
@@ -1074,7 +1097,7 @@ func (s *sim) invite() {
 			s.fatal("created invitation %s", r)
 		}
 		s.invs = append(s.invs, &mInv{id: out.Invitation.ID, email: parsed.Address, role: role, org: o, grants: grants,
-			status: "pending", token: out.Token, expires: out.Invitation.ExpiresAt})
+			status: "pending", token: out.Token, expires: out.Invitation.ExpiresAt, inviter: u.ID, created: s.e.Now()})
 		o.did("invitation.created")
 	}
 }
@@ -1191,6 +1214,8 @@ func (s *sim) accepted(r *apitest.Response, u *apitest.User, inv *mInv) {
 		o.members[u.ID] = inv.role
 	}
 	inv.status = "accepted"
+	o.dropJoinReq(u.ID)
+	o.unbar(u.Email)
 	switch {
 	case len(applied) > 0:
 		o.did("workspace.member.added")
@@ -1208,6 +1233,17 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 	}
 	if inv.email != u.Email {
 		return fail(403, "email_mismatch")
+	}
+	// Accepting re-checks today's rules (SPEC section 5), in this order.
+	o := inv.org
+	e, _ := domain.ParseEmail(inv.email)
+	switch removed, ok := o.removedAt[inv.email]; {
+	case !o.policy.AllowsEmail(e):
+		return fail(422, "email_domain_not_allowed")
+	case ok && !removed.Before(inv.created):
+		return fail(422, "invitation_void")
+	case !slices.Contains(admins, o.role(inv.inviter)):
+		return fail(422, "inviter_not_allowed")
 	}
 	return ok(200)
 }
@@ -1544,10 +1580,13 @@ func (s *sim) requestJoin() {
 		w = fail(409, "join_request_pending")
 	case o.policy.DomainJoin == domain.DomainJoinOff:
 		w = fail(403, "domain_join_off")
+	case s.e.Now().Before(o.deniedUntil[u.Email]):
+		w = fail(403, "join_request_denied")
 	}
 	r := s.do(u, "POST", "/orgs/"+seg+"/join-requests", nil, w)
 	if w.status == 201 {
-		if o.policy.DomainJoin == domain.DomainJoinAuto {
+		// Someone an admin removed may ask, but never walks in.
+		if _, removed := o.removedAt[u.Email]; o.policy.DomainJoin == domain.DomainJoinAuto && !removed {
 			if r.Str("status") != "joined" || r.Str("role") != string(o.policy.DefaultOrgRole) {
 				s.fatal("joined: %s", r)
 			}
@@ -1591,7 +1630,8 @@ func (s *sim) approveJoin() {
 		if r.Str("role") != string(o.policy.DefaultOrgRole) {
 			s.fatal("approved as %s, want %s", r, o.policy.DefaultOrgRole)
 		}
-		o.joinReqs = slices.DeleteFunc(o.joinReqs, func(id string) bool { return id == target.ID })
+		o.dropJoinReq(target.ID)
+		o.unbar(target.Email)
 		s.joined(o, target)
 	}
 }
@@ -1611,7 +1651,10 @@ func (s *sim) denyJoin() {
 	}
 	s.do(u, "DELETE", "/orgs/"+seg+"/join-requests/"+tseg, nil, w)
 	if w.status == 204 {
-		o.joinReqs = slices.DeleteFunc(o.joinReqs, func(id string) bool { return id == target.ID })
+		o.dropJoinReq(target.ID)
+		// The model's clock reads after the call: the cool-down ends no
+		// later than it thinks.
+		o.deniedUntil[target.Email] = s.e.Now().Add(30 * 24 * time.Hour)
 		o.did("join_request.denied")
 	}
 }

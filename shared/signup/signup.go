@@ -104,16 +104,31 @@ func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable s
 		return domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org.ID, Action: action, ActorID: u.ID, ActorEmail: u.Email,
 			TargetType: "user", TargetID: u.ID, TargetEmail: u.Email, Details: details, At: now}
 	}
-	switch policy.DomainJoin {
-	case domain.DomainJoinAuto:
+	mode := policy.DomainJoin
+	if mode == domain.DomainJoinAuto {
 		j.Events = []domain.AuditEvent{event("org.member.added", map[string]string{"role": string(policy.DefaultOrgRole), "via": "domain"})}
 		if org.DefaultWorkspaceID != "" {
 			j.WorkspaceEvent = event("workspace.member.added", map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"})
 		}
-		return JoinedByDomain, s.Store.JoinByDomain(ctx, j)
-	case domain.DomainJoinRequest:
+		err := s.Store.JoinByDomain(ctx, j)
+		switch {
+		case errors.Is(err, domain.ErrJoinDenied):
+			return DomainTaken, nil
+		case errors.Is(err, store.ErrRemoved):
+			// Someone an admin removed, under a new account: an admin
+			// decides whether they come back.
+			mode, j.WorkspaceEvent = domain.DomainJoinRequest, domain.AuditEvent{}
+		default:
+			return JoinedByDomain, err
+		}
+	}
+	if mode == domain.DomainJoinRequest {
 		j.Events = []domain.AuditEvent{event("join_request.created", nil)}
-		return JoinRequested, s.Store.RequestJoin(ctx, j)
+		err := s.Store.RequestJoin(ctx, j)
+		if errors.Is(err, domain.ErrJoinDenied) {
+			return DomainTaken, nil
+		}
+		return JoinRequested, err
 	}
 	return DomainTaken, nil
 }

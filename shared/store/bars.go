@@ -61,31 +61,31 @@ func liftBar(org, email string) step {
 	return step{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(org), barSK(email))}}}
 }
 
-// notRemoved fails with ErrRemoved when an admin removed the person.
-func notRemoved(org, email string) step {
-	return step{
-		item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			Key:                 key(orgPK(org), barSK(email)),
-			ConditionExpression: aws.String("attribute_not_exists(RemovedAt)"),
-		}},
-		onFail: failWith(ErrRemoved),
+// mayWalkIn checks that no bar keeps a person from joining on their own: no
+// denial's cool-down running (ErrJoinDenied) and, for a join without an
+// admin's approval (auto), no removal by an admin (ErrRemoved). One
+// condition, since a transaction may act on an item only once.
+func mayWalkIn(org, email string, now time.Time, unapproved bool) step {
+	cond := "(attribute_not_exists(DeniedUntil) OR DeniedUntil <= :now)"
+	if unapproved {
+		cond += " AND attribute_not_exists(RemovedAt)"
 	}
-}
-
-// notDenied fails with ErrJoinDenied while a denial's cool-down runs.
-func notDenied(org, email string, now time.Time) step {
 	return step{
 		item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 			Key:                       key(orgPK(org), barSK(email)),
-			ConditionExpression:       aws.String("attribute_not_exists(DeniedUntil) OR DeniedUntil <= :now"),
+			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.UnixMilli())},
 		}},
 		onFail: func(old map[string]types.AttributeValue) error {
-			if r, err := decode(old); err == nil && r.DeniedUntil > 0 {
+			r, err := decode(old)
+			switch {
+			case err != nil:
+				return err
+			case r.DeniedUntil > now.UnixMilli():
 				until := time.UnixMilli(r.DeniedUntil).UTC()
 				return domain.ErrJoinDenied.WithDetail("an admin denied your join request; you may ask again after " + until.Format(time.RFC3339) + ", or be invited")
 			}
-			return domain.ErrJoinDenied
+			return ErrRemoved
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -142,6 +143,9 @@ type Acceptance struct {
 	// Events gives the audit events, knowing whether the user was a member
 	// and which grants apply.
 	Events func(member bool, grants []domain.Grant) []domain.AuditEvent
+	// InviterRoles are the org roles that may make this invitation: the
+	// inviter must still hold one when it is accepted (SPEC section 5).
+	InviterRoles []domain.OrgRole
 }
 
 var (
@@ -158,12 +162,19 @@ var (
 // A granted workspace deleted since the invitation was made is left out: the
 // invitee still joins the org.
 func (s *Store) AcceptInvitation(ctx context.Context, a Acceptance) (bool, []domain.Grant, error) {
+	if a.Invitation.InvitedBy == a.User {
+		a.Member = true // one who invited themselves must be a member still
+	}
 	for attempt := 0; attempt < 3+len(a.Invitation.Workspaces); attempt++ {
 		err := s.accept(ctx, a)
 		var gone grantGone
 		switch {
 		case errors.Is(err, errAlreadyMember):
 			a.Member = true
+		case errors.Is(err, errNotMember) && a.Invitation.InvitedBy == a.User:
+			// Their own invitation, and they are no member: no one who may
+			// still invite stands behind it.
+			return false, nil, domain.ErrInviterNotAllowed
 		case errors.Is(err, errNotMember):
 			a.Member = false
 		case errors.As(err, &gone):
@@ -217,21 +228,50 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 			return domain.ErrConflict
 		}},
 		exists(orgPK(inv.OrgID), orgSK(), domain.ErrInviteNotFound),
+		// The rules of today, not those of the day it was made: the policy
+		// still allows the email, the invitee was not removed since, and
+		// the inviter may still invite.
+		policyAllows(inv.OrgID, a.Email),
+		liftBarIssuedAfter(inv.OrgID, a.Email, inv.CreatedAt),
+		// Joined: a join request of theirs has nothing left to ask.
+		{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(inv.OrgID), joinRequestSK(a.User))}}},
 	}
+	inviter := roleCheck(userPK(inv.InvitedBy), orgMemberSK(inv.OrgID), a.InviterRoles, domain.ErrInviterNotAllowed)
 	if a.Member {
 		st := touchMember(inv.OrgID, a.User)
 		st.onFail = failWith(errNotMember)
+		if inv.InvitedBy == a.User {
+			// One item, one action: the touch carries the inviter's check.
+			cc := inviter.item.ConditionCheck
+			u := st.item.Update
+			u.ConditionExpression = aws.String(*u.ConditionExpression + " AND " + *cc.ConditionExpression)
+			u.ExpressionAttributeNames = cc.ExpressionAttributeNames
+			maps.Copy(u.ExpressionAttributeValues, cc.ExpressionAttributeValues)
+			st.onFail = func(old map[string]types.AttributeValue) error {
+				if old == nil {
+					return errNotMember
+				}
+				return domain.ErrInviterNotAllowed
+			}
+		} else {
+			steps = append(steps, inviter)
+		}
 		steps = append(steps, st)
 	} else {
-		steps = append(steps, step{item: types.TransactWriteItem{Put: &types.Put{
+		steps = append(steps, inviter, step{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                memberRecord(domain.Membership{OrgID: inv.OrgID, UserID: a.User, Email: a.Email, Role: inv.Role, JoinedAt: a.Now}).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}}, onFail: failWith(errAlreadyMember)})
 	}
 	for _, g := range inv.Workspaces {
-		steps = append(steps,
-			exists(orgPK(inv.OrgID), workspaceSK(g.WorkspaceID), grantGone(g.WorkspaceID)),
-			grantWorkspace(domain.WorkspaceMembership{OrgID: inv.OrgID, WorkspaceID: g.WorkspaceID, UserID: a.User, Email: a.Email, Role: g.Role, JoinedAt: a.Now}))
+		wm := domain.WorkspaceMembership{OrgID: inv.OrgID, WorkspaceID: g.WorkspaceID, UserID: a.User, Email: a.Email, Role: g.Role, JoinedAt: a.Now}
+		grant := grantWorkspace(wm)
+		if !a.Member {
+			// A new member has no workspace membership to keep: whatever is
+			// there is a leftover of an earlier membership, replaced.
+			grant = putWsMember(wm)
+		}
+		steps = append(steps, exists(orgPK(inv.OrgID), workspaceSK(g.WorkspaceID), grantGone(g.WorkspaceID)), grant)
 	}
 	for _, e := range a.Events(a.Member, inv.Workspaces) {
 		steps = append(steps, putAudit(e))
@@ -254,4 +294,23 @@ func grantWorkspace(m domain.WorkspaceMembership) step {
 			":at": str(r.CreatedAt.UTC().Format(time.RFC3339Nano)),
 		},
 	}}}
+}
+
+// policyAllows checks, inside a write, that the org's policy lets an email
+// in: no allowed email domains set, or the email's domain or registrable
+// domain among them (domain.Policy.AllowsEmail, as a condition).
+func policyAllows(org, email string) step {
+	d, r := email, email
+	if e, err := domain.ParseEmail(email); err == nil {
+		d, r = e.Domain, e.Registrable
+	}
+	return step{
+		item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			Key: key(orgPK(org), policySK()),
+			ConditionExpression: aws.String("attribute_not_exists(AllowedEmailDomains) OR size(AllowedEmailDomains) = :zero OR " +
+				"contains(AllowedEmailDomains, :d) OR contains(AllowedEmailDomains, :r)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0), ":d": str(d), ":r": str(r)},
+		}},
+		onFail: failWith(domain.ErrEmailDomainNotAllowed),
+	}
 }

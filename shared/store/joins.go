@@ -45,9 +45,13 @@ func (j Joining) steps() []step {
 
 // JoinByDomain makes the user a member with the policy's default roles, in
 // the org and its default workspace (when it still exists).
+//
+// A person an admin removed is not let back in this way (ErrRemoved: the
+// caller files a join request instead), nor one whose join request was
+// denied while its cool-down runs (ErrJoinDenied).
 func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 	m := domain.Membership{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, Role: j.Policy.DefaultOrgRole, JoinedAt: j.Now}
-	steps := append(j.steps(), step{item: types.TransactWriteItem{Put: &types.Put{
+	steps := append(j.steps(), mayWalkIn(j.Org.ID, j.User.Email, j.Now, true), step{item: types.TransactWriteItem{Put: &types.Put{
 		Item:                memberRecord(m).item(),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}, onFail: failWith(domain.ErrAlreadyMember)})
@@ -67,10 +71,11 @@ func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 	return err
 }
 
-// RequestJoin files a join request for an admin to approve.
+// RequestJoin files a join request for an admin to approve, unless an admin
+// denied one of the person's while its cool-down runs (ErrJoinDenied).
 func (s *Store) RequestJoin(ctx context.Context, j Joining) error {
 	req := domain.JoinRequest{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, CreatedAt: j.Now}
-	return s.run(ctx, append(j.steps(), step{item: types.TransactWriteItem{Put: &types.Put{
+	return s.run(ctx, append(j.steps(), mayWalkIn(j.Org.ID, j.User.Email, j.Now, false), step{item: types.TransactWriteItem{Put: &types.Put{
 		Item:                joinRequestRecord(req).item(),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}, onFail: failWith(domain.ErrJoinPending)}))
@@ -116,7 +121,7 @@ func (s *Store) JoinState(ctx context.Context, org, user string) (JoinState, boo
 }
 
 // ApproveJoin turns a pending request into a membership with the policy's
-// default roles.
+// default roles, and lifts any bar on the person: an admin let them in.
 // wsEvent records the default-workspace membership, written with it.
 func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest, org domain.Org, p domain.Policy, now time.Time, evs []domain.AuditEvent, wsEvent domain.AuditEvent) error {
 	m := domain.Membership{OrgID: req.OrgID, UserID: req.UserID, Email: req.Email, Role: p.DefaultOrgRole, JoinedAt: now}
@@ -131,6 +136,7 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}}, onFail: failWith(domain.ErrAlreadyMember)},
 		exists(orgPK(req.OrgID), orgSK(), domain.ErrOrgNotFound),
+		liftBar(req.OrgID, req.Email),
 	}
 	if ws := org.DefaultWorkspaceID; ws != "" {
 		steps = append(steps,
@@ -149,14 +155,16 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 	return err
 }
 
-// DenyJoin deletes a pending request.
-func (s *Store) DenyJoin(ctx context.Context, g Guard, org, user string, ev domain.AuditEvent) error {
+// DenyJoin deletes a pending request, and bars the person from asking again
+// until a time (SPEC section 4): an admin's answer is not to be worn down.
+func (s *Store) DenyJoin(ctx context.Context, g Guard, req domain.JoinRequest, until time.Time, ev domain.AuditEvent) error {
 	return s.run(ctx, []step{
 		g.step(),
 		{item: types.TransactWriteItem{Delete: &types.Delete{
-			Key:                 key(orgPK(org), joinRequestSK(user)),
+			Key:                 key(orgPK(req.OrgID), joinRequestSK(req.UserID)),
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		}}, onFail: failWith(domain.ErrJoinRequestAbsent)},
+		barDenied(req.OrgID, req.UserID, req.Email, until),
 		putAudit(ev),
 	})
 }

@@ -128,21 +128,33 @@ func (g Guard) steps() []step {
 }
 
 func (g Guard) step() step {
+	st := roleCheck(g.pk, g.sk, g.roles, domain.ErrForbidden)
+	st.onFail = func(old map[string]types.AttributeValue) error {
+		if old == nil {
+			return g.missing
+		}
+		return domain.ErrForbidden
+	}
+	return st
+}
+
+// roleCheck requires a membership item to exist with one of some roles,
+// failing with err otherwise.
+func roleCheck[R ~string](pk, sk string, roles []R, err error) step {
 	values := map[string]types.AttributeValue{}
-	cond := "attribute_exists(PK) AND " + rolesCondition(g.roles, values)
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	cond := "attribute_exists(PK) AND " + rolesCondition(names, values)
 	return step{
 		item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			Key:                       key(g.pk, g.sk),
+			Key:                       key(pk, sk),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 			ExpressionAttributeValues: values,
 		}},
-		onFail: func(old map[string]types.AttributeValue) error {
-			if old == nil {
-				return g.missing
-			}
-			return domain.ErrForbidden
-		},
+		onFail: failWith(err),
 	}
 }
 

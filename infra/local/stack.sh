@@ -42,6 +42,7 @@ install() {
   local stamp; stamp=$(cd "$ROOT/infra/local/cognito-local" && cat package-lock.json patches/*.patch | sha256sum)
   if [ ! -f "$COGNITO_DIR/.installed" ] || [ "$(cat "$COGNITO_DIR/.installed")" != "$stamp" ]; then
     log "installing cognito-local from npm and applying infra/local/cognito-local/patches"
+    stop_one cognito # it runs from the directory replaced here; `up` starts the new one
     rm -rf "$COGNITO_DIR"
     mkdir -p "$COGNITO_DIR"
     cp -r "$ROOT/infra/local/cognito-local/package.json" "$ROOT/infra/local/cognito-local/package-lock.json" \

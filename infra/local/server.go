@@ -40,6 +40,12 @@ type Server struct {
 	Functions map[string]InvokeFunc
 	Extra     map[string]http.Handler // more paths served as they are (GET /openapi.json)
 	Log       *slog.Logger
+
+	// InvokeSecret is the secret key cognito-local signs its Invoke requests
+	// with (access key InvokeAccessKeyID). Only requests signed with it run a
+	// function, so no web page or other local process can post a trigger
+	// event; with no secret, nothing is invoked.
+	InvokeSecret string
 }
 
 // maxPayload is API Gateway's own request size limit; orgkit's handlers
@@ -211,8 +217,20 @@ func event(r *http.Request, rt routes.Route, params, claims map[string]string, b
 	return ev
 }
 
-// invoke serves the Lambda Invoke API for a synchronous invocation.
+// invoke serves the Lambda Invoke API for a synchronous invocation, to
+// callers that sign their request as the Lambda service requires.
 func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
+	payload, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"Message": "cannot read payload"})
+		return
+	}
+	if err := VerifySigV4(r, payload, InvokeAccessKeyID, s.InvokeSecret, "lambda", time.Now()); err != nil {
+		s.Log.Warn("invoke refused", "path", r.URL.Path, "remote", r.RemoteAddr, "error", err.Error())
+		w.Header().Set("X-Amzn-Errortype", "InvalidSignatureException")
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "The request signature we calculated does not match the signature you provided."})
+		return
+	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, invokePrefix), "/invocations")
 	if i := strings.LastIndex(name, ":"); i >= 0 { // an ARN: the name is its last part
 		name = name[i+1:]
@@ -221,11 +239,6 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
 		writeJSON(w, http.StatusNotFound, map[string]string{"Type": "User", "Message": "Function not found: " + name})
-		return
-	}
-	payload, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"Message": "cannot read payload"})
 		return
 	}
 	out, err := fn(r.Context(), payload)

@@ -25,6 +25,7 @@ COGNITO_DATA="$LOCAL/cognito-data"
 BIN="$LOCAL/bin/orgkit-local"
 PIDS="$LOCAL/pids"
 LOGS="$LOCAL/logs"
+INVOKE_SECRET_FILE="$LOCAL/invoke.secret"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
@@ -37,13 +38,18 @@ install() {
       -DoutputDirectory="$DYNAMODB_DIR/lib" -DincludeScope=runtime
     cp "$ROOT/infra/local/dynamodb-local.pom.xml" "$DYNAMODB_DIR/.installed"
   fi
-  if [ ! -f "$COGNITO_DIR/.installed" ] || ! cmp -s "$ROOT/infra/local/cognito-local/package-lock.json" "$COGNITO_DIR/.installed"; then
-    log "installing cognito-local from npm"
+  # The lockfile and the patches (patch-package, in order) make the install.
+  local stamp; stamp=$(cd "$ROOT/infra/local/cognito-local" && cat package-lock.json patches/*.patch | sha256sum)
+  if [ ! -f "$COGNITO_DIR/.installed" ] || [ "$(cat "$COGNITO_DIR/.installed")" != "$stamp" ]; then
+    log "installing cognito-local from npm and applying infra/local/cognito-local/patches"
+    stop_one cognito # it runs from the directory replaced here; `up` starts the new one
     rm -rf "$COGNITO_DIR"
     mkdir -p "$COGNITO_DIR"
-    cp "$ROOT/infra/local/cognito-local/package.json" "$ROOT/infra/local/cognito-local/package-lock.json" "$COGNITO_DIR/"
-    (cd "$COGNITO_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    cp "$ROOT/infra/local/cognito-local/package-lock.json" "$COGNITO_DIR/.installed"
+    cp -r "$ROOT/infra/local/cognito-local/package.json" "$ROOT/infra/local/cognito-local/package-lock.json" \
+      "$ROOT/infra/local/cognito-local/patches" "$COGNITO_DIR/"
+    (cd "$COGNITO_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+      node_modules/.bin/patch-package --error-on-fail >/dev/null)
+    echo "$stamp" >"$COGNITO_DIR/.installed"
   fi
   log "building orgkit-local"
   (cd "$ROOT" && go build -o "$BIN" ./infra/local/cmd/orgkit-local)
@@ -85,14 +91,25 @@ up() {
     software.amazon.dynamodb.services.local.main.ServerRunner -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT"
   wait_for dynamodb "http://127.0.0.1:$DYNAMODB_PORT/" 60
 
-  cat >"$COGNITO_DATA/.cognito/config.json" <<JSON
+  # cognito-local signs its Invoke requests (SigV4) with a secret made for
+  # this run, which the local API checks: nothing else can run a trigger.
+  # cognito-local reads it at start, so a new one restarts both.
+  if ! running cognito || [ ! -s "$INVOKE_SECRET_FILE" ]; then
+    stop_one cognito
+    stop_one api
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$INVOKE_SECRET_FILE")
+  fi
+  local secret; secret=$(cat "$INVOKE_SECRET_FILE")
+  (umask 077 && cat >"$COGNITO_DATA/.cognito/config.json" <<JSON
 {
   "LambdaClient": {"endpoint": "http://127.0.0.1:$API_PORT", "region": "$AWS_REGION",
-                   "credentials": {"accessKeyId": "local", "secretAccessKey": "local"}},
+                   "credentials": {"accessKeyId": "cognito-local", "secretAccessKey": "$secret"}},
   "TriggerFunctions": {"PostConfirmation": "postconfirmation"},
   "TokenConfig": {"IssuerDomain": "http://127.0.0.1:$COGNITO_PORT"}
 }
 JSON
+  )
+  chmod 600 "$COGNITO_DATA/.cognito/config.json"
   start cognito "$COGNITO_PORT" "$COGNITO_DATA" env HOST=127.0.0.1 PORT="$COGNITO_PORT" CODE="$CONFIRMATION_CODE" \
     node "$COGNITO_DIR/node_modules/cognito-local/lib/bin/start.js"
   wait_for cognito "http://127.0.0.1:$COGNITO_PORT/health" 60
@@ -107,7 +124,7 @@ JSON
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then
     stop_one api # a new pool (cognito data was reset): the API must verify its tokens
   fi
-  start api "$API_PORT" "$ROOT" "$BIN" serve
+  INVOKE_SECRET=$secret start api "$API_PORT" "$ROOT" "$BIN" serve
   echo "$USER_POOL_ID" >"$PIDS/api.pool"
   wait_for api "http://127.0.0.1:$API_PORT/healthz" 30
   log "up:"
@@ -128,6 +145,7 @@ stop_one() { # name
 
 down() {
   for name in api cognito dynamodb; do stop_one "$name"; done
+  rm -f "$INVOKE_SECRET_FILE"
   log "down"
 }
 

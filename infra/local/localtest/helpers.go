@@ -19,11 +19,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/store"
 )
 
 // Problem is the part of an RFC 9457 problem document the tests look at.
@@ -190,12 +193,50 @@ func (s *Stack) SetAttributes(t testing.TB, u *User, attrs map[string]string) {
 	s.SignIn(t, u)
 }
 
+// UpdateOwnAttributes changes attributes as the user themselves would
+// (UpdateUserAttributes with their access token) and, when Cognito accepts,
+// signs them in again with the new email, if any.
+func (s *Stack) UpdateOwnAttributes(ctx context.Context, u *User, attrs map[string]string) error {
+	var list []ciptypes.AttributeType
+	for k, v := range attrs {
+		list = append(list, ciptypes.AttributeType{Name: aws.String(k), Value: aws.String(v)})
+	}
+	if _, err := s.Cognito.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{
+		AccessToken: aws.String(u.AccessToken), UserAttributes: list,
+	}); err != nil {
+		return err
+	}
+	if e, ok := attrs["email"]; ok {
+		u.Email = e
+	}
+	return s.trySignIn(ctx, u)
+}
+
+// Attributes are the user's Cognito attributes as an administrator reads
+// them (AdminGetUser).
+func (s *Stack) Attributes(t testing.TB, u *User) map[string]string {
+	t.Helper()
+	out, err := s.Cognito.AdminGetUser(context.Background(), &cip.AdminGetUserInput{
+		UserPoolId: aws.String(s.Env["USER_POOL_ID"]), Username: aws.String(u.Sub),
+	})
+	if err != nil {
+		t.Fatalf("get attributes of %s: %v", u.Email, err)
+	}
+	attrs := map[string]string{}
+	for _, a := range out.UserAttributes {
+		attrs[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	return attrs
+}
+
+// Store is the stack's table, for checks of what an API call left behind.
+func (s *Stack) Store() *store.Store {
+	cfg := aws.Config{Region: s.Env["AWS_REGION"], Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	return store.New(app.NewDynamoDB(cfg, s.Env["DYNAMODB_ENDPOINT"]), s.Env["TABLE_NAME"])
+}
+
 // DeleteAttributes removes Cognito attributes of a user
 // (AdminDeleteUserAttributes), then signs them in again.
-//
-// cognito-local 5.3.0 writes `email_verified: Boolean(value)` into ID tokens,
-// so an attribute "false" gives the claim true; removing the attribute is how
-// a test gets an ID token whose email is not verified.
 func (s *Stack) DeleteAttributes(t testing.TB, u *User, names ...string) {
 	t.Helper()
 	if _, err := s.Cognito.AdminDeleteUserAttributes(context.Background(), &cip.AdminDeleteUserAttributesInput{

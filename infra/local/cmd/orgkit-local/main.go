@@ -115,20 +115,20 @@ func serve(ctx context.Context) error {
 	srv := &local.Server{
 		Routes: routes.Table,
 		Mux:    routes.Mux(a.API(), ""),
-		Auth: local.EmailVerifiedFix{
-			Authenticator: &local.Verifier{
-				Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
-				JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
-				Audiences: []string{client},
-			},
-			Cognito: cognitoClient(a),
-			PoolID:  pool,
+		// The token alone, as API Gateway's JWT authorizer: the patched
+		// cognito-local issues the claims Cognito would.
+		Auth: &local.Verifier{
+			Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
+			JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
+			Audiences: []string{client},
 		},
 		Functions: map[string]local.InvokeFunc{
-			"postconfirmation": local.PostConfirmation(a.Signup(), cognitoClient(a)),
+			"postconfirmation": local.PostConfirmation(a.Signup()),
 			"cleanup":          cleanupFn,
 			"mailer":           mailerFn,
 		},
+		// Made per `make up` and given to cognito-local too (stack.sh).
+		InvokeSecret: os.Getenv("INVOKE_SECRET"),
 		// The API document, for clients and the contract fuzzer (make contract-test).
 		Extra: map[string]http.Handler{"/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -155,6 +155,9 @@ func serve(ctx context.Context) error {
 		defer cancel()
 		_ = hs.Shutdown(shutdown)
 	}()
+	if srv.InvokeSecret == "" {
+		a.Log.Warn("INVOKE_SECRET is not set: the Lambda Invoke endpoint refuses every call, so sign-ups create no org")
+	}
 	a.Log.Info("local API listening", "addr", addr)
 	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err

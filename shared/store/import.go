@@ -10,10 +10,11 @@ import (
 	"github.com/orgkit/orgkit/shared/domain"
 )
 
-// Import is existing data to load in bulk: users, memberships, invitations
-// and audit events of orgs that already exist.
+// Import is existing data to load in bulk: users, workspaces, memberships,
+// invitations and audit events of orgs that already exist.
 type Import struct {
 	Users            []domain.User
+	Workspaces       []domain.Workspace
 	Members          []domain.Membership
 	WorkspaceMembers []domain.WorkspaceMembership
 	Invitations      []domain.Invitation // with the hash of a token nobody holds: re-send them to use them
@@ -34,6 +35,9 @@ func (s *Store) Import(ctx context.Context, im Import) (*Imported, error) {
 	var recs []record
 	for _, u := range im.Users {
 		recs = append(recs, userRecord(u))
+	}
+	for _, w := range im.Workspaces {
+		recs = append(recs, workspaceRecord(w))
 	}
 	for _, m := range im.Members {
 		if m.Role == domain.OrgOwner {

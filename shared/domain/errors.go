@@ -1,6 +1,9 @@
 package domain
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Kind classifies an Error by what the caller did wrong (or what went wrong for
 // them); the HTTP layer maps each kind to one status in one place.
@@ -15,6 +18,7 @@ const (
 	KindPrecondition                    // a stale If-Match (412)
 	KindTooLarge                        // body too large (413)
 	KindRule                            // well-formed but breaks a rule (422)
+	KindTooMany                         // over a limit against abuse (429)
 )
 
 // Error is an error with a stable machine-readable code. Its Detail is safe to
@@ -23,6 +27,8 @@ type Error struct {
 	Kind   Kind
 	Code   string
 	Detail string
+	// RetryAfter is, for KindTooMany, how long until the limit frees up.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }
@@ -44,6 +50,12 @@ func (e *Error) WithDetail(detail string) *Error {
 // Invalid builds a 400-class error for one bad input.
 func Invalid(code, detail string) *Error {
 	return &Error{Kind: KindInvalid, Code: code, Detail: detail}
+}
+
+// TooMany builds a 429-class error: a limit is reached until retryAfter has
+// passed.
+func TooMany(code, detail string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindTooMany, Code: code, Detail: detail, RetryAfter: retryAfter}
 }
 
 var (

@@ -84,7 +84,7 @@ func OpenAPI() ([]byte, error) {
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true, "GET /me/invitations": true}
+var unpaged = map[string]bool{"GET /orgs": true}
 
 // requestRules are what the handlers require of request bodies beyond their
 // Go types: the fields they refuse to go without, and names' lengths.

@@ -49,6 +49,7 @@ type record struct {
 	UpdatedAt  time.Time      `dynamodbav:"UpdatedAt,omitempty"`
 	UpdatedBy  string         `dynamodbav:"UpdatedBy,omitempty"`
 	Sent       int64          `dynamodbav:"Sent,omitempty"`
+	HoldsSlot  bool           `dynamodbav:"HoldsSlot,omitempty"` // counted in LIMIT#PENDING
 
 	DefaultWorkspace string   `dynamodbav:"DefaultWorkspaceId,omitempty"`
 	DomainJoin       string   `dynamodbav:"DomainJoin,omitempty"`
@@ -150,6 +151,7 @@ func invitationRecord(i domain.Invitation, tokenHash string) record {
 	r := record{PK: orgPK(i.OrgID), SK: invitationSK(i.ID), Type: typeInvitation, Version: 1,
 		ID: i.ID, OrgID: i.OrgID, OrgName: i.OrgName, Email: i.Email, Role: string(i.Role), Grants: i.Workspaces,
 		Status: string(i.Status), TokenHash: tokenHash, ValidUntil: i.ExpiresAt.UnixMilli(), CreatedAt: i.CreatedAt, CreatedBy: i.InvitedBy,
+		HoldsSlot: i.HoldsSlot,
 		// Old invitations are garbage: DynamoDB removes them a while after they
 		// stop mattering.
 		ExpiresAt: i.ExpiresAt.Add(invitationKeep).Unix()}
@@ -166,7 +168,7 @@ const invitationKeep = 90 * 24 * time.Hour
 func (r record) invitation() domain.Invitation {
 	return domain.Invitation{ID: r.ID, OrgID: r.OrgID, OrgName: r.OrgName, Email: r.Email, Role: domain.OrgRole(r.Role),
 		Workspaces: r.Grants, Status: domain.InvitationStatus(r.Status), CreatedAt: r.CreatedAt, ExpiresAt: time.UnixMilli(r.ValidUntil).UTC(),
-		InvitedBy: r.CreatedBy, Version: r.Version}
+		InvitedBy: r.CreatedBy, Version: r.Version, HoldsSlot: r.HoldsSlot}
 }
 
 func policyRecord(org string, p domain.Policy) record {

@@ -86,6 +86,7 @@ const (
 	TypePolicy       = "Policy"
 	TypeJoinRequest  = "JoinRequest"
 	TypeOutbox       = "Outbox"
+	TypeLimit        = "Limit"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -155,7 +156,11 @@ func Check(items []storetest.Item) []string {
 	orgMember := map[[2]string]bool{} // (org, user)
 	workspaces := map[[2]string]bool{}
 	claims := map[string]string{}
+	slots := map[string]int64{} // pending invitations holding a slot, per org
 	for _, it := range items {
+		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
+			slots[s(it, "OrgId")]++
+		}
 		switch s(it, "Type") {
 		case TypeOrg:
 			orgs[s(it, "OrgId")] = it
@@ -258,6 +263,20 @@ func Check(items []storetest.Item) []string {
 			}
 			if !orgLive {
 				fail("%s: %s of org %s, which does not exist", where, typ, org)
+			}
+		case TypeLimit:
+			ok := pk == "ORG#"+org && strings.HasPrefix(sk, "LIMIT#") && n(it, "Used") >= 0
+			if sk == "LIMIT#PENDING" && n(it, "Used") != slots[org] {
+				fail("org %s: %d pending invitations counted, %d hold a slot", org, n(it, "Used"), slots[org])
+			}
+			if sk != "LIMIT#PENDING" && n(it, "ExpiresAt") <= 0 {
+				ok = false
+			}
+			if !ok {
+				fail("%s: malformed limit counter %v", where, it)
+			}
+			if !orgLive {
+				fail("%s: limit counter of org %s, which does not exist", where, org)
 			}
 		case TypeInviteToken:
 		default:

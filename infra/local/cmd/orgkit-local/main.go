@@ -109,6 +109,7 @@ func bootstrap(ctx context.Context) error {
 		"CONFIRMATION_CODE":   env("CONFIRMATION_CODE", ""),
 		"MAIL_DIR":            os.Getenv("MAIL_DIR"),
 		"OUTBOX_KEY_FILE":     keyFile,
+		"INVITE_URL":          a.Config.InviteURL,
 	})
 }
 

@@ -55,8 +55,8 @@ func (s *Store) limits() Limits {
 
 // sendSteps are the windowed counters one invitation email uses: the org's
 // invitations this hour and the emails to the address today. A counter item
-// lives in the org's partition (the org's purge removes it) and expires a
-// window after its own.
+// lives in the org's partition (the org's purge removes it); DynamoDB's TTL
+// removes it a day after its window.
 func (s *Store) sendSteps(org, email string, now time.Time) []step {
 	l := s.limits()
 	hour := now.UTC().Truncate(time.Hour)
@@ -67,9 +67,9 @@ func (s *Store) sendSteps(org, email string, now time.Time) []step {
 	}
 }
 
-// windowStep counts one use of a window ending at end, refused once max uses
-// are counted.
-func windowStep(org, sk string, max int, end, now time.Time, over *domain.Error) step {
+// windowStep counts one use of a window ending at end, refused once limit
+// uses are counted.
+func windowStep(org, sk string, limit int, end, now time.Time, over *domain.Error) step {
 	return step{
 		item: types.TransactWriteItem{Update: &types.Update{
 			Key:                      key(orgPK(org), sk),
@@ -78,7 +78,7 @@ func windowStep(org, sk string, max int, end, now time.Time, over *domain.Error)
 			ExpressionAttributeNames: map[string]string{"#type": attrType},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":type": str(typeLimit), ":org": str(org), ":ttl": num(end.Add(24 * time.Hour).Unix()),
-				":one": num(1), ":max": num(int64(max)),
+				":one": num(1), ":max": num(int64(limit)),
 			},
 		}},
 		onFail: func(map[string]types.AttributeValue) error {

@@ -2,6 +2,19 @@
 // (shared/routes) that name "invitations".
 package main
 
-import "github.com/orgkit/orgkit/shared/app"
+import (
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-func main() { app.ServeHTTP("invitations") }
+	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/seal/kmsseal"
+)
+
+func main() {
+	app.ServeHTTP("invitations", func(a *app.App) {
+		// Only the public half of the outbox key: fetched once, then
+		// invitation tokens are sealed locally.
+		if a.Config.OutboxKeyID != "" {
+			a.Sealer = &kmsseal.Sealer{Client: kms.NewFromConfig(a.AWS), KeyID: a.Config.OutboxKeyID}
+		}
+	})
+}

@@ -7,8 +7,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/seal/kmsseal"
 )
 
 func main() {
@@ -16,6 +18,10 @@ func main() {
 	if err != nil {
 		app.Logger().Error("start", "error", err.Error())
 		os.Exit(1)
+	}
+	// The mailer alone may decrypt the invitation tokens in the outbox.
+	if a.Config.OutboxKeyID != "" {
+		a.Opener = kmsseal.Opener{Client: kms.NewFromConfig(a.AWS), KeyID: a.Config.OutboxKeyID}
 	}
 	lambda.Start(a.Outbox().Handle)
 }

@@ -187,7 +187,7 @@ func TestInvitationMailLinkWorks(t *testing.T) {
 	created := s.Invite(t, owner, org, invitee, "member")
 
 	m := waitForMail(t, s, invitee)
-	if !strings.Contains(m.Subject, "Join") || !strings.Contains(m.Text, m.AcceptURL) || !strings.Contains(m.HTML, "Accept") {
+	if m.Subject != "You have been invited to an organization on orgkit" || !strings.Contains(m.Text, m.AcceptURL) || !strings.Contains(m.HTML, "Accept") {
 		t.Errorf("mail = %+v", m)
 	}
 	u, err := url.Parse(m.AcceptURL)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/routes"
 )
@@ -46,6 +47,9 @@ type Server struct {
 	// function, so no web page or other local process can post a trigger
 	// event; with no secret, nothing is invoked.
 	InvokeSecret string
+	// Limiter throttles each caller, as API Gateway's throttling does; nil
+	// throttles nobody.
+	Limiter *RateLimiter
 }
 
 // maxPayload is API Gateway's own request size limit; orgkit's handlers
@@ -93,6 +97,13 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.Log.Info("token refused", "request_id", reqID, "error", err.Error())
 		gatewayError(w, http.StatusUnauthorized, "Unauthorized")
 		return
+	}
+	if s.Limiter != nil {
+		if ok, wait := s.Limiter.Allow(claims["sub"], time.Now()); !ok {
+			s.Log.Info("throttled", "request_id", reqID, "sub", claims["sub"])
+			throttled(w, reqID, wait)
+			return
+		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
 	if err != nil {
@@ -258,6 +269,20 @@ func gatewayError(w http.ResponseWriter, status int, msg string) {
 		w.Header().Set("Www-Authenticate", `Bearer error="invalid_token"`)
 	}
 	writeJSON(w, status, map[string]string{"message": msg})
+}
+
+// errThrottled is the answer to a caller over the request rate limit.
+var errThrottled = domain.TooMany("rate_limited", "too many requests from this caller; slow down", time.Second)
+
+// throttled answers 429 with Retry-After, in the API's problem shape.
+func throttled(w http.ResponseWriter, reqID string, wait time.Duration) {
+	e := *errThrottled
+	e.RetryAfter = wait
+	w.Header().Set("Retry-After", httpapi.RetryAfter(&e))
+	w.Header().Set("X-Request-Id", reqID)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(httpapi.ProblemOf(&e, reqID))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -124,8 +124,15 @@ JSON
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then
     stop_one api # a new pool (cognito data was reset): the API must verify its tokens
   fi
+  # The limits against abuse the API runs with (unset: the defaults); a
+  # running API with other limits is restarted.
+  local limits="pending=${LIMIT_PENDING_INVITATIONS:-} hour=${LIMIT_INVITATIONS_PER_HOUR:-} day=${LIMIT_EMAILS_PER_ADDRESS_PER_DAY:-} rate=${API_RATE_LIMIT:-} burst=${API_RATE_BURST:-}"
+  if running api && [ "$(cat "$PIDS/api.limits" 2>/dev/null)" != "$limits" ]; then
+    stop_one api
+  fi
   INVOKE_SECRET=$secret start api "$API_PORT" "$ROOT" "$BIN" serve
   echo "$USER_POOL_ID" >"$PIDS/api.pool"
+  echo "$limits" >"$PIDS/api.limits"
   wait_for api "http://127.0.0.1:$API_PORT/healthz" 30
   log "up:"
   sed 's/^/  /' "$STACK_ENV" >&2

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
+	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
@@ -38,6 +39,12 @@ type API struct {
 	// JoinCooldown is how long someone whose join request was denied must
 	// wait before asking again (30 days by default).
 	JoinCooldown time.Duration
+	// Sealer seals invitation tokens for the mailer before they rest in the
+	// outbox; creating and resending invitations need it.
+	Sealer seal.Sealer
+	// Product is the product's name in invitation emails ("orgkit" when
+	// empty).
+	Product string
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -90,12 +91,29 @@ func parseToken(token string) (org, inv string, ok bool) {
 }
 
 // invitationMail composes the invitation's email; each send gets its own
-// message id.
-func (a *API) invitationMail(inv domain.Invitation, inviter, token string) (mail.Message, error) {
-	return mail.InvitationMessage(domain.NewID("msg_", a.now()), mail.Invitation{
-		To: inv.Email, OrgName: inv.OrgName, InvitedBy: inviter, Role: string(inv.Role),
-		AcceptURL: a.acceptLink(token), ExpiresAt: inv.ExpiresAt,
+// message id. The token goes into the outbox only sealed for the mailer: the
+// message holds a random placeholder where the mailer puts the token back.
+func (a *API) invitationMail(ctx context.Context, inv domain.Invitation, inviter, token string) (mail.Message, error) {
+	if a.Sealer == nil {
+		return mail.Message{}, errors.New("api: no outbox key to seal invitation tokens with (OUTBOX_KEY_ID or OUTBOX_KEY_FILE)")
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	placeholder := "sealed" + hex.EncodeToString(b)
+	m, err := mail.InvitationMessage(domain.NewID("msg_", a.now()), mail.Invitation{
+		Product: a.Product, To: inv.Email, OrgName: inv.OrgName, InvitedBy: inviter, Role: string(inv.Role),
+		AcceptURL: a.acceptLink(placeholder), ExpiresAt: inv.ExpiresAt,
 	})
+	if err != nil {
+		return mail.Message{}, err
+	}
+	if m.SealedToken, err = a.Sealer.Seal(ctx, []byte(token)); err != nil {
+		return mail.Message{}, err
+	}
+	m.TokenPlaceholder = placeholder
+	return m, nil
 }
 
 func (a *API) ttl() time.Duration {
@@ -176,7 +194,7 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		CreatedAt: now, ExpiresAt: now.Add(a.ttl()), InvitedBy: r.Caller.Sub, Version: 1,
 	}
 	token, hash := newToken(inv.OrgID, inv.ID)
-	msg, err := a.invitationMail(inv, acc.Member.Email, token)
+	msg, err := a.invitationMail(ctx, inv, acc.Member.Email, token)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +228,10 @@ func (a *API) invitation(ctx context.Context, r *httpapi.Request) (store.Access,
 // ResendInvitation answers POST /orgs/{orgId}/invitations/{invitationId}/resend:
 // a new token and a new expiry; the old token no longer works.
 func (a *API) ResendInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.resendInvitation)
+}
+
+func (a *API) resendInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, inv, err := a.invitation(ctx, r)
 	if err != nil {
 		return nil, err
@@ -218,14 +240,15 @@ func (a *API) ResendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, domain.ErrInviteUsed
 	}
 	token, hash := newToken(inv.OrgID, inv.ID)
-	expires := a.now().Add(a.ttl())
+	now := a.now()
+	expires := now.Add(a.ttl())
 	inv.ExpiresAt = expires
-	msg, err := a.invitationMail(inv, acc.Member.Email, token)
+	msg, err := a.invitationMail(ctx, inv, acc.Member.Email, token)
 	if err != nil {
 		return nil, err
 	}
 	ev := a.event(r, inv.OrgID, "invitation.resent", "invitation", inv.ID, inv.Email, nil)
-	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, expires, msg, ev); err != nil {
+	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, now, expires, msg, ev); err != nil {
 		return nil, err
 	}
 	inv.Version++
@@ -234,6 +257,10 @@ func (a *API) ResendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 
 // RevokeInvitation answers DELETE /orgs/{orgId}/invitations/{invitationId}.
 func (a *API) RevokeInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.revokeInvitation)
+}
+
+func (a *API) revokeInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, inv, err := a.invitation(ctx, r)
 	if err != nil {
 		return nil, err
@@ -248,24 +275,29 @@ func (a *API) RevokeInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	return httpapi.NoContent(), nil
 }
 
-// MyInvitations answers GET /me/invitations: pending invitations addressed to
-// the caller's verified email.
+// MyInvitations answers GET /me/invitations: a page of the pending
+// invitations addressed to the caller's verified email.
 func (a *API) MyInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
 	email, err := a.verifiedEmail(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	invs, err := a.Store.PendingInvitations(ctx, email)
+	p, err := a.Store.PendingInvitations(ctx, email, limit, cursor)
 	if err != nil {
 		return nil, err
 	}
-	out := List[InvitationView]{Items: []InvitationView{}}
-	if len(invs) == 0 {
+	out := List[InvitationView]{Items: []InvitationView{}, NextCursor: p.Next}
+	if len(p.Items) == 0 {
 		return httpapi.JSON(http.StatusOK, out), nil
 	}
-	// A deleted org's invitations stay until its purge: hide them at once.
+	// A deleted org's invitations stay until its purge: hide them at once
+	// (a page may then hold fewer than limit items).
 	var orgIDs []string
-	for _, inv := range invs {
+	for _, inv := range p.Items {
 		orgIDs = append(orgIDs, inv.OrgID)
 	}
 	orgs, _, err := a.Store.OrgsAndWorkspaces(ctx, orgIDs, nil)
@@ -273,7 +305,7 @@ func (a *API) MyInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.R
 		return nil, err
 	}
 	now := a.now()
-	for _, inv := range invs {
+	for _, inv := range p.Items {
 		if _, live := orgs[inv.OrgID]; live && inv.StatusAt(now) == domain.InvitePending {
 			out.Items = append(out.Items, a.invitationView(inv))
 		}

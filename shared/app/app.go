@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +30,7 @@ import (
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
 )
@@ -55,13 +59,57 @@ type Config struct {
 	MailDir string
 	// MailFrom (MAIL_FROM) is the verified SES identity mail is sent from.
 	MailFrom string
+	// Product (PRODUCT_NAME) names the product in invitation emails;
+	// "orgkit" when empty.
+	Product string
+	// OutboxKeyID (OUTBOX_KEY_ID) is the asymmetric KMS key that seals
+	// invitation tokens in the outbox (AWS). OutboxKeyFile (OUTBOX_KEY_FILE)
+	// is a PEM RSA private key doing the same locally.
+	OutboxKeyID, OutboxKeyFile string
+	// Limits against abuse (SPEC section 14): LIMIT_PENDING_INVITATIONS,
+	// LIMIT_INVITATIONS_PER_HOUR, LIMIT_EMAILS_PER_ADDRESS_PER_DAY;
+	// store.DefaultLimits when unset.
+	Limits store.Limits
+	// RateLimit (API_RATE_LIMIT, requests per second) and RateBurst
+	// (API_RATE_BURST) throttle each caller of the local API, as API Gateway
+	// throttling does in AWS; 0 takes the defaults.
+	RateLimit float64
+	RateBurst int
 }
 
 // ConfigFromEnv reads the Config.
 func ConfigFromEnv() (Config, error) {
 	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
 		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL"),
-		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM")}
+		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM"), Product: os.Getenv("PRODUCT_NAME"),
+		OutboxKeyID: os.Getenv("OUTBOX_KEY_ID"), OutboxKeyFile: os.Getenv("OUTBOX_KEY_FILE")}
+	if err := CheckInviteURL(c.InviteURL); err != nil {
+		return c, err
+	}
+	for _, l := range []struct {
+		env string
+		to  *int
+	}{
+		{"LIMIT_PENDING_INVITATIONS", &c.Limits.PendingInvitations},
+		{"LIMIT_INVITATIONS_PER_HOUR", &c.Limits.InvitationsPerHour},
+		{"LIMIT_EMAILS_PER_ADDRESS_PER_DAY", &c.Limits.EmailsPerDay},
+		{"API_RATE_BURST", &c.RateBurst},
+	} {
+		if v := os.Getenv(l.env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return c, fmt.Errorf("%s %q is not a positive number", l.env, v)
+			}
+			*l.to = n
+		}
+	}
+	if v := os.Getenv("API_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return c, fmt.Errorf("API_RATE_LIMIT %q is not a positive number of requests per second", v)
+		}
+		c.RateLimit = f
+	}
 	if v := os.Getenv("AUDIT_RETENTION_DAYS"); v != "" {
 		days, err := strconv.Atoi(v)
 		if err != nil || days <= 0 {
@@ -85,12 +133,53 @@ func ConfigFromEnv() (Config, error) {
 	return c, nil
 }
 
+// CheckInviteURL refuses an INVITE_URL that accept links must not be built
+// on: not an absolute http(s) URL, with credentials or a fragment, or with a
+// query that already carries a token or anything secret-looking (an accept
+// link holds exactly one secret, its own token). "" is allowed: a local
+// default is used.
+func CheckInviteURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("INVITE_URL %q: %w", s, err)
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.Opaque != "":
+		return fmt.Errorf("INVITE_URL %q is not an absolute http(s) URL", s)
+	case u.User != nil || u.Fragment != "" || strings.Contains(s, "#"):
+		return fmt.Errorf("INVITE_URL %q has credentials or a fragment", s)
+	}
+	for k, vs := range u.Query() {
+		if secretLooking.MatchString(k) {
+			return fmt.Errorf("INVITE_URL %q has a token-looking parameter %q", s, k)
+		}
+		for _, v := range vs {
+			if randomLooking.MatchString(v) {
+				return fmt.Errorf("INVITE_URL %q has a token-looking value in %q", s, k)
+			}
+		}
+	}
+	return nil
+}
+
+var (
+	secretLooking = regexp.MustCompile(`(?i)token|secret|key|code|sig|auth|pass|session`)
+	randomLooking = regexp.MustCompile(`^[A-Za-z0-9_\-.~+/=%]{20,}$`)
+)
+
 // App holds the built parts.
 type App struct {
 	Config Config
 	Log    *slog.Logger
 	AWS    aws.Config
 	Store  *store.Store
+	// Sealer seals invitation tokens for the outbox (the API's side) and
+	// Opener opens them (the mailer's). New sets them from OutboxKeyFile;
+	// the invitations and mailer functions set KMS ones (package kmsseal).
+	Sealer seal.Sealer
+	Opener seal.Opener
 }
 
 // Logger is the JSON logger every process of orgkit uses.
@@ -118,7 +207,17 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: c, Log: log, AWS: awsCfg, Store: store.New(NewDynamoDB(awsCfg, c.DynamoDBEndpoint), c.TableName)}, nil
+	a := &App{Config: c, Log: log, AWS: awsCfg, Store: store.New(NewDynamoDB(awsCfg, c.DynamoDBEndpoint), c.TableName)}
+	a.Store.Limits = c.Limits
+	if c.OutboxKeyFile != "" {
+		k, err := seal.ReadKeyFile(c.OutboxKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("OUTBOX_KEY_FILE: %w", err)
+		}
+		// The API side gets only the public half.
+		a.Sealer, a.Opener = k.Public(), k
+	}
+	return a, nil
 }
 
 // NewDynamoDB builds a DynamoDB client, at endpoint when it is not empty.
@@ -132,7 +231,8 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
-	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention}
+	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
+		Sealer: a.Sealer, Product: a.Config.Product}
 }
 
 // Cognito returns a Cognito client (cognito-local's when configured).
@@ -172,12 +272,16 @@ func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (s
 }
 
 // ServeHTTP runs a Lambda function serving the routes of the route table
-// that name it: the whole main of an HTTP function.
-func ServeHTTP(function string) {
+// that name it: the whole main of an HTTP function. setup adds what only
+// that function needs (a KMS sealer, say).
+func ServeHTTP(function string, setup ...func(*App)) {
 	a, err := Load(context.Background())
 	if err != nil {
 		Logger().Error("start", "error", err.Error())
 		os.Exit(1)
+	}
+	for _, f := range setup {
+		f(a)
 	}
 	lambda.Start(routes.Mux(a.API(), function).Handler(a.Log))
 }
@@ -202,5 +306,5 @@ func (a *App) Outbox() *outbox.Relay {
 	if a.Config.MailDir == "" {
 		sender = mail.SESSender{Client: sesv2.NewFromConfig(a.AWS), From: a.Config.MailFrom}
 	}
-	return &outbox.Relay{Store: a.Store, Sender: sender, Log: a.Log}
+	return &outbox.Relay{Store: a.Store, Sender: sender, Opener: a.Opener, Log: a.Log}
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Kind classifies an Error by what the caller did wrong (or what went wrong for
 // them); the HTTP layer maps each kind to one status in one place.
@@ -16,6 +19,7 @@ const (
 	KindTooLarge                         // body too large (413)
 	KindRule                             // well-formed but breaks a rule (422)
 	KindUnsupportedMedia                 // a body that is not declared JSON (415)
+	KindTooMany                          // over a limit against abuse (429)
 )
 
 // Error is an error with a stable machine-readable code. Its Detail is safe to
@@ -24,6 +28,8 @@ type Error struct {
 	Kind   Kind
 	Code   string
 	Detail string
+	// RetryAfter is, for KindTooMany, how long until the limit frees up.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }
@@ -45,6 +51,12 @@ func (e *Error) WithDetail(detail string) *Error {
 // Invalid builds a 400-class error for one bad input.
 func Invalid(code, detail string) *Error {
 	return &Error{Kind: KindInvalid, Code: code, Detail: detail}
+}
+
+// TooMany builds a 429-class error: a limit is reached until retryAfter has
+// passed.
+func TooMany(code, detail string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindTooMany, Code: code, Detail: detail, RetryAfter: retryAfter}
 }
 
 var (

@@ -104,6 +104,9 @@ type Invitation struct {
 	ExpiresAt  time.Time        `json:"expiresAt"`
 	InvitedBy  string           `json:"invitedBy"`
 	Version    int64            `json:"-"`
+	// HoldsSlot says the invitation counts against the org's limit of
+	// pending invitations (SPEC section 14).
+	HoldsSlot bool `json:"-"`
 }
 
 // StatusAt is the invitation's status at a time: a pending invitation past its

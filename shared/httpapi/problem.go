@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -46,6 +48,8 @@ func StatusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case domain.KindUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case domain.KindTooMany:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -64,9 +68,19 @@ func ProblemOf(err error, reqID string) Problem {
 func problem(reqID string, err error) events.APIGatewayV2HTTPResponse {
 	p := ProblemOf(err, reqID)
 	b, _ := json.Marshal(p)
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: p.Status,
-		Headers:    map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": reqID},
-		Body:       string(b),
+	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": reqID}
+	if s := RetryAfter(err); s != "" {
+		headers["Retry-After"] = s
 	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: headers, Body: string(b)}
+}
+
+// RetryAfter is the Retry-After header of an error over a limit: whole
+// seconds, rounded up and at least 1; "" for other errors.
+func RetryAfter(err error) string {
+	e, ok := domain.AsError(err)
+	if !ok || e.Kind != domain.KindTooMany {
+		return ""
+	}
+	return strconv.FormatInt(max(1, int64(math.Ceil(e.RetryAfter.Seconds()))), 10)
 }

@@ -9,12 +9,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Message is one email.
@@ -25,6 +27,24 @@ type Message struct {
 	Text      string `json:"text"`
 	HTML      string `json:"html"`
 	AcceptURL string `json:"acceptUrl,omitempty"`
+	// SealedToken is the accept link's token, encrypted for the mailer
+	// alone (package seal). Until the mailer opens it, Text, HTML and
+	// AcceptURL hold TokenPlaceholder in its place: what rests in the outbox
+	// accepts nothing. Neither field is ever sent.
+	SealedToken      string `json:"-"`
+	TokenPlaceholder string `json:"-"`
+}
+
+// WithToken puts the opened token where the placeholder is.
+func (m Message) WithToken(token string) (Message, error) {
+	if m.TokenPlaceholder == "" || !strings.Contains(m.AcceptURL, m.TokenPlaceholder) {
+		return Message{}, errors.New("mail: the message has no token placeholder")
+	}
+	for _, f := range []*string{&m.Text, &m.HTML, &m.AcceptURL} {
+		*f = strings.ReplaceAll(*f, m.TokenPlaceholder, token)
+	}
+	m.SealedToken, m.TokenPlaceholder = "", ""
+	return m, nil
 }
 
 // Sender delivers messages.
@@ -34,24 +54,35 @@ type Sender interface {
 
 // Invitation is what an invitation email says.
 type Invitation struct {
+	Product   string // the operator's product name, trusted
 	To        string
-	OrgName   string
+	OrgName   string // chosen by the org's admins: data, never trusted
 	InvitedBy string // the inviter's email, when known
 	Role      string
 	AcceptURL string
 	ExpiresAt time.Time
 }
 
+// The org's name is free text an admin chose: it is never the subject's
+// claim, only quoted in the body, labelled as what it is, and defanged so
+// that no mail client turns a URL or domain in it into a link. The only link
+// is the accept link.
 var htmlBody = template.Must(template.New("invite").Parse(`<!doctype html>
 <html><body style="font-family: sans-serif">
-<p>{{if .InvitedBy}}{{.InvitedBy}} invited you{{else}}You are invited{{end}} to join <strong>{{.OrgName}}</strong> as {{.Role}}.</p>
+<p>{{if .InvitedBy}}{{.InvitedBy}} invited you{{else}}You are invited{{end}} to join an organization on {{.Product}} as {{.Role}}.</p>
+<p>Organization name, as its administrators wrote it:</p>
+<blockquote style="border-left: 3px solid #ccc; margin: 0 0 1em 0; padding-left: 1em">{{.OrgName}}</blockquote>
 <p><a href="{{.AcceptURL}}">Accept the invitation</a></p>
-<p>The link works once, until {{.ExpiresAt.Format "2 January 2006 15:04 MST"}}.</p>
+<p>The link works once, until {{.ExpiresAt.Format "2 January 2006 15:04 MST"}}. If you did not expect this invitation, ignore this email.</p>
 </body></html>
 `))
 
 // InvitationMessage composes the email of an invitation.
 func InvitationMessage(id string, inv Invitation) (Message, error) {
+	if inv.Product == "" {
+		inv.Product = "orgkit"
+	}
+	inv.OrgName = Defang(inv.OrgName)
 	var h bytes.Buffer
 	if err := htmlBody.Execute(&h, inv); err != nil {
 		return Message{}, err
@@ -60,10 +91,34 @@ func InvitationMessage(id string, inv Invitation) (Message, error) {
 	if inv.InvitedBy != "" {
 		who = inv.InvitedBy + " invited you"
 	}
-	text := fmt.Sprintf("%s to join %s as %s.\n\nAccept the invitation: %s\n\nThe link works once, until %s.\n",
-		who, inv.OrgName, inv.Role, inv.AcceptURL, inv.ExpiresAt.Format("2 January 2006 15:04 MST"))
-	return Message{ID: id, To: inv.To, Subject: "Join " + inv.OrgName, Text: text, HTML: h.String(), AcceptURL: inv.AcceptURL}, nil
+	text := fmt.Sprintf("%s to join an organization on %s as %s.\n\nOrganization name, as its administrators wrote it:\n\n    %q\n\n"+
+		"Accept the invitation: %s\n\nThe link works once, until %s. If you did not expect this invitation, ignore this email.\n",
+		who, inv.Product, inv.Role, inv.OrgName, inv.AcceptURL, inv.ExpiresAt.Format("2 January 2006 15:04 MST"))
+	subject := "You have been invited to an organization on " + inv.Product
+	return Message{ID: id, To: inv.To, Subject: subject, Text: text, HTML: h.String(), AcceptURL: inv.AcceptURL}, nil
 }
+
+// dots are the characters mail clients may read as a domain's dot.
+const dots = ".\u3002\uff0e\uff61\u2024\ufe52"
+
+// Defang rewrites text so that no mail client finds a link in it: "://"
+// becomes "[:]//" and a dot between two letters or digits "[.]"
+// ("evil.example" reads "evil[.]example"; "Acme Inc." stays as it is).
+func Defang(s string) string {
+	s = strings.ReplaceAll(s, "://", "[:]//")
+	r := []rune(s)
+	var b strings.Builder
+	for i, c := range r {
+		if strings.ContainsRune(dots, c) && i > 0 && i < len(r)-1 && alnum(r[i-1]) && alnum(r[i+1]) {
+			b.WriteString("[.]")
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // FileSender writes each message as a JSON file in Dir: the local stack's
 // mailbox, which tests and developers read.

@@ -6,11 +6,13 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
@@ -18,6 +20,9 @@ import (
 type Relay struct {
 	Store  *store.Store
 	Sender mail.Sender
+	// Opener opens the sealed tokens of invitation messages: only the
+	// mailer holds the key.
+	Opener seal.Opener
 	Log    *slog.Logger
 }
 
@@ -40,7 +45,11 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 			continue
 		}
 		org, m, _ := store.OutboxMessage(rec.Change.NewImage)
-		if err := r.Sender.Send(ctx, m); err != nil {
+		m, err := r.open(ctx, m)
+		if err == nil {
+			err = r.Sender.Send(ctx, m)
+		}
+		if err != nil {
 			r.Log.Error("send failed", "message", m.ID, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 			continue
@@ -53,4 +62,19 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 		r.Log.Info("message sent", "message", m.ID)
 	}
 	return resp, nil
+}
+
+// open puts the opened token into a message that carries a sealed one.
+func (r *Relay) open(ctx context.Context, m mail.Message) (mail.Message, error) {
+	if m.SealedToken == "" {
+		return m, nil
+	}
+	if r.Opener == nil {
+		return m, errors.New("outbox: a sealed message, and no key to open it (OUTBOX_KEY_ID or OUTBOX_KEY_FILE)")
+	}
+	token, err := r.Opener.Open(ctx, m.SealedToken)
+	if err != nil {
+		return m, err
+	}
+	return m.WithToken(string(token))
 }

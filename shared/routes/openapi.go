@@ -84,7 +84,7 @@ func OpenAPI() ([]byte, error) {
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true, "GET /me/invitations": true}
+var unpaged = map[string]bool{"GET /orgs": true}
 
 // requestRules are what the handlers require of request bodies beyond their
 // Go types: the fields they refuse to go without, and names' lengths.
@@ -159,6 +159,13 @@ func (g *schemaGen) responses(r Route) map[string]any {
 	if r.IO.In != nil {
 		resp["415"] = problem("the body is not declared as JSON (Content-Type)")
 	}
+	// Every caller is throttled (API Gateway in AWS); invitations also meet
+	// their org's limits (SPEC section 14).
+	tooMany := problem("over a limit: the caller's request rate (rate_limited), or for invitations too_many_pending_invitations, invitation_rate_limited, email_rate_limited")
+	// API Gateway's own throttling answers in its shape, without Retry-After.
+	tooMany["content"].(map[string]any)["application/json"] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/GatewayError"}}
+	tooMany["headers"] = map[string]any{"Retry-After": map[string]any{"description": "seconds until the limit frees up", "schema": map[string]any{"type": "integer", "minimum": 1}}}
+	resp["429"] = tooMany
 	if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
 		resp["412"] = problem("If-Match names a stale version")
 	}

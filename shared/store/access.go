@@ -248,23 +248,15 @@ func (s *Store) ListInvitations(ctx context.Context, org string, limit int, curs
 	return p, err
 }
 
-// PendingInvitations returns the pending invitations addressed to an email.
-func (s *Store) PendingInvitations(ctx context.Context, email string) ([]domain.Invitation, error) {
-	var out []domain.Invitation
-	cursor := ""
-	for {
-		recs, next, err := s.query(ctx, gsiList(emailGSI(email), prefixInvitation), 100, cursor, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range recs {
-			out = append(out, r.invitation())
-		}
-		if next == "" {
-			return out, nil
-		}
-		cursor = next
+// PendingInvitations returns a page of the pending invitations addressed to
+// an email.
+func (s *Store) PendingInvitations(ctx context.Context, email string, limit int, cursor string) (Page[domain.Invitation], error) {
+	recs, next, err := s.query(ctx, gsiList(emailGSI(email), prefixInvitation), limit, cursor, false)
+	p := Page[domain.Invitation]{Next: next, Items: []domain.Invitation{}}
+	for _, r := range recs {
+		p.Items = append(p.Items, r.invitation())
 	}
+	return p, err
 }
 
 // stale reports a workspace membership left over from an earlier membership

@@ -24,23 +24,26 @@ var ErrUnknownWorkspace = &domain.Error{Kind: domain.KindRule, Code: "unknown_wo
 // policy it was checked against (allowed email domains) must be unchanged.
 //
 // msg is the invitation email: written to the org's outbox in the same
-// transaction, sent from the table's stream.
+// transaction, sent from the table's stream. The same transaction counts the
+// invitation against the org's limits; over one, nothing is written.
 func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, msg mail.Message, ev domain.AuditEvent) error {
+	inv.HoldsSlot = true
 	steps := []step{
 		policyAsRead(inv.OrgID, p),
-		putOutbox(inv.OrgID, msg, inv.CreatedAt.Unix()),
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
+		g.step(),
 		{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                invitationRecord(inv, tokenHash).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}}, onFail: failWith(domain.ErrConflict)},
-		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
-		g.step(),
-		putAudit(ev),
 	}
 	for _, gr := range inv.Workspaces {
 		steps = append(steps, exists(orgPK(inv.OrgID), workspaceSK(gr.WorkspaceID), ErrUnknownWorkspace))
 	}
-	return s.run(ctx, steps)
+	steps = append(steps, s.takeSlot(inv.OrgID))
+	steps = append(steps, s.sendSteps(inv.OrgID, inv.Email, inv.CreatedAt)...)
+	steps = append(steps, putOutbox(inv.OrgID, msg, inv.CreatedAt.Unix()), putAudit(ev))
+	return s.withSlot(ctx, inv.OrgID, inv.CreatedAt, func() error { return s.run(ctx, steps) })
 }
 
 // Invitation reads one invitation.
@@ -87,47 +90,68 @@ func pendingAsRead(inv domain.Invitation) (string, map[string]types.AttributeVal
 			if old == nil {
 				return domain.ErrInviteNotFound
 			}
+			if r, err := decode(old); err == nil && r.Status == string(domain.InvitePending) {
+				return domain.ErrConflict // changed since read (resent, or its slot given back): read again
+			}
 			return domain.ErrInviteUsed
 		}
 }
 
 // ResendInvitation gives a pending (or expired) invitation a new token and a
-// new expiry; the old token stops working at once.
-func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, expires time.Time, msg mail.Message, ev domain.AuditEvent) error {
+// new expiry; the old token stops working at once. The new email counts
+// against the org's limits, and an invitation whose slot was given back when
+// it expired takes one again.
+func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, now, expires time.Time, msg mail.Message, ev domain.AuditEvent) error {
 	cond, values, onFail := pendingAsRead(inv)
 	values[":hash"], values[":until"], values[":ttl"], values[":one"] = str(tokenHash), num(expires.UnixMilli()), num(expires.Add(invitationKeep).Unix()), num(1)
-	values[":gpk"], values[":gsk"] = str(emailGSI(inv.Email)), str(invitationSK(inv.ID))
-	return s.run(ctx, []step{
+	values[":gpk"], values[":gsk"], values[":true"] = str(emailGSI(inv.Email)), str(invitationSK(inv.ID)), &types.AttributeValueMemberBOOL{Value: true}
+	steps := []step{
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
-			UpdateExpression:          aws.String("SET TokenHash = :hash, ValidUntil = :until, ExpiresAt = :ttl, GSI1PK = :gpk, GSI1SK = :gsk, Version = Version + :one ADD Sent :one"),
+			UpdateExpression:          aws.String("SET TokenHash = :hash, ValidUntil = :until, ExpiresAt = :ttl, GSI1PK = :gpk, GSI1SK = :gsk, HoldsSlot = :true, Version = Version + :one ADD Sent :one"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
 			ExpressionAttributeValues: values,
 		}}, onFail: onFail},
 		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
 		g.step(),
-		putAudit(ev),
-		putOutbox(inv.OrgID, msg, expires.Unix()),
-	})
+	}
+	if !inv.HoldsSlot {
+		steps = append(steps, s.takeSlot(inv.OrgID))
+	}
+	steps = append(steps, s.sendSteps(inv.OrgID, inv.Email, now)...)
+	steps = append(steps, putAudit(ev), putOutbox(inv.OrgID, msg, now.Unix()))
+	if inv.HoldsSlot {
+		return s.run(ctx, steps)
+	}
+	return s.withSlot(ctx, inv.OrgID, now, func() error { return s.run(ctx, steps) })
 }
 
 // RevokeInvitation revokes a pending invitation.
 func (s *Store) RevokeInvitation(ctx context.Context, g Guard, inv domain.Invitation, ev domain.AuditEvent) error {
+	return s.revoke(ctx, inv, ev, g.step())
+}
+
+// revoke revokes a pending invitation as read, with the checks of who
+// revokes it.
+func (s *Store) revoke(ctx context.Context, inv domain.Invitation, ev domain.AuditEvent, checks ...step) error {
 	cond, values, onFail := pendingAsRead(inv)
 	values[":revoked"], values[":one"] = str(string(domain.InviteRevoked)), num(1)
-	return s.run(ctx, []step{
+	steps := []step{
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
-			UpdateExpression:          aws.String("SET #status = :revoked, Version = Version + :one REMOVE GSI1PK, GSI1SK"),
+			UpdateExpression:          aws.String("SET #status = :revoked, Version = Version + :one REMOVE GSI1PK, GSI1SK, HoldsSlot"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
 			ExpressionAttributeValues: values,
 		}}, onFail: onFail},
 		exists(orgPK(inv.OrgID), orgSK(), domain.ErrOrgNotFound),
-		g.step(),
 		putAudit(ev),
-	})
+	}
+	if inv.HoldsSlot {
+		steps = append(steps, freeSlots(inv.OrgID, 1))
+	}
+	return s.run(ctx, append(steps, checks...))
 }
 
 // Acceptance is an invitation being accepted by a user.
@@ -204,7 +228,7 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 	steps := []step{
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                       key(orgPK(inv.OrgID), invitationSK(inv.ID)),
-			UpdateExpression:          aws.String("SET #status = :accepted, UpdatedBy = :user, Version = Version + :one REMOVE GSI1PK, GSI1SK"),
+			UpdateExpression:          aws.String("SET #status = :accepted, UpdatedBy = :user, Version = Version + :one REMOVE GSI1PK, GSI1SK, HoldsSlot"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#status": "Status"},
 			ExpressionAttributeValues: values,
@@ -237,6 +261,9 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 		{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(inv.OrgID), joinRequestSK(a.User))}}},
 	}
 	inviter := roleCheck(userPK(inv.InvitedBy), orgMemberSK(inv.OrgID), a.InviterRoles, domain.ErrInviterNotAllowed)
+	if inv.HoldsSlot {
+		steps = append(steps, freeSlots(inv.OrgID, 1))
+	}
 	if a.Member {
 		st := touchMember(inv.OrgID, a.User)
 		st.onFail = failWith(errNotMember)

@@ -18,6 +18,9 @@
 //	join request           ORG#<org>         JOINREQ#<sub>
 //	outbox message         ORG#<org>         OUTBOX#<msg>           (sent from the stream, then deleted)
 //	bar on a person        ORG#<org>         BAR#<email>            (removed from the org, or join request denied)
+//	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, SPEC section 14)
+//	invitations this hour  ORG#<org>         LIMIT#INVITES#<hour>   (a count; expires)
+//	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	domain claim           DOMAIN#<domain>   CLAIM
 //
 // Access patterns:
@@ -64,27 +67,31 @@ const (
 	typeJoinRequest  = "JoinRequest"
 	typeOutbox       = "Outbox"
 	typeBar          = "Bar"
+	typeLimit        = "Limit"
 )
 
-func userPK(sub string) string         { return "USER#" + sub }
-func userProfileSK() string            { return "PROFILE" }
-func orgMemberSK(org string) string    { return "ORG#" + org }
-func wsMemberSK(org, ws string) string { return "ORG#" + org + "#WS#" + ws }
-func orgMembersGSI(org string) string  { return "ORG#" + org + "#MEMBERS" }
-func wsMembersGSI(ws string) string    { return "WS#" + ws + "#MEMBERS" }
-func memberGSISK(sub string) string    { return "USER#" + sub }
-func orgPK(org string) string          { return "ORG#" + org }
-func orgSK() string                    { return "ORG" }
-func workspaceSK(ws string) string     { return "WS#" + ws }
-func invitationSK(inv string) string   { return "INVITE#" + inv }
-func emailGSI(email string) string     { return "EMAIL#" + email }
-func auditSK(evt string) string        { return "AUDIT#" + evt }
-func domainPK(domain string) string    { return "DOMAIN#" + domain }
-func domainSK() string                 { return "CLAIM" }
-func policySK() string                 { return "POLICY" }
-func joinRequestSK(sub string) string  { return "JOINREQ#" + sub }
-func outboxSK(msg string) string       { return "OUTBOX#" + msg }
-func barSK(email string) string        { return "BAR#" + email }
+func userPK(sub string) string              { return "USER#" + sub }
+func userProfileSK() string                 { return "PROFILE" }
+func orgMemberSK(org string) string         { return "ORG#" + org }
+func wsMemberSK(org, ws string) string      { return "ORG#" + org + "#WS#" + ws }
+func orgMembersGSI(org string) string       { return "ORG#" + org + "#MEMBERS" }
+func wsMembersGSI(ws string) string         { return "WS#" + ws + "#MEMBERS" }
+func memberGSISK(sub string) string         { return "USER#" + sub }
+func orgPK(org string) string               { return "ORG#" + org }
+func orgSK() string                         { return "ORG" }
+func workspaceSK(ws string) string          { return "WS#" + ws }
+func invitationSK(inv string) string        { return "INVITE#" + inv }
+func emailGSI(email string) string          { return "EMAIL#" + email }
+func auditSK(evt string) string             { return "AUDIT#" + evt }
+func domainPK(domain string) string         { return "DOMAIN#" + domain }
+func domainSK() string                      { return "CLAIM" }
+func policySK() string                      { return "POLICY" }
+func joinRequestSK(sub string) string       { return "JOINREQ#" + sub }
+func outboxSK(msg string) string            { return "OUTBOX#" + msg }
+func pendingLimitSK() string                { return "LIMIT#PENDING" }
+func inviteWindowSK(hour string) string     { return "LIMIT#INVITES#" + hour }
+func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" + email }
+func barSK(email string) string             { return "BAR#" + email }
 
 // Prefixes for begins_with queries.
 const (

@@ -21,13 +21,17 @@ const outboxKeep = 3 * 24 * 3600
 var OutboxTrigger = struct{ TypeAttr, Type string }{attrType, typeOutbox}
 
 // putOutbox writes a message to send into the org's outbox, in the same
-// transaction as the change it tells about. The message holds the accept
-// link, so the item is deleted once sent (and expires in any case).
+// transaction as the change it tells about. An invitation's token rests there
+// only sealed for the mailer (mail.Message.SealedToken); the item is deleted
+// once sent, and expires in any case.
 func putOutbox(org string, m mail.Message, nowUnix int64) step {
 	item := map[string]types.AttributeValue{
 		attrPK: str(orgPK(org)), attrSK: str(outboxSK(m.ID)), attrType: str(typeOutbox), attrVer: num(1),
 		"OrgId": str(org), "Id": str(m.ID), "Email": str(m.To), "Subject": str(m.Subject),
 		"Text": str(m.Text), "Html": str(m.HTML), "AcceptUrl": str(m.AcceptURL), attrTTL: num(nowUnix + outboxKeep),
+	}
+	if m.SealedToken != "" {
+		item["SealedToken"], item["TokenPlaceholder"] = str(m.SealedToken), str(m.TokenPlaceholder)
 	}
 	return step{item: types.TransactWriteItem{Put: &types.Put{Item: item}}}
 }
@@ -44,7 +48,8 @@ func OutboxMessage(image map[string]events.DynamoDBAttributeValue) (org string, 
 	if s(attrType) != typeOutbox {
 		return "", mail.Message{}, false
 	}
-	return s("OrgId"), mail.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"), AcceptURL: s("AcceptUrl")}, true
+	return s("OrgId"), mail.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"), AcceptURL: s("AcceptUrl"),
+		SealedToken: s("SealedToken"), TokenPlaceholder: s("TokenPlaceholder")}, true
 }
 
 // DeleteOutbox removes a sent message.

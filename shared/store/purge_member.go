@@ -103,37 +103,30 @@ func (s *Store) PurgeMember(ctx context.Context, t PurgeTarget) (int, error) {
 // revokeVoidInvitations revokes the pending invitations of an org to an
 // email that were made before a time: the person was removed since.
 func (s *Store) revokeVoidInvitations(ctx context.Context, org, email string, removedAt time.Time) (int, error) {
-	invs, err := s.PendingInvitations(ctx, email)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, inv := range invs {
-		if inv.OrgID != org || !inv.CreatedAt.Before(removedAt) {
-			continue
-		}
-		cond, values, onFail := pendingAsRead(inv)
-		values[":revoked"], values[":one"] = str(string(domain.InviteRevoked)), num(1)
-		now := s.now().UTC()
-		ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: "invitation.revoked", ActorID: "orgkit",
-			TargetType: "invitation", TargetID: inv.ID, TargetEmail: inv.Email, Details: map[string]string{"reason": "invitee removed from the organization"}, At: now}
-		err := s.run(ctx, []step{
-			{item: types.TransactWriteItem{Update: &types.Update{
-				Key:                       key(orgPK(org), invitationSK(inv.ID)),
-				UpdateExpression:          aws.String("SET #status = :revoked, Version = Version + :one REMOVE GSI1PK, GSI1SK"),
-				ConditionExpression:       aws.String(cond),
-				ExpressionAttributeNames:  map[string]string{"#status": "Status"},
-				ExpressionAttributeValues: values,
-			}}, onFail: onFail},
-			putAudit(ev),
-		})
-		switch {
-		case errors.Is(err, domain.ErrInviteUsed), errors.Is(err, domain.ErrInviteNotFound):
-		case err != nil:
+	n, cursor := 0, ""
+	for {
+		page, err := s.PendingInvitations(ctx, email, 100, cursor)
+		if err != nil {
 			return n, err
-		default:
-			n++
 		}
+		for _, inv := range page.Items {
+			if inv.OrgID != org || !inv.CreatedAt.Before(removedAt) {
+				continue
+			}
+			now := s.now().UTC()
+			ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: "invitation.revoked", ActorID: "orgkit",
+				TargetType: "invitation", TargetID: inv.ID, TargetEmail: inv.Email, Details: map[string]string{"reason": "invitee removed from the organization"}, At: now}
+			switch err := s.revoke(ctx, inv, ev); {
+			case errors.Is(err, domain.ErrInviteUsed), errors.Is(err, domain.ErrInviteNotFound), errors.Is(err, domain.ErrOrgNotFound):
+			case err != nil:
+				return n, err
+			default:
+				n++
+			}
+		}
+		if page.Next == "" {
+			return n, nil
+		}
+		cursor = page.Next
 	}
-	return n, nil
 }

@@ -53,6 +53,7 @@ type record struct {
 	// on their own: removed by an admin, or a join request denied.
 	RemovedAt   int64 `dynamodbav:"RemovedAt,omitempty"`
 	DeniedUntil int64 `dynamodbav:"DeniedUntil,omitempty"`
+	HoldsSlot   bool  `dynamodbav:"HoldsSlot,omitempty"` // counted in LIMIT#PENDING
 
 	DefaultWorkspace string   `dynamodbav:"DefaultWorkspaceId,omitempty"`
 	DomainJoin       string   `dynamodbav:"DomainJoin,omitempty"`
@@ -154,6 +155,7 @@ func invitationRecord(i domain.Invitation, tokenHash string) record {
 	r := record{PK: orgPK(i.OrgID), SK: invitationSK(i.ID), Type: typeInvitation, Version: 1,
 		ID: i.ID, OrgID: i.OrgID, OrgName: i.OrgName, Email: i.Email, Role: string(i.Role), Grants: i.Workspaces,
 		Status: string(i.Status), TokenHash: tokenHash, ValidUntil: i.ExpiresAt.UnixMilli(), CreatedAt: i.CreatedAt, CreatedBy: i.InvitedBy,
+		HoldsSlot: i.HoldsSlot,
 		// Old invitations are garbage: DynamoDB removes them a while after they
 		// stop mattering.
 		ExpiresAt: i.ExpiresAt.Add(invitationKeep).Unix()}
@@ -170,7 +172,7 @@ const invitationKeep = 90 * 24 * time.Hour
 func (r record) invitation() domain.Invitation {
 	return domain.Invitation{ID: r.ID, OrgID: r.OrgID, OrgName: r.OrgName, Email: r.Email, Role: domain.OrgRole(r.Role),
 		Workspaces: r.Grants, Status: domain.InvitationStatus(r.Status), CreatedAt: r.CreatedAt, ExpiresAt: time.UnixMilli(r.ValidUntil).UTC(),
-		InvitedBy: r.CreatedBy, Version: r.Version}
+		InvitedBy: r.CreatedBy, Version: r.Version, HoldsSlot: r.HoldsSlot}
 }
 
 func policyRecord(org string, p domain.Policy) record {

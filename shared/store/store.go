@@ -17,6 +17,9 @@ type Store struct {
 	db    *dynamodb.Client
 	table string
 	now   func() time.Time
+	// Limits are the limits against abuse; zero fields take DefaultLimits.
+	// Set before use.
+	Limits Limits
 }
 
 // New returns a Store on the given client and table. The client comes from the

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
@@ -39,9 +41,12 @@ type Env struct {
 	Store   *store.Store
 	Counter *storetest.Counter // counts every DynamoDB request of Store
 	API     *api.API
-	Signup  *signup.Service
-	URL     string // the base URL of the local API server
-	HTTP    *http.Client
+	// Opener opens what API.Sealer sealed: the mailer's half of the outbox
+	// key.
+	Opener seal.Opener
+	Signup *signup.Service
+	URL    string // the base URL of the local API server
+	HTTP   *http.Client
 
 	offset atomic.Int64 // how far the API's clock is ahead of the wall clock
 	users  sync.Map     // token → *User
@@ -89,7 +94,9 @@ func New(t testing.TB) *Env {
 	e := &Env{Store: s, Counter: c}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept"}
+	key := outboxKey(t)
+	e.Opener = key
+	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept", Sealer: key.Public()}
 	e.Signup = &signup.Service{Store: s, Log: log, Now: now}
 	srv := httptest.NewServer(&local.Server{
 		Routes: routes.Table,
@@ -107,6 +114,26 @@ func New(t testing.TB) *Env {
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256},
 	}
 	return e
+}
+
+var (
+	keyOnce sync.Once
+	key     seal.PrivateKey
+	keyErr  error
+)
+
+// outboxKey is one RSA key for every Env of the test binary: making one takes
+// a while.
+func outboxKey(t testing.TB) seal.PrivateKey {
+	keyOnce.Do(func() {
+		var k *rsa.PrivateKey
+		k, keyErr = rsa.GenerateKey(rand.Reader, 2048)
+		key = seal.PrivateKey{Key: k}
+	})
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return key
 }
 
 // Advance moves the API's clock forward (invitations expire, and so on).

@@ -88,6 +88,7 @@ const (
 	TypeJoinRequest  = "JoinRequest"
 	TypeOutbox       = "Outbox"
 	TypeBar          = "Bar"
+	TypeLimit        = "Limit"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -158,7 +159,11 @@ func Check(items []storetest.Item) []string {
 	joinedAt := map[[2]string]string{} // (org, user): the org membership's CreatedAt
 	workspaces := map[[2]string]bool{}
 	claims := map[string]string{}
+	slots := map[string]int64{} // pending invitations holding a slot, per org
 	for _, it := range items {
+		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
+			slots[s(it, "OrgId")]++
+		}
 		switch s(it, "Type") {
 		case TypeOrg:
 			orgs[s(it, "OrgId")] = it
@@ -269,6 +274,20 @@ func Check(items []storetest.Item) []string {
 			}
 			if !orgLive {
 				fail("%s: %s of org %s, which does not exist", where, typ, org)
+			}
+		case TypeLimit:
+			ok := pk == "ORG#"+org && strings.HasPrefix(sk, "LIMIT#") && n(it, "Used") >= 0
+			if sk == "LIMIT#PENDING" && n(it, "Used") != slots[org] {
+				fail("org %s: %d pending invitations counted, %d hold a slot", org, n(it, "Used"), slots[org])
+			}
+			if sk != "LIMIT#PENDING" && n(it, "ExpiresAt") <= 0 {
+				ok = false
+			}
+			if !ok {
+				fail("%s: malformed limit counter %v", where, it)
+			}
+			if !orgLive {
+				fail("%s: limit counter of org %s, which does not exist", where, org)
 			}
 		case TypeInviteToken:
 		default:

@@ -8,12 +8,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
@@ -70,6 +73,18 @@ func cognitoClient(a *app.App) *cip.Client {
 }
 
 func bootstrap(ctx context.Context) error {
+	// The local outbox key, made once: the mailer opens with it, the API
+	// seals with its public half. It lives under .local/, never committed.
+	keyFile, err := filepath.Abs(filepath.Join(filepath.Dir(env("STACK_ENV", ".local/stack.env")), "outbox-key.pem"))
+	if err != nil {
+		return err
+	}
+	if err := seal.EnsureKeyFile(keyFile); err != nil {
+		return fmt.Errorf("outbox key: %w", err)
+	}
+	if err := os.Setenv("OUTBOX_KEY_FILE", keyFile); err != nil {
+		return err
+	}
 	a, err := app.Load(ctx)
 	if err != nil {
 		return err
@@ -93,6 +108,8 @@ func bootstrap(ctx context.Context) error {
 		"AWS_REGION":          a.Config.Region,
 		"CONFIRMATION_CODE":   env("CONFIRMATION_CODE", ""),
 		"MAIL_DIR":            os.Getenv("MAIL_DIR"),
+		"OUTBOX_KEY_FILE":     keyFile,
+		"INVITE_URL":          a.Config.InviteURL,
 	})
 }
 
@@ -134,7 +151,8 @@ func serve(ctx context.Context) error {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(doc)
 		})},
-		Log: a.Log,
+		Log:     a.Log,
+		Limiter: &local.RateLimiter{Rate: cmp.Or(a.Config.RateLimit, local.DefaultRate), Burst: cmp.Or(a.Config.RateBurst, local.DefaultBurst)},
 	}
 	// The table's stream drives the cleanup function, as the event source
 	// mapping does in AWS.

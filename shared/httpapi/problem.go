@@ -44,6 +44,8 @@ func StatusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case domain.KindRule:
 		return http.StatusUnprocessableEntity
+	case domain.KindUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -59,12 +61,17 @@ func ProblemOf(err error, reqID string) Problem {
 	return p
 }
 
+// RetryAfterSeconds is the Retry-After of a 503: DynamoDB throttling and
+// Cognito hiccups pass within about a second, and the SDK has already retried
+// with backoff before the handler gave up.
+const RetryAfterSeconds = "1"
+
 func problem(reqID string, err error) events.APIGatewayV2HTTPResponse {
 	p := ProblemOf(err, reqID)
 	b, _ := json.Marshal(p)
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: p.Status,
-		Headers:    map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": reqID},
-		Body:       string(b),
+	headers := map[string]string{"Content-Type": "application/problem+json", "X-Request-Id": reqID}
+	if p.Status == http.StatusServiceUnavailable {
+		headers["Retry-After"] = RetryAfterSeconds
 	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: headers, Body: string(b)}
 }

@@ -108,6 +108,14 @@ func (p *Proxy) pick(op string) Fault {
 	return f
 }
 
+// SetRate changes the Rate while the proxy serves.
+func (p *Proxy) SetRate(rate float64) {
+	p.init()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.Rate = rate
+}
+
 // Counts returns how many requests of each operation got each fault ("" is
 // none).
 func (p *Proxy) Counts() map[string]map[Fault]int {

@@ -107,6 +107,7 @@ chaos: ## load test with CHAOS_RATE (0.1) of DynamoDB requests failing and the s
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap 'if [ -z "$$started" ]; then $(STACK) up >/dev/null; else $(STACK) down; fi' EXIT; \
 	$(STACK) stop api; \
+	go build -o .local/bin/orgkit-local ./infra/local/cmd/orgkit-local; \
 	set -a; . .local/stack.env; set +a; \
 	ORGKIT_CHAOS=1 go test -count=1 -run '^TestChaos$$' -v -timeout 30m ./infra/load
 

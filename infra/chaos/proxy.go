@@ -1,7 +1,7 @@
 // Package chaos is orgkit's fault-injection test: a proxy between the
 // handlers and DynamoDB Local that answers a share of the requests with the
 // failures DynamoDB has in production (throttling, 500s, TransactionConflict,
-// dropped connections, slow answers), and `make chaos` (chaos_test.go), which
+// dropped connections, slow answers). `make chaos` (infra/load/chaos_test.go)
 // runs the load test's clients through it while the stream consumers are
 // killed mid-batch, then checks that nothing was lost, doubled or broken.
 package chaos

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/infra/local"
+	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/store"
@@ -162,5 +164,102 @@ func TestMailerKilledMidBatchResumes(t *testing.T) {
 	}
 	if _, err := os.Stat(checkpoint); err != nil {
 		t.Errorf("no checkpoint: %v", err)
+	}
+}
+
+// killingPurger purges through the store and records what each purge
+// removed; kill, when set, runs right after the purge of org killAt, as a
+// process dying before its batch is done.
+type killingPurger struct {
+	*store.Store
+	mu      sync.Mutex
+	removed map[string][]int // org → items removed, per purge
+	killAt  string
+	kill    func()
+}
+
+func (k *killingPurger) PurgeOrg(ctx context.Context, org string) (int, error) {
+	n, err := k.Store.PurgeOrg(ctx, org)
+	if err != nil {
+		return n, err
+	}
+	k.mu.Lock()
+	k.removed[org] = append(k.removed[org], n)
+	var kill func()
+	if org == k.killAt {
+		kill, k.kill = k.kill, nil
+	}
+	k.mu.Unlock()
+	if kill != nil {
+		kill()
+		return n, errKilled
+	}
+	return n, nil
+}
+
+// Cleanup's process is killed in the middle of a batch of two deleted orgs,
+// right after purging the first; a third org is deleted while it is down.
+// Started again, it resumes from its checkpoint: all three are purged, the
+// first one's purge, run again, finds nothing left to remove, and another
+// org is untouched.
+func TestCleanupKilledMidBatchResumes(t *testing.T) {
+	s := storetest.NewWithStream(t)
+	checkpoint := filepath.Join(t.TempDir(), "cleanup.json")
+	purger := &killingPurger{Store: s, removed: map[string][]int{}}
+	h := &cleanup.Handler{Store: purger, Log: slog.New(slog.DiscardHandler)}
+	incarnation := func() (*local.StreamPoller, context.Context, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		return &local.StreamPoller{
+			DB: s.Client(),
+			Streams: local.NewStreamsClient(aws.Config{Region: "us-east-1",
+				Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, storetest.Endpoint()),
+			Table: s.Table(), Function: local.StreamFunction(h.Handle), Filter: cleanup.Wants,
+			Interval: 50 * time.Millisecond, Backoff: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler), Checkpoint: checkpoint,
+		}, ctx, cancel
+	}
+	ada, bob, cy, other := founder(t, s, "ada"), founder(t, s, "bob"), founder(t, s, "cy"), founder(t, s, "dan")
+	otherBefore := typesOf(storetest.Scan(t, s), other.Org.ID)
+
+	first, ctx, kill := incarnation()
+	if err := first.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	purger.mu.Lock()
+	purger.killAt, purger.kill = ada.Org.ID, kill
+	purger.mu.Unlock()
+	deleteOfType(t, s, ada.Org.ID, "Org")
+	deleteOfType(t, s, bob.Org.ID, "Org")
+	done := make(chan struct{})
+	go func() { defer close(done); _ = first.Run(ctx) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		kill()
+		t.Fatal("the first cleanup was never killed")
+	}
+	if got := typesOf(storetest.Scan(t, s), bob.Org.ID); slices.Equal(got, []string{"DomainClaim"}) {
+		t.Fatal("the second org of the batch was purged before the kill: the batch was not cut")
+	}
+	deleteOfType(t, s, cy.Org.ID, "Org")
+
+	second, ctx, stop := incarnation()
+	done = make(chan struct{})
+	go func() { defer close(done); _ = second.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	for _, f := range []store.Founding{ada, bob, cy} {
+		var left []string
+		eventually(t, "org "+f.User.ID+" purged", func() bool {
+			left = typesOf(storetest.Scan(t, s), f.Org.ID)
+			return slices.Equal(left, []string{"DomainClaim"})
+		})
+	}
+	purger.mu.Lock()
+	adaPurges := purger.removed[ada.Org.ID]
+	purger.mu.Unlock()
+	if len(adaPurges) < 2 || adaPurges[0] == 0 || adaPurges[len(adaPurges)-1] != 0 {
+		t.Errorf("items removed by each purge of the first org: %v, want some, then none when the batch came again", adaPurges)
+	}
+	if got := typesOf(storetest.Scan(t, s), other.Org.ID); !slices.Equal(got, otherBefore) {
+		t.Errorf("the other org has %q, had %q", got, otherBefore)
 	}
 }

@@ -35,12 +35,18 @@ func Transient(err error) bool {
 	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }
 
+const classifyID = "orgkitClassifyUnavailable"
+
 // Classify is an SDK client API option (append it to the client's
 // APIOptions): outermost in the operation's stack, it sees the error that is
 // left once the retry middleware gave up, and marks it unavailable when it is
-// Transient.
+// Transient. Given twice (a store made on another store's client), it
+// classifies once.
 func Classify(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("orgkitClassifyUnavailable",
+	if _, ok := stack.Initialize.Get(classifyID); ok {
+		return nil
+	}
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc(classifyID,
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			out, md, err := next.HandleInitialize(ctx, in)
 			if Transient(err) {

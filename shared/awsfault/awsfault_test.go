@@ -14,6 +14,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/orgkit/orgkit/shared/awsfault"
@@ -71,5 +72,19 @@ func TestUnavailableIs503(t *testing.T) {
 	var pt *types.ProvisionedThroughputExceededException
 	if !errors.As(err, &pt) {
 		t.Error("the cause is lost")
+	}
+}
+
+// A client given Classify twice (a store made on another store's client)
+// still works.
+func TestClassifyTwice(t *testing.T) {
+	stack := middleware.NewStack("op", smithyhttp.NewStackRequest)
+	for range 2 {
+		if err := awsfault.Classify(stack); err != nil {
+			t.Fatalf("Classify: %v", err)
+		}
+	}
+	if n := len(stack.Initialize.List()); n != 1 {
+		t.Errorf("%d initialize middlewares, want 1", n)
 	}
 }

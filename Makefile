@@ -103,6 +103,18 @@ load: ## load test: LOAD_CLIENTS (50) clients for LOAD_DURATION (60s), then the 
 	set -a; . .local/stack.env; set +a; \
 	ORGKIT_LOAD=1 go test -count=1 -run '^TestLoad$$' -v -timeout 30m ./infra/load
 
+# The chaos run needs the stack but runs its own API process (its DynamoDB
+# requests through the fault-injecting proxy) and stream consumers (killed
+# mid-batch), so the stack's API process stops for it, and comes back after.
+.PHONY: chaos
+chaos: ## load test with CHAOS_RATE (0.1) of DynamoDB requests failing and the stream consumers killed mid-batch: infra/chaos/results.md
+	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
+	trap 'if [ -z "$$started" ]; then $(STACK) up >/dev/null; else $(STACK) down; fi' EXIT; \
+	$(STACK) stop api; \
+	go build -o .local/bin/orgkit-local ./infra/local/cmd/orgkit-local; \
+	set -a; . .local/stack.env; set +a; \
+	ORGKIT_CHAOS=1 go test -count=1 -run '^TestChaos$$' -v -timeout 30m ./infra/load
+
 # Synthesizes as `cdk synth` would (cdk.json's context, build/ assets) but
 # without the cdk CLI, so cdk-nag runs too (infra/main.go), then lints the
 # template. W3005: CDK makes each function DependsOn its role, which its

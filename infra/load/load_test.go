@@ -63,6 +63,10 @@ type run struct {
 	errorCount        int
 	created, deleted  []string // orgs created and deleted during the run
 	users             []string // every user of the run
+
+	// chaos, during make chaos, takes 503 answers as refusals and keeps
+	// the ledger of what the clients were told.
+	chaos *ledger
 }
 
 // allowed answers of an operation, besides its success: the outcomes of
@@ -109,9 +113,20 @@ func (w *run) call(ctx context.Context, op string, u *bench.User, method, path s
 	}
 	w.statuses[op][r.Status]++
 	w.latency.Add(op, r.Elapsed)
+	if w.chaos != nil && r.Status == http.StatusServiceUnavailable {
+		// Refused: the client may retry later; nothing follows from it.
+		if r.Header.Get("Retry-After") == "" {
+			w.fail(fmt.Sprintf("%s as %s: 503 without Retry-After: %s", op, u.Email, r))
+		}
+		w.chaos.record(op, u, path, body, r)
+		return nil
+	}
 	if !want.permits(r) {
 		w.fail(fmt.Sprintf("%s as %s: %s", op, u.Email, r))
 		return nil
+	}
+	if w.chaos != nil {
+		w.chaos.record(op, u, path, body, r)
 	}
 	return r
 }
@@ -129,6 +144,9 @@ func (w *run) signUp(ctx context.Context, email string) *bench.User {
 	w.signups.Add(1)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if err != nil && w.chaos != nil && w.chaos.refusedSignUp(err) {
+		return nil
+	}
 	if err != nil {
 		w.fail(fmt.Sprintf("sign-up of %s: %v", email, err))
 		return nil
@@ -324,7 +342,9 @@ var mix = []op{
 		id, ws, err := bench.OwnOrg(ctx, w.c, founder)
 		if err != nil {
 			w.mu.Lock()
-			w.fail(err.Error())
+			if w.chaos == nil || !strings.Contains(err.Error(), " = 503 ") {
+				w.fail(err.Error())
+			}
 			w.mu.Unlock()
 			return
 		}
@@ -366,19 +386,29 @@ func envInt(t *testing.T, key string, def int) int {
 // the stack (make load starts it); make test skips it. It writes
 // infra/load/results.md (LOAD_OUT: elsewhere; "-": nowhere) and, unless
 // LOAD_OUT or LOAD_README=0 is set, the summary in the README.
+func envDuration(t *testing.T, key string, def time.Duration) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q is not a duration", key, v)
+	}
+	return d
+}
+
+// TestLoad is `make load`: LOAD_CLIENTS (50) clients for LOAD_DURATION (60s)
+// against the local stack, then the invariants. It needs ORGKIT_LOAD=1 and
+// the stack (make load starts it); make test skips it. It writes
+// infra/load/results.md (LOAD_OUT: elsewhere; "-": nowhere) and, unless
+// LOAD_OUT or LOAD_README=0 is set, the summary in the README.
 func TestLoad(t *testing.T) {
 	if os.Getenv("ORGKIT_LOAD") == "" {
 		t.Skip("the load test: make load")
 	}
 	clients := envInt(t, "LOAD_CLIENTS", 50)
-	duration := 60 * time.Second
-	if v := os.Getenv("LOAD_DURATION"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			t.Fatalf("LOAD_DURATION=%q is not a duration", v)
-		}
-		duration = d
-	}
+	duration := envDuration(t, "LOAD_DURATION", 60*time.Second)
 	ctx := context.Background()
 	env, err := bench.ReadStackEnv()
 	if err != nil {
@@ -389,10 +419,54 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &run{c: c}
+	setup := w.setup(t, ctx, clients)
+	summary, table := w.drive(ctx, clients, duration)
+	t.Log(summary + "\n" + table)
+	for _, e := range w.errors {
+		t.Errorf("unexpected: %s", e)
+	}
+	items, cleanup := w.settle(t, env)
+	problems := apitest.Check(items)
+	for _, p := range problems {
+		t.Error("invariant: " + p)
+	}
+	checked := fmt.Sprintf("Invariants (SPEC sections 3–4, apitest.Check) on the %d items of the run's %d orgs (%d deleted during the run) and %d users, %s: %d broken.",
+		len(items), len(w.orgs)+len(w.created), len(w.deleted), len(w.users), cleanup, len(problems))
+	t.Log(checked)
+	if os.Getenv("LOAD_OUT") != "-" {
+		out := os.Getenv("LOAD_OUT")
+		if out == "" {
+			out = filepath.Join(bench.Root(), "infra", "load", "results.md")
+		}
+		md := fmt.Sprintf("# orgkit load test\n\nRun %s. `make load` regenerates this (infra/load).\n\n%s %s\n\n%s\n\n%s",
+			machine(), summary, checked, setup, table)
+		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
+			t.Error(err)
+		}
+		if os.Getenv("LOAD_OUT") == "" && os.Getenv("LOAD_README") != "0" {
+			line := fmt.Sprintf("Latest `make load` (%s): %s %s", time.Now().UTC().Format("2006-01-02"), summary, checked)
+			if err := bench.UpdateBetween(filepath.Join(bench.Root(), "README.md"), loadBegin, loadEnd, line); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	w.tidy(ctx)
+}
 
-	// Setup: orgs (a fifth as many as clients), each with its founder, its
-	// clients' users (admins), three floaters and, for orgs taking join
-	// requests, a colleague of the org's domain.
+// machine says when and on what a run ran.
+func machine() string {
+	load, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(load))
+	return fmt.Sprintf("%s on %s/%s, %d CPUs, %s (load average at the end: %s)",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), strings.Join(f[:min(3, len(f))], " "))
+}
+
+// setup makes the run's orgs (a fifth as many as clients), each with its
+// founder, its clients' users (admins), three floaters and, for orgs taking
+// join requests, a colleague of the org's domain. It returns a sentence
+// saying so.
+func (w *run) setup(t *testing.T, ctx context.Context, clients int) string {
+	c := w.c
 	start := time.Now()
 	nOrgs := max(2, clients/5)
 	policies := []string{"auto", "request", "off"}
@@ -464,16 +538,21 @@ func TestLoad(t *testing.T) {
 	for _, u := range users {
 		w.users = append(w.users, u.ID)
 	}
-	setupTime, setupUsers := time.Since(start), len(w.users)
-	t.Logf("setup: %d orgs, %d users in %.1f s", nOrgs, setupUsers, setupTime.Seconds())
+	t.Logf("setup: %d orgs, %d users in %.1f s", nOrgs, len(w.users), time.Since(start).Seconds())
+	return fmt.Sprintf("Setup: %d orgs (domain join auto, request, off in turn), each with its founder, its clients' users (admins) and floaters (members who join, change role, leave and come back); %d users in %.0f s.",
+		nOrgs, len(w.users), time.Since(start).Seconds())
+}
 
-	// The run: every client loops over the mix until the time is up.
+// drive runs the clients: every one loops over the mix until the time is
+// up. It returns a summary sentence and the table of operations.
+func (w *run) drive(ctx context.Context, clients int, duration time.Duration) (summary, table string) {
 	total := 0
 	for _, op := range mix {
 		total += op.weight
 	}
+	nOrgs := len(w.orgs)
 	startReqs := w.requests.Load()
-	start = time.Now()
+	start := time.Now()
 	deadline := start.Add(duration)
 	var wg sync.WaitGroup
 	for i := range clients {
@@ -497,69 +576,36 @@ func TestLoad(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	reqs := w.requests.Load() - startReqs
-	summary := fmt.Sprintf("%d clients for %.1f s: %d API requests (%.0f per second) and %d sign-ups through cognito-local; %d unexpected answers.",
+	summary = fmt.Sprintf("%d clients for %.1f s: %d API requests (%.0f per second) and %d sign-ups through cognito-local; %d unexpected answers.",
 		clients, elapsed.Seconds(), reqs, float64(reqs)/elapsed.Seconds(), w.signups.Load(), w.errorCount)
-	table := w.report()
-	t.Log(summary + "\n" + table)
-	for _, e := range w.errors {
-		t.Errorf("unexpected: %s", e)
-	}
+	return summary, w.report()
+}
 
-	// Invariants, once the cleanup stream has purged the deleted orgs and
-	// workspaces.
+// settle waits for the cleanup stream to purge what the run's deleted orgs
+// and workspaces left (3 minutes at most) and returns the run's items, and
+// how the wait went.
+func (w *run) settle(t *testing.T, env map[string]string) ([]storetest.Item, string) {
 	db := app.NewDynamoDB(aws.Config{Region: env["AWS_REGION"], Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, env["DYNAMODB_ENDPOINT"])
 	s := store.New(db, env["TABLE_NAME"])
 	waitStart := time.Now()
-	var items []storetest.Item
-	cleanup := "with the cleanup stream NOT done"
 	for {
-		items = w.scope(storetest.Scan(t, s))
+		items := w.scope(storetest.Scan(t, s))
 		pending := pendingCleanup(items)
 		if pending == 0 {
-			cleanup = fmt.Sprintf("once the cleanup stream had purged what deleted orgs and workspaces left (%.0f s after the run)", time.Since(waitStart).Seconds())
-			break
+			return items, fmt.Sprintf("once the cleanup stream had purged what deleted orgs and workspaces left (%.0f s after the run)", time.Since(waitStart).Seconds())
 		}
 		if time.Since(waitStart) > 3*time.Minute {
 			t.Errorf("%d items of deleted orgs and workspaces still there 3 minutes after the run: is the stream poller running (orgkit-local serve)?", pending)
-			break
+			return items, "with the cleanup stream NOT done"
 		}
 		time.Sleep(time.Second)
 	}
-	problems := apitest.Check(items)
-	for _, p := range problems {
-		t.Error("invariant: " + p)
-	}
-	counts := map[string]int{}
-	for _, it := range items {
-		typ, _ := it["Type"].(string)
-		counts[typ]++
-	}
-	checked := fmt.Sprintf("Invariants (SPEC sections 3–4, apitest.Check) on the %d items of the run's %d orgs (%d deleted during the run) and %d users, %s: %d broken.",
-		len(items), len(w.orgs)+len(w.created), len(w.deleted), len(w.users), cleanup, len(problems))
-	t.Log(checked)
-	if os.Getenv("LOAD_OUT") != "-" {
-		out := os.Getenv("LOAD_OUT")
-		if out == "" {
-			out = filepath.Join(bench.Root(), "infra", "load", "results.md")
-		}
-		load, _ := os.ReadFile("/proc/loadavg")
-		md := fmt.Sprintf("# orgkit load test\n\nRun %s on %s/%s, %d CPUs, %s (load average at the end: %s). `make load` regenerates this (infra/load).\n\n%s %s\n\nSetup: %d orgs (domain join auto, request, off in turn), each with its founder, its clients' users (admins) and floaters (members who join, change role, leave and come back); %d users in %.0f s.\n\n%s",
-			time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "),
-			summary, checked, nOrgs, setupUsers, setupTime.Seconds(), table)
-		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
-			t.Error(err)
-		}
-		if os.Getenv("LOAD_OUT") == "" && os.Getenv("LOAD_README") != "0" {
-			line := fmt.Sprintf("Latest `make load` (%s): %s %s", time.Now().UTC().Format("2006-01-02"), summary, checked)
-			if err := bench.UpdateBetween(filepath.Join(bench.Root(), "README.md"), loadBegin, loadEnd, line); err != nil {
-				t.Error(err)
-			}
-		}
-	}
+}
 
-	// Tidy up the shared table: the run's orgs go (the stream purges them).
+// tidy deletes the run's orgs from the shared table (the stream purges them).
+func (w *run) tidy(ctx context.Context) {
 	for _, o := range w.orgs {
-		_, _ = c.Do(ctx, o.founder, http.MethodDelete, "/orgs/"+o.id, nil, nil)
+		_, _ = w.c.Do(ctx, o.founder, http.MethodDelete, "/orgs/"+o.id, nil, nil)
 	}
 }
 

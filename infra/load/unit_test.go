@@ -2,7 +2,9 @@ package load
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgkit/orgkit/infra/bench"
 	"github.com/orgkit/orgkit/shared/api/apitest"
@@ -51,5 +53,43 @@ func TestScopeAndPendingCleanup(t *testing.T) {
 	}
 	if n := pendingCleanup(scoped); n != 3 {
 		t.Errorf("pendingCleanup = %d, want 3", n)
+	}
+}
+
+// The chaos run's audit check finds an event lost or doubled against what
+// the clients were told, and lets a refused call's event be there or not.
+func TestLedgerCheckAudit(t *testing.T) {
+	start := time.Now()
+	u := &bench.User{ID: "u1"}
+	answer := func(status int) *bench.Response {
+		return &bench.Response{Status: status, Header: http.Header{"Retry-After": {"1"}}}
+	}
+	l := newLedger()
+	l.record("PATCH /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w1", nil, answer(200))  // acked, event there
+	l.record("PATCH /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w2", nil, answer(200))  // acked, event lost
+	l.record("DELETE /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w1", nil, answer(204)) // acked, event twice
+	l.record("DELETE /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w3", nil, answer(503)) // refused, applied
+	l.record("DELETE /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w4", nil, answer(503)) // refused, not applied
+	l.record("DELETE /orgs/{orgId}/workspaces/{workspaceId}", u, "/orgs/o1/workspaces/w5", nil, answer(404)) // refused by a rule: no event
+	at := start.Add(time.Second).UTC().Format(time.RFC3339Nano)
+	event := func(action, target string) storetest.Item {
+		return storetest.Item{"Type": apitest.TypeAuditEvent, "OrgId": "o1", "Action": action, "UserId": "u1", "TargetId": target, "CreatedAt": at}
+	}
+	items := []storetest.Item{
+		event("workspace.renamed", "w1"),
+		event("workspace.deleted", "w1"), event("workspace.deleted", "w1"),
+		event("workspace.deleted", "w3"),
+		{"Type": apitest.TypeAuditEvent, "OrgId": "o1", "Action": "workspace.renamed", "UserId": "u1", "TargetId": "w2",
+			"CreatedAt": start.Add(-time.Hour).UTC().Format(time.RFC3339Nano)}, // before the run: not counted
+	}
+	checked, refusedApplied, problems := l.checkAudit(items, map[string]bool{"o1": true}, start)
+	if checked != 5 || refusedApplied != 1 || len(problems) != 2 {
+		t.Fatalf("checked %d, refused but applied %d, problems %q; want 5, 1, a lost and a duplicated event", checked, refusedApplied, problems)
+	}
+	if !strings.HasPrefix(problems[0], "duplicated") || !strings.HasPrefix(problems[1], "lost") {
+		t.Errorf("problems %q, want a duplicated w1 deletion and a lost w2 rename", problems)
+	}
+	if l.refusedRequests != 2 || l.noRetryAfter != 0 {
+		t.Errorf("refused %d (without Retry-After %d), want 2 (0)", l.refusedRequests, l.noRetryAfter)
 	}
 }

@@ -7,6 +7,7 @@
 #   stack.sh down      stop exactly what `up` started
 #   stack.sh logs      follow the logs
 #   stack.sh status    show what runs
+#   stack.sh stop NAME stop one of them (api, cognito, dynamodb): make chaos runs its own API
 #
 # Ports: DYNAMODB_PORT (8000), COGNITO_PORT (9229), API_PORT (3000).
 set -euo pipefail
@@ -166,7 +167,8 @@ case "${1:-}" in
   install) install ;;
   up) up ;;
   down) down ;;
+  stop) stop_one "${2:?usage: $0 stop api|cognito|dynamodb}"; log "${2} stopped" ;;
   status) status ;;
   logs) mkdir -p "$LOGS"; touch "$LOGS"/{dynamodb,cognito,api}.log; exec tail -n 20 -F "$LOGS"/{dynamodb,cognito,api}.log ;;
-  *) echo "usage: $0 install|up|down|logs|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up|down|stop NAME|logs|status" >&2; exit 2 ;;
 esac

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -60,6 +61,13 @@ type StreamPoller struct {
 	Interval  time.Duration // between polls of a quiet shard; default 200 ms
 	Backoff   time.Duration // before the first retry, doubled each time (at most 5 s); default 200 ms
 	Log       *slog.Logger
+	// Checkpoint, when set, is a file where the poller keeps how far it got
+	// in every shard, as an event source mapping does: after a batch
+	// succeeded (or was dead-lettered). A poller started again (a killed
+	// process) resumes from there, so a batch cut short is delivered again,
+	// whole, and nothing written meanwhile is skipped. Without it a poller
+	// starts at the stream's end.
+	Checkpoint string
 
 	arn       string
 	shards    map[string]*shardReader
@@ -89,7 +97,14 @@ func (p *StreamPoller) Open(ctx context.Context) error {
 		return fmt.Errorf("table %s has no stream", p.Table)
 	}
 	p.arn, p.shards, p.order = aws.ToString(out.Table.LatestStreamArn), map[string]*shardReader{}, nil
-	if err := p.describe(ctx, types.ShardIteratorTypeLatest); err != nil {
+	start := types.ShardIteratorTypeLatest
+	if resumed, err := p.resume(); err != nil {
+		return err
+	} else if resumed {
+		// Shards the checkpoint does not know were born after it: from their start.
+		start = types.ShardIteratorTypeTrimHorizon
+	}
+	if err := p.describe(ctx, start); err != nil {
 		p.arn = ""
 		return err
 	}
@@ -103,7 +118,70 @@ func (p *StreamPoller) Open(ctx context.Context) error {
 		}
 	}
 	p.log().Info("stream poller open", "table", p.Table, "stream", p.arn, "shards", len(p.shards))
-	return nil
+	return p.save()
+}
+
+// checkpoint is the Checkpoint file's content.
+type checkpoint struct {
+	Stream string            `json:"stream"`
+	Shards []shardCheckpoint `json:"shards"`
+}
+
+type shardCheckpoint struct {
+	ID      string `json:"id"`
+	Parent  string `json:"parent,omitempty"`
+	LastSeq string `json:"lastSeq,omitempty"`
+	Done    bool   `json:"done,omitempty"`
+}
+
+// resume loads the checkpoint of the stream p.arn, if there is one.
+func (p *StreamPoller) resume() (bool, error) {
+	if p.Checkpoint == "" {
+		return false, nil
+	}
+	b, err := os.ReadFile(p.Checkpoint)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read checkpoint: %w", err)
+	}
+	var c checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return false, fmt.Errorf("read checkpoint %s: %w", p.Checkpoint, err)
+	}
+	if c.Stream != p.arn {
+		return false, nil // another table's, or the table was recreated
+	}
+	for _, sc := range c.Shards {
+		// A shard read up to nothing yet starts where LATEST was when it
+		// was opened, which is gone now: its start is the closest.
+		p.shards[sc.ID] = &shardReader{id: sc.ID, parent: sc.Parent, start: types.ShardIteratorTypeTrimHorizon, lastSeq: sc.LastSeq, done: sc.Done}
+		p.order = append(p.order, sc.ID)
+	}
+	p.log().Info("stream poller resumes from its checkpoint", "table", p.Table, "checkpoint", p.Checkpoint, "shards", len(c.Shards))
+	return true, nil
+}
+
+// save writes the checkpoint, atomically.
+func (p *StreamPoller) save() error {
+	if p.Checkpoint == "" {
+		return nil
+	}
+	c := checkpoint{Stream: p.arn}
+	for _, id := range p.order {
+		sh := p.shards[id]
+		c.Shards = append(c.Shards, shardCheckpoint{ID: id, Parent: sh.parent, LastSeq: sh.lastSeq, Done: sh.done})
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	tmp := p.Checkpoint + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	return os.Rename(tmp, p.Checkpoint)
 }
 
 // Run polls until ctx ends, then returns nil. Failures to reach the stream
@@ -163,6 +241,7 @@ func (p *StreamPoller) parentDone(sh *shardReader) bool {
 // describe adds the shards it has not seen yet, to begin at start.
 func (p *StreamPoller) describe(ctx context.Context, start types.ShardIteratorType) error {
 	in := &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.arn)}
+	added := false
 	for {
 		out, err := p.Streams.DescribeStream(ctx, in)
 		if err != nil {
@@ -177,6 +256,7 @@ func (p *StreamPoller) describe(ctx context.Context, start types.ShardIteratorTy
 			p.shards[id] = &shardReader{id: id, parent: aws.ToString(s.ParentShardId), start: start,
 				done: closed && start == types.ShardIteratorTypeLatest}
 			p.order = append(p.order, id)
+			added = true
 		}
 		if out.StreamDescription.LastEvaluatedShardId == nil {
 			break
@@ -184,6 +264,9 @@ func (p *StreamPoller) describe(ctx context.Context, start types.ShardIteratorTy
 		in.ExclusiveStartShardId = out.StreamDescription.LastEvaluatedShardId
 	}
 	p.described = time.Now()
+	if added && p.arn != "" && len(p.shards) > 0 {
+		return p.save()
+	}
 	return nil
 }
 
@@ -247,6 +330,11 @@ func (p *StreamPoller) poll(ctx context.Context, sh *shardReader) (int, error) {
 	if sh.iterator == nil {
 		sh.done = true
 		p.described = time.Time{} // look for its children now
+	}
+	if len(out.Records) > 0 || sh.done {
+		if err := p.save(); err != nil {
+			return 0, err
+		}
 	}
 	return len(out.Records), nil
 }

@@ -19,12 +19,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/awsfault"
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
@@ -241,19 +243,24 @@ func (a *App) Cognito() *cip.Client {
 		if a.Config.CognitoEndpoint != "" {
 			o.BaseEndpoint = aws.String(a.Config.CognitoEndpoint)
 		}
+		o.APIOptions = append(o.APIOptions, awsfault.Classify)
 	})
 }
 
 // cognitoEmails asks Cognito for the email of an access token's user: the
 // token itself authorizes GetUser, so the function needs no IAM right for it.
-type cognitoEmails struct{ c *cip.Client }
+type cognitoEmails struct{ c getUser }
+
+type getUser interface {
+	GetUser(context.Context, *cip.GetUserInput, ...func(*cip.Options)) (*cip.GetUserOutput, error)
+}
 
 func (a *App) cognitoEmails() cognitoEmails { return cognitoEmails{a.Cognito()} }
 
 func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (string, error) {
 	out, err := e.c.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(accessToken)})
 	if err != nil {
-		return "", fmt.Errorf("cognito GetUser: %w", err)
+		return "", getUserError(err)
 	}
 	var email string
 	verified := false
@@ -269,6 +276,22 @@ func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (s
 		return "", domain.ErrEmailUnverified
 	}
 	return email, nil
+}
+
+// getUserError names a failed GetUser. A token Cognito no longer accepts
+// (signed out everywhere, user deleted) is the caller's: 401. Any other
+// failure is Cognito's, not the request's, so the caller may retry: 503 with
+// Retry-After, never 500.
+func getUserError(err error) error {
+	var notAuthorized *ciptypes.NotAuthorizedException
+	var noUser *ciptypes.UserNotFoundException
+	if errors.As(err, &notAuthorized) || errors.As(err, &noUser) {
+		return domain.ErrUnauthenticated.WithDetail("Cognito no longer accepts this access token")
+	}
+	if errors.Is(err, domain.ErrUnavailable) {
+		return err
+	}
+	return domain.Unavailable(fmt.Errorf("cognito GetUser: %w", err))
 }
 
 // ServeHTTP runs a Lambda function serving the routes of the route table

@@ -20,6 +20,7 @@ const (
 	KindRule                             // well-formed but breaks a rule (422)
 	KindUnsupportedMedia                 // a body that is not declared JSON (415)
 	KindTooMany                          // over a limit against abuse (429)
+	KindUnavailable                      // a service orgkit needs is throttling or failing: retry later (503)
 )
 
 // Error is an error with a stable machine-readable code. Its Detail is safe to
@@ -86,7 +87,20 @@ var (
 	ErrEmailUnverified  = &Error{Kind: KindForbidden, Code: "email_unverified", Detail: "your email address is not verified"}
 	ErrInviteExpired    = &Error{Kind: KindRule, Code: "invitation_expired", Detail: "the invitation has expired"}
 	ErrInviteUsed       = &Error{Kind: KindConflict, Code: "invitation_used", Detail: "the invitation has already been used or revoked"}
+	ErrUnavailable      = &Error{Kind: KindUnavailable, Code: "unavailable", Detail: "the service is busy or a service it depends on failed; retry after Retry-After seconds"}
 )
+
+// Unavailable marks err, a failure of a service orgkit depends on that
+// outlasted its client's retries, as ErrUnavailable, keeping err for the
+// logs and for errors.As.
+func Unavailable(err error) error {
+	return &unavailable{err}
+}
+
+type unavailable struct{ cause error }
+
+func (u *unavailable) Error() string   { return "unavailable: " + u.cause.Error() }
+func (u *unavailable) Unwrap() []error { return []error{ErrUnavailable, u.cause} }
 
 // AsError reports whether err is (or wraps) a domain Error and returns it.
 func AsError(err error) (*Error, bool) {

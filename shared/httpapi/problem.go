@@ -50,6 +50,8 @@ func StatusOf(err error) int {
 		return http.StatusUnsupportedMediaType
 	case domain.KindTooMany:
 		return http.StatusTooManyRequests
+	case domain.KindUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -65,6 +67,11 @@ func ProblemOf(err error, reqID string) Problem {
 	return p
 }
 
+// RetryAfterSeconds is the Retry-After of a 503: DynamoDB throttling and
+// Cognito hiccups pass within about a second, and the SDK has already retried
+// with backoff before the handler gave up.
+const RetryAfterSeconds = "1"
+
 func problem(reqID string, err error) events.APIGatewayV2HTTPResponse {
 	p := ProblemOf(err, reqID)
 	b, _ := json.Marshal(p)
@@ -75,12 +82,16 @@ func problem(reqID string, err error) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: headers, Body: string(b)}
 }
 
-// RetryAfter is the Retry-After header of an error over a limit: whole
-// seconds, rounded up and at least 1; "" for other errors.
+// RetryAfter is the Retry-After header of an error that a later retry may
+// cure: over a limit (whole seconds until it frees, at least 1), or a
+// service orgkit needs is unavailable; "" for other errors.
 func RetryAfter(err error) string {
 	e, ok := domain.AsError(err)
-	if !ok || e.Kind != domain.KindTooMany {
-		return ""
+	switch {
+	case ok && e.Kind == domain.KindTooMany:
+		return strconv.FormatInt(max(1, int64(math.Ceil(e.RetryAfter.Seconds()))), 10)
+	case StatusOf(err) == http.StatusServiceUnavailable:
+		return RetryAfterSeconds
 	}
-	return strconv.FormatInt(max(1, int64(math.Ceil(e.RetryAfter.Seconds()))), 10)
+	return ""
 }

@@ -126,19 +126,31 @@ type FileSender struct {
 	Dir string
 }
 
-// Send writes the message to <Dir>/<time>-<id>.json.
+// Send writes the message to <Dir>/<time>-<id>.json, unless a file of the
+// same message id is there already: like a mail service that deduplicates
+// by message id, it delivers a message sent again (its sender killed
+// between sending and recording it) once.
 func (f FileSender) Send(_ context.Context, m Message) error {
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
 		return err
+	}
+	id := strings.ReplaceAll(m.ID, "/", "_")
+	if dup, err := filepath.Glob(filepath.Join(f.Dir, "*-"+globEscape(id)+".json")); err == nil && len(dup) > 0 {
+		return nil
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	name := time.Now().UTC().Format("20060102T150405.000000000") + "-" + strings.ReplaceAll(m.ID, "/", "_") + ".json"
+	name := time.Now().UTC().Format("20060102T150405.000000000") + "-" + id + ".json"
 	tmp := filepath.Join(f.Dir, "."+name)
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(f.Dir, name))
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(s)
 }

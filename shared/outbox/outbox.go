@@ -45,7 +45,20 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 			continue
 		}
 		org, m, _ := store.OutboxMessage(rec.Change.NewImage)
-		m, err := r.open(ctx, m)
+		// A record comes again when its batch is retried or was cut short
+		// (a killed or timed-out invocation): a message already sent is gone
+		// from the outbox, and is not sent twice.
+		pending, err := r.Store.OutboxPending(ctx, org, m.ID)
+		if err != nil {
+			r.Log.Error("outbox read failed", "message", m.ID, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+			continue
+		}
+		if !pending {
+			r.Log.Info("message already sent", "message", m.ID)
+			continue
+		}
+		m, err = r.open(ctx, m)
 		if err == nil {
 			err = r.Sender.Send(ctx, m)
 		}
@@ -54,8 +67,8 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 			continue
 		}
-		// Delivery is at least once: a failure here only resends the message
-		// on a retry, and the item expires anyway.
+		// Only a failure (or a kill) between the send and this delete sends
+		// a message twice, on a retry; the item expires anyway.
 		if err := r.Store.DeleteOutbox(ctx, org, m.ID); err != nil {
 			r.Log.Warn("sent, but not deleted from the outbox", "message", m.ID, "error", err.Error())
 		}

@@ -52,6 +52,17 @@ func OutboxMessage(image map[string]events.DynamoDBAttributeValue) (org string, 
 		SealedToken: s("SealedToken"), TokenPlaceholder: s("TokenPlaceholder")}, true
 }
 
+// OutboxPending reports whether a message is still in the outbox, that is
+// not sent yet (nor purged with its org).
+func (s *Store) OutboxPending(ctx context.Context, org, id string) (bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(orgPK(org), outboxSK(id)),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String(attrPK)})
+	if err != nil {
+		return false, fmt.Errorf("read outbox message: %w", err)
+	}
+	return out.Item != nil, nil
+}
+
 // DeleteOutbox removes a sent message.
 func (s *Store) DeleteOutbox(ctx context.Context, org, id string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(orgPK(org), outboxSK(id))})

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/awsfault"
 )
 
 // Store reads and writes orgkit's table.
@@ -24,8 +27,13 @@ type Store struct {
 
 // New returns a Store on the given client and table. The client comes from the
 // caller so that tests and the local stack can point it at DynamoDB Local.
+// The store's copy of it marks failures that outlast the SDK's retries
+// (throttling, 5xx, dropped connections) as domain.ErrUnavailable: 503 with
+// Retry-After, never 500.
 func New(db *dynamodb.Client, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now}
+	opts := db.Options()
+	opts.APIOptions = append(slices.Clone(opts.APIOptions), awsfault.Classify)
+	return &Store{db: dynamodb.New(opts), table: table, now: time.Now}
 }
 
 // Table is the table's name.
@@ -135,9 +143,15 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 		seen[id] = true
 	}
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
 	backoff := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
+		// The SDK gives each call a ClientRequestToken and keeps it across
+		// its own retries, so a transaction whose answer was lost (a dropped
+		// connection, a 500 after the write) and that the SDK sends again is
+		// applied once and answered as a success, not as a failed condition
+		// (DynamoDB Local honours the token too). A cancelled attempt
+		// changed nothing, so each attempt here is a new call with a new token.
+		in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
 		_, err := s.db.TransactWriteItems(ctx, in)
 		if err == nil || attempt == maxTransactAttempts || !onlyConflicts(err) {
 			return err

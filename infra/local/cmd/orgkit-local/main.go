@@ -1,10 +1,14 @@
 // Command orgkit-local runs orgkit's local stack pieces that are Go:
 //
 //	orgkit-local bootstrap   create the table, user pool and app client when absent; write stack.env
-//	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in)
+//	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in) and the stream consumers
+//	orgkit-local streams     the stream consumers alone (cleanup, mailer)
 //	orgkit-local openapi     print the API document
 //
-// Both read their settings from the environment (see infra/local/stack.sh).
+// They read their settings from the environment (see infra/local/stack.sh).
+// STREAMS=off makes serve leave the stream consumers to a streams process;
+// STREAMS_CHECKPOINT_DIR makes the consumers keep their place in the stream
+// there, so that a killed process resumes where it was (make chaos).
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve|openapi")
+		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve|streams|openapi")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,6 +50,8 @@ func main() {
 		err = bootstrap(ctx)
 	case "serve":
 		err = serve(ctx)
+	case "streams":
+		err = streams(ctx)
 	case "openapi":
 		var doc []byte
 		if doc, err = routes.OpenAPI(); err == nil {
@@ -154,17 +161,9 @@ func serve(ctx context.Context) error {
 		Log:     a.Log,
 		Limiter: &local.RateLimiter{Rate: cmp.Or(a.Config.RateLimit, local.DefaultRate), Burst: cmp.Or(a.Config.RateBurst, local.DefaultBurst)},
 	}
-	// The table's stream drives the cleanup function, as the event source
-	// mapping does in AWS.
-	poller := &local.StreamPoller{
-		DB: a.Store.Client(), Streams: local.NewStreamsClient(a.AWS, a.Config.DynamoDBEndpoint), Table: a.Config.TableName,
-		Function: cleanupFn, Filter: cleanup.Wants, BatchSize: cleanup.BatchSize, Retries: cleanup.RetryAttempts, Log: a.Log,
+	if os.Getenv("STREAMS") != "off" {
+		runStreams(ctx, a, cleanupFn, mailerFn)
 	}
-	go func() { _ = poller.Run(ctx) }()
-	// A second mapping on the same stream feeds the mailer, as in AWS.
-	mailer := *poller
-	mailer.Function, mailer.Filter = mailerFn, outbox.Wants
-	go func() { _ = mailer.Run(ctx) }()
 	addr := "127.0.0.1:" + env("API_PORT", "3000")
 	hs := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -180,5 +179,50 @@ func serve(ctx context.Context) error {
 	if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// runStreams starts the stream consumers: the table's stream drives the
+// cleanup function and, through a second mapping on the same stream, the
+// mailer, as the event source mappings do in AWS.
+func runStreams(ctx context.Context, a *app.App, cleanupFn, mailerFn local.InvokeFunc) (done <-chan struct{}) {
+	dir := os.Getenv("STREAMS_CHECKPOINT_DIR")
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			a.Log.Error("stream checkpoints", "error", err.Error())
+			dir = ""
+		}
+	}
+	checkpoint := func(name string) string {
+		if dir == "" {
+			return ""
+		}
+		return filepath.Join(dir, name+".json")
+	}
+	poller := &local.StreamPoller{
+		DB: a.Store.Client(), Streams: local.NewStreamsClient(a.AWS, a.Config.DynamoDBEndpoint), Table: a.Config.TableName,
+		Function: cleanupFn, Filter: cleanup.Wants, BatchSize: cleanup.BatchSize, Retries: cleanup.RetryAttempts, Log: a.Log,
+		Checkpoint: checkpoint("cleanup"),
+	}
+	mailer := *poller
+	mailer.Function, mailer.Filter, mailer.Checkpoint = mailerFn, outbox.Wants, checkpoint("mailer")
+	var wg sync.WaitGroup
+	for _, p := range []*local.StreamPoller{poller, &mailer} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Run(ctx) }()
+	}
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	return ch
+}
+
+// streams runs the stream consumers alone, until stopped.
+func streams(ctx context.Context) error {
+	a, err := app.Load(ctx)
+	if err != nil {
+		return err
+	}
+	a.Log.Info("stream consumers running")
+	<-runStreams(ctx, a, local.StreamFunction(a.Cleanup().Handle), local.StreamFunction(a.Outbox().Handle))
 	return nil
 }

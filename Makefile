@@ -117,7 +117,8 @@ template-check: build $(CFN_LINT) $(CHECKOV) ## synthesize the template (with cd
 	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
 	if ! CDK_OUTDIR="$$out" CDK_CONTEXT_JSON="$$(python3 -c 'import json; print(json.dumps(json.load(open("cdk.json"))["context"]))')" \
 	  go run ./infra >"$$out/synth.log" 2>&1; then cat "$$out/synth.log"; echo "template-check: synth failed"; exit 1; fi; \
-	$(VENV)/bin/cfn-lint "$$out"/*.template.json --ignore-checks W3005 && echo "template-check: cfn-lint $(CFN_LINT_VERSION) found nothing"; \
+	if ! $(VENV)/bin/cfn-lint "$$out"/*.template.json --ignore-checks W3005; then echo "template-check: cfn-lint failed"; exit 1; fi; \
+	echo "template-check: cfn-lint $(CFN_LINT_VERSION) found nothing"; \
 	if ! CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --framework cloudformation -f "$$out"/*.template.json \
 	  --quiet --compact --skip-download -o cli -o json --output-file-path console,"$$out/checkov.json"; then \
 	  echo "template-check: checkov failed: fix the resource, or skip the check with its reason in infra/stack/checkov.go"; exit 1; fi; \

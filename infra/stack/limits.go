@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 
@@ -122,8 +123,8 @@ func positive(v any) (float64, error) {
 	default:
 		return 0, fmt.Errorf("want a number, got %v", v)
 	}
-	if !(n >= 1) {
-		return 0, fmt.Errorf("want at least 1, got %v", v)
+	if !(n >= 1) || math.IsInf(n, 0) {
+		return 0, fmt.Errorf("want a finite number of at least 1, got %v", v)
 	}
 	return n, nil
 }

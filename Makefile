@@ -16,6 +16,12 @@ CFN_LINT_VERSION := 1.58.0
 CFN_LINT_PACKAGES := cfn-lint==$(CFN_LINT_VERSION) jsonpatch==1.47 jsonpointer==3.12 mpmath==1.3.0 \
   networkx==3.6.1 PyYAML==6.0.3 regex==2026.11.15 sympy==1.14.0 typing_extensions==4.16.0
 CFN_LINT := $(VENV)/cfn-lint-$(CFN_LINT_VERSION).installed
+# checkov and every package it installs, pinned in its requirements file, in a git-ignored venv
+# of its own (its pins differ from cfn-lint's); its skips, each with a reason, are in the
+# template's metadata (infra/stack/checkov.go).
+CHECKOV_VENV := .local/venv-checkov
+CHECKOV_REQUIREMENTS := infra/stack/checkov-requirements.txt
+CHECKOV := $(CHECKOV_VENV)/checkov.installed
 FUZZTIME ?= 20s
 # Contract fuzzing (infra/local/contract): Schemathesis and every package it installs, pinned in
 # requirements.txt, in a git-ignored venv of its own; examples per operation and phase.
@@ -117,14 +123,24 @@ chaos: ## load test with CHAOS_RATE (0.1) of DynamoDB requests failing and the s
 
 # Synthesizes as `cdk synth` would (cdk.json's context, build/ assets) but
 # without the cdk CLI, so cdk-nag runs too (infra/main.go), then lints the
-# template. W3005: CDK makes each function DependsOn its role, which its
-# Fn::GetAtt of the role already implies; harmless, and CDK's to change.
+# template and scans it with checkov. W3005: CDK makes each function
+# DependsOn its role, which its Fn::GetAtt of the role already implies;
+# harmless, and CDK's to change. checkov fails on any failed check, and so
+# does a scan that parsed nothing; it neither asks PyPI for a newer version
+# nor downloads the platform's check metadata.
 .PHONY: template-check
-template-check: build $(CFN_LINT) ## synthesize the template (with cdk-nag) into a temp dir and cfn-lint it
+template-check: build $(CFN_LINT) $(CHECKOV) ## synthesize the template (with cdk-nag) into a temp dir, cfn-lint it and scan it with checkov
 	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
 	if ! CDK_OUTDIR="$$out" CDK_CONTEXT_JSON="$$(python3 -c 'import json; print(json.dumps(json.load(open("cdk.json"))["context"]))')" \
 	  go run ./infra >"$$out/synth.log" 2>&1; then cat "$$out/synth.log"; echo "template-check: synth failed"; exit 1; fi; \
-	$(VENV)/bin/cfn-lint "$$out"/*.template.json --ignore-checks W3005 && echo "template-check: cfn-lint $(CFN_LINT_VERSION) found nothing"
+	if ! $(VENV)/bin/cfn-lint "$$out"/*.template.json --ignore-checks W3005; then echo "template-check: cfn-lint failed"; exit 1; fi; \
+	echo "template-check: cfn-lint $(CFN_LINT_VERSION) found nothing"; \
+	if ! CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --framework cloudformation -f "$$out"/*.template.json \
+	  --quiet --compact --skip-download -o cli -o json --output-file-path console,"$$out/checkov.json"; then \
+	  echo "template-check: checkov failed: fix the resource, or skip the check with its reason in infra/stack/checkov.go"; exit 1; fi; \
+	python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; \
+	  print("template-check: checkov %s: %d passed, %d failed, %d skipped, %d parsing errors" % (s["checkov_version"], s["passed"], s["failed"], s["skipped"], s["parsing_errors"])); \
+	  sys.exit(0 if s["passed"] > 0 and s["failed"] == 0 and s["parsing_errors"] == 0 else 1)' "$$out/checkov.json"
 
 .PHONY: cfn-lint
 cfn-lint: $(CFN_LINT) ## install cfn-lint (pinned) into .local/venv
@@ -132,6 +148,15 @@ cfn-lint: $(CFN_LINT) ## install cfn-lint (pinned) into .local/venv
 $(CFN_LINT):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(CFN_LINT_PACKAGES)
+	touch $@
+
+.PHONY: checkov
+checkov: $(CHECKOV) ## install checkov (pinned) into .local/venv-checkov
+
+$(CHECKOV): $(CHECKOV_REQUIREMENTS)
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r $(CHECKOV_REQUIREMENTS)
+	$(CHECKOV_VENV)/bin/pip check --disable-pip-version-check >/dev/null
 	touch $@
 
 .PHONY: fuzz-go

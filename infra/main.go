@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,12 +22,20 @@ func main() {
 	// cdk -c inviteUrl=https://app.example.com/accept -c mailFrom=no-reply@example.com
 	inviteURL, _ := app.Node().TryGetContext(jsii.String("inviteUrl")).(string)
 	mailFrom, _ := app.Node().TryGetContext(jsii.String("mailFrom")).(string)
+	// cdk.json's apiThrottleRateLimit, apiThrottleBurstLimit and
+	// reservedConcurrency, or cdk -c apiThrottleRateLimit=200.
+	limits, err := stack.LimitsFromContext(app.Node())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orgkit:", err)
+		os.Exit(1)
+	}
 
 	s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{
 		StackProps: awscdk.StackProps{Env: env(), Description: jsii.String("orgkit: organizations and workspaces")},
 		AssetDir:   assetDir,
 		InviteURL:  inviteURL,
 		MailFrom:   mailFrom,
+		Limits:     limits,
 	})
 	// cdk-nag's AwsSolutions rules: an unsuppressed finding fails synth and deploy.
 	stack.CheckNag(s)

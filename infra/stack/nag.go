@@ -57,6 +57,12 @@ func streamSuppressions(s awscdk.Stack) {
 			Reason: jsii.String("dynamodb:ListStreams, which the stream event source needs, takes no resource: " +
 				"IAM only allows it on *. It lists stream ARNs, no data."),
 			AppliesTo: &[]any{"Resource::*"},
+		}, {
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("CDK's grant to send to a KMS-encrypted queue, on the dead-letter queues' own key " +
+				"only: kms:GenerateDataKey* and kms:ReEncrypt* name variants of one operation each, " +
+				"and that key encrypts nothing else."),
+			AppliesTo: &[]any{"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"},
 		}}, nil)
 	}
 	cdknag.NagSuppressions_AddResourceSuppressionsByPath(s, jsii.String(root+"/Role-"+Mailer+"/DefaultPolicy/Resource"), &[]*cdknag.NagPackSuppression{{

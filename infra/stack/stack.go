@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,6 +37,9 @@ type OrgkitStackProps struct {
 	InviteURL string
 	// MailFrom is the SES-verified address invitation emails come from.
 	MailFrom string
+	// Limits are the API's throttling and the functions' reserved
+	// concurrency; what it leaves zero takes DefaultLimits.
+	Limits Limits
 }
 
 // PostConfirmation is the Cognito post-confirmation trigger's function.
@@ -49,6 +52,14 @@ const Mailer = "mailer"
 // Cleanup is the function on the table's stream that purges what a deleted
 // org or workspace leaves behind.
 const Cleanup = "cleanup"
+
+// Invitations is the HTTP function that creates and resends invitations: it
+// encrypts their outbox messages with the outbox key's public half.
+const Invitations = "invitations"
+
+// OutboxKeyEnv names the environment variable that holds the outbox key's
+// ARN, in the invitations function and the mailer only.
+const OutboxKeyEnv = "OUTBOX_KEY_ID"
 
 // function is one Lambda function of the stack; its code is in
 // <AssetDir>/<name>/bootstrap.
@@ -94,31 +105,38 @@ func FunctionNames() []string {
 func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackProps) awscdk.Stack {
 	var sprops awscdk.StackProps
 	assetDir, inviteURL, mailFrom := "build", "", ""
+	var limits Limits
 	if props != nil {
 		sprops = props.StackProps
 		if props.AssetDir != "" {
 			assetDir = props.AssetDir
 		}
 		inviteURL, mailFrom = props.InviteURL, props.MailFrom
+		limits = props.Limits
 	}
+	limits = limits.withDefaults()
 	s := awscdk.NewStack(scope, &id, &sprops)
 
 	table := newTable(s)
+	logsKey := newLogsKey(s)
 
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions() {
-		fns[f.name] = newFunction(s, assetDir, f, table)
+		fns[f.name] = newFunction(s, assetDir, f, table, logsKey, limits.ReservedConcurrency[f.name])
 	}
 	// Read/write data only: grantReadWriteData covers the table and its
 	// indexes without table-management or stream actions.
 	for _, fn := range fns {
 		table.GrantReadWriteData(fn)
 	}
-	addCleanupSource(s, table, fns[Cleanup])
-	addMailerSource(s, table, fns[Mailer], mailFrom)
+	queueKey := newQueueKey(s)
+	addCleanupSource(s, table, fns[Cleanup], queueKey)
+	addMailerSource(s, table, fns[Mailer], mailFrom, queueKey)
 	if inviteURL != "" {
-		fns["invitations"].AddEnvironment(jsii.String("INVITE_URL"), jsii.String(inviteURL), nil)
+		fns[Invitations].AddEnvironment(jsii.String("INVITE_URL"), jsii.String(inviteURL), nil)
 	}
+	addOutboxKey(s, fns[Invitations], fns[Mailer])
+	addCheckovSkips(fns, table)
 
 	// The pool names the trigger, never the other way round: passing the pool
 	// id into the trigger's environment would make CloudFormation wait on
@@ -140,9 +158,15 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 			RequireDigits:    jsii.Bool(true),
 			RequireSymbols:   jsii.Bool(true),
 		},
+		// A changed email stays unverified until its code comes back, and
+		// until then the account keeps signing in, and being known to the
+		// API, by the verified one.
+		KeepOriginal:   &awscognito.KeepOriginalAttrs{Email: jsii.Bool(true)},
 		LambdaTriggers: &awscognito.UserPoolTriggers{PostConfirmation: fns[PostConfirmation]},
-		// The pool holds every account: deleting the stack must not delete it.
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// The pool holds every account: deleting the stack must not delete
+		// it, and neither may a direct DeleteUserPool call.
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		DeletionProtection: jsii.Bool(true),
 	})
 	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		GenerateSecret: jsii.Bool(false), // browser and CLI clients cannot keep one
@@ -170,12 +194,18 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	accessLogs := awslogs.NewLogGroup(s, jsii.String("Logs-api"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		EncryptionKey: logsKey,
 	})
-	api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(
-		&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
-			DestinationArn: accessLogs.LogGroupArn(),
-			Format:         jsii.String(accessLogFormat),
-		})
+	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(),
+		Format:         jsii.String(accessLogFormat),
+	})
+	// Each route answers 429 past these, before any function runs.
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit:  jsii.Number(limits.APIRateLimit),
+		ThrottlingBurstLimit: jsii.Number(limits.APIBurstLimit),
+	})
 
 	// One integration per function, shared by its routes; each route still
 	// gets its own invoke permission scoped to its path.
@@ -225,8 +255,10 @@ func newTable(s awscdk.Stack) awsdynamodb.Table {
 		},
 		Stream:              awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
 		TimeToLiveAttribute: jsii.String(k.TTL),
-		// All tenants' data: a stack deletion or replacement must not drop it.
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// All tenants' data: a stack deletion or replacement must not drop
+		// it, and neither may a direct DeleteTable call.
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		DeletionProtection: jsii.Bool(true),
 	})
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(store.GSI1),
@@ -242,12 +274,8 @@ func newTable(s awscdk.Stack) awsdynamodb.Table {
 // that keeps failing goes, after bounded retries, to a dead-letter queue from
 // which an operator can replay it: the purge is idempotent. The mapping
 // grants the function the stream read it needs.
-func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function) {
-	dlq := awssqs.NewQueue(s, jsii.String("CleanupDeadLetters"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), // the most SQS keeps
-	})
+func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function, key awskms.Key) {
+	dlq := newDeadLetterQueue(s, "CleanupDeadLetters", key)
 	var types []*string
 	for _, t := range store.PurgeTrigger.Types {
 		types = append(types, jsii.String(t))
@@ -273,12 +301,8 @@ func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Func
 // addMailerSource has the table's stream invoke the mailer for each new
 // outbox message, with the same retries and dead-letter queue as the cleanup,
 // and lets it send from the configured identity only.
-func addMailerSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function, from string) {
-	dlq := awssqs.NewQueue(s, jsii.String("MailerDeadLetters"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
+func addMailerSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Function, from string, key awskms.Key) {
+	dlq := newDeadLetterQueue(s, "MailerDeadLetters", key)
 	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
 		// Messages older than what is in the stream when the mapping is
 		// created are not worth sending late.
@@ -306,7 +330,7 @@ func addMailerSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Funct
 	}))
 }
 
-func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.Table) awslambda.Function {
+func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.Table, logsKey awskms.Key, reserved int) awslambda.Function {
 	dir := filepath.Join(assetDir, f.name)
 	// Code_FromAsset would fail later with a jsii stack trace; say what to do.
 	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
@@ -317,6 +341,7 @@ func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.
 		// Logs expire within a month anyway; an orphaned empty group would
 		// only clutter the account.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		EncryptionKey: logsKey,
 	})
 	// A role of its own instead of AWSLambdaBasicExecutionRole, which may
 	// create any log group and write to every one: this one writes to its
@@ -337,8 +362,10 @@ func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.
 		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
 		MemorySize:   jsii.Number(256),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(f.timeout)),
-		Environment:  &map[string]*string{"TABLE_NAME": table.TableName()},
-		LogGroup:     logs,
+		// Never 0 (Limits.withDefaults), which would disable the function.
+		ReservedConcurrentExecutions: jsii.Number(float64(reserved)),
+		Environment:                  &map[string]*string{"TABLE_NAME": table.TableName()},
+		LogGroup:                     logs,
 		// The functions already write one JSON object per line; this keeps
 		// Lambda's own lines in the same shape.
 		LoggingFormat: awslambda.LoggingFormat_JSON,

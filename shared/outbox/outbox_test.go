@@ -1,6 +1,10 @@
 package outbox_test
 
 import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -46,6 +50,15 @@ func TestRelayOpensSealedTokens(t *testing.T) {
 		"AcceptUrl": str("https://app.example/accept?token=PH"), "SealedToken": str(sealed), "TokenPlaceholder": str("PH"),
 	}}}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	// The message waits in the outbox: the relay sends only what is still
+	// there (a message already sent is gone).
+	item := map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#org_a"}, "SK": &types.AttributeValueMemberS{Value: "OUTBOX#msg_1"}}
+	for k, v := range rec.Change.NewImage {
+		item[k] = &types.AttributeValueMemberS{Value: v.String()}
+	}
+	if _, err := s.Client().PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.Table()), Item: item}); err != nil {
+		t.Fatal(err)
+	}
 
 	wrong := t.TempDir()
 	resp, _ := (&outbox.Relay{Store: s, Sender: mail.FileSender{Dir: wrong}, Opener: key(t), Log: log}).Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/store"
@@ -35,6 +36,8 @@ type API struct {
 	InviteTTL time.Duration
 	// AuditRetention is how long audit events are kept (a year by default).
 	AuditRetention time.Duration
+	// DNS looks up the TXT records that prove an org's domains.
+	DNS dnsproof.Resolver
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

@@ -121,12 +121,20 @@ func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 
 // DeleteOrg answers DELETE /orgs/{orgId}.
 func (a *API) DeleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.deleteOrg)
+}
+
+func (a *API) deleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, err := a.access(ctx, r, authz.DeleteOrg)
 	if err != nil {
 		return nil, err
 	}
+	held, err := a.Store.HeldClaims(ctx, acc.Org)
+	if err != nil {
+		return nil, err
+	}
 	ev := a.event(r, acc.Org.ID, "org.deleted", "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
-	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, ev); err != nil {
+	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, held, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil

@@ -23,6 +23,7 @@ import (
 
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
@@ -55,13 +56,16 @@ type Config struct {
 	MailDir string
 	// MailFrom (MAIL_FROM) is the verified SES identity mail is sent from.
 	MailFrom string
+	// DNSResolver (DNS_RESOLVER, host:port) is the DNS server that domain
+	// proofs ask; empty: the system's resolver (/etc/resolv.conf).
+	DNSResolver string
 }
 
 // ConfigFromEnv reads the Config.
 func ConfigFromEnv() (Config, error) {
 	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
 		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL"),
-		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM")}
+		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM"), DNSResolver: os.Getenv("DNS_RESOLVER")}
 	if v := os.Getenv("AUDIT_RETENTION_DAYS"); v != "" {
 		days, err := strconv.Atoi(v)
 		if err != nil || days <= 0 {
@@ -132,7 +136,8 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
-	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention}
+	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
+		DNS: dnsproof.New(a.Config.DNSResolver)}
 }
 
 // Cognito returns a Cognito client (cognito-local's when configured).

@@ -17,6 +17,7 @@
 //	org policy             ORG#<org>         POLICY
 //	join request           ORG#<org>         JOINREQ#<sub>
 //	outbox message         ORG#<org>         OUTBOX#<msg>           (sent from the stream, then deleted)
+//	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
 //
 // Access patterns:
@@ -29,6 +30,7 @@
 //	audit log of an org, newest first (pages)          Query PK=ORG#<org>, SK begins_with AUDIT#, descending
 //	pending invitations to an email                    Query GSI1PK=EMAIL#<email>
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
+//	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -61,6 +63,7 @@ const (
 	typePolicy       = "Policy"
 	typeJoinRequest  = "JoinRequest"
 	typeOutbox       = "Outbox"
+	typeOrgDomain    = "OrgDomain"
 )
 
 func userPK(sub string) string         { return "USER#" + sub }
@@ -81,6 +84,7 @@ func domainSK() string                 { return "CLAIM" }
 func policySK() string                 { return "POLICY" }
 func joinRequestSK(sub string) string  { return "JOINREQ#" + sub }
 func outboxSK(msg string) string       { return "OUTBOX#" + msg }
+func orgDomainSK(d string) string      { return "DOMAIN#" + d }
 
 // Prefixes for begins_with queries.
 const (
@@ -89,4 +93,5 @@ const (
 	prefixInvitation = "INVITE#"
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
+	prefixOrgDomain  = "DOMAIN#"
 )

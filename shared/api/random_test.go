@@ -190,6 +190,9 @@ func (s *sim) newOrg() {
 		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added"}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
+	// Proven by DNS, so that the model's domain-join policies act.
+	s.e.ProveDomain(s.t, u)
+	o.lastAction = "org.domain.verified"
 	s.orgs = append(s.orgs, o)
 	s.users = append(s.users, u)
 	// Colleagues of the same domain, who may ask to join later.

@@ -104,7 +104,8 @@ type Verification struct {
 // VerifyDomain marks a pending domain verified and makes the org the
 // domain's verified holder, in one transaction conditioned on the domain's
 // challenge (a domain deleted and added again has a new one) and on the
-// claim as read.
+// claim as read. A claim that moves from another org takes that org's
+// domain with it.
 func (s *Store) VerifyDomain(ctx context.Context, g Guard, v Verification) error {
 	d := v.Domain
 	claimCond, claimValues, claimFail := claimAsRead(d.OrgID, v.Claim)
@@ -133,6 +134,17 @@ func (s *Store) VerifyDomain(ctx context.Context, g Guard, v Verification) error
 			ConditionExpression:       aws.String(claimCond),
 			ExpressionAttributeValues: claimValues,
 		}}, onFail: claimFail},
+	}
+	if c := v.Claim; c != nil && c.OrgID != d.OrgID {
+		// The org that loses its sign-up claim no longer names the domain
+		// as its own, so nothing of it relies on the claim any more.
+		steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(c.OrgID), orgSK()),
+			UpdateExpression:          aws.String("REMOVE #domain"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND #domain = :domain"),
+			ExpressionAttributeNames:  map[string]string{"#domain": "Domain"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":domain": str(d.Domain)},
+		}}, onFail: failWith(domain.ErrConflict)})
 	}
 	for _, e := range v.Events {
 		steps = append(steps, putAudit(e))
@@ -193,40 +205,6 @@ func (s *Store) Claim(ctx context.Context, domainName string) (*domain.DomainCla
 	}
 	c := r.claim()
 	return &c, nil
-}
-
-// HeldClaims returns the domains whose claims an org holds: its sign-up
-// domain unless that claim moved to an org that proved it, and the domains
-// it verified. Deleting the org releases them.
-func (s *Store) HeldClaims(ctx context.Context, org domain.Org) ([]string, error) {
-	ds, err := s.Domains(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	var keys []map[string]types.AttributeValue
-	if org.Domain != "" {
-		keys = append(keys, key(domainPK(org.Domain), domainSK()))
-	}
-	for _, d := range ds {
-		if d.Status == domain.DomainVerified && d.Domain != org.Domain {
-			keys = append(keys, key(domainPK(d.Domain), domainSK()))
-		}
-	}
-	items, err := s.batchGet(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	var held []string
-	for _, it := range items {
-		r, err := decode(it)
-		if err != nil {
-			return nil, err
-		}
-		if r.OrgID == org.ID {
-			held = append(held, r.Domain)
-		}
-	}
-	return held, nil
 }
 
 // verifiedClaim conditions a domain join on the org still holding the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,13 +28,14 @@ func (s *Store) RenameOrg(ctx context.Context, g Guard, org, name, actor string,
 	})
 }
 
-// DeleteOrg removes the org item and releases the domain claims it holds
-// (held, from HeldClaims) in one transaction: from then on every call on the
-// org answers 404. The rest of its items are purged asynchronously (the
-// table stream drives the cleanup). The org item's count of verified
-// domains, as org was read, must be unchanged: a domain verified since would
-// keep a claim for a deleted org (ErrConflict: read again).
-func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, held []string, ev domain.AuditEvent) error {
+// DeleteOrg removes the org item and releases its domain claims, its
+// sign-up domain's and those of its verified domains, in one transaction:
+// from then on every call on the org answers 404. The rest of its items are
+// purged asynchronously (the table stream drives the cleanup). The org
+// item's count of verified domains must be as org was read: a domain
+// verified since would keep a claim for a deleted org (ErrConflict: read
+// again).
+func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, verified []string, ev domain.AuditEvent) error {
 	steps := []step{
 		{item: types.TransactWriteItem{Delete: &types.Delete{
 			Key:                       key(orgPK(org.ID), orgSK()),
@@ -47,6 +49,10 @@ func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, held []s
 		}},
 		g.step(),
 		putAudit(ev),
+	}
+	held := verified
+	if org.Domain != "" && !slices.Contains(verified, org.Domain) {
+		held = append(held, org.Domain)
 	}
 	for _, d := range held {
 		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{

@@ -204,8 +204,7 @@ func Check(items []storetest.Item) []string {
 			if c := n(it, "OwnerCount"); c != owners[org] || c < 1 {
 				fail("org %s: OwnerCount %d, owner memberships %d (must be equal and at least 1)", org, c, owners[org])
 			}
-			// A sign-up claim moves only to an org that proved the domain.
-			if d := s(it, "Domain"); d != "" && claims[d] != org && !verifiedClaim[d] {
+			if d := s(it, "Domain"); d != "" && claims[d] != org {
 				fail("org %s: its domain %s is claimed by %q", org, d, claims[d])
 			}
 			if count(it, "DomainCount") != domainCount[org] || count(it, "VerifiedDomains") != verifiedCount[org] {

@@ -23,6 +23,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
@@ -289,12 +290,17 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 	}
 	s := store.New(db, table)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept"}
+	dns, err := local.StartDNS("")
+	if err != nil {
+		return nil, err
+	}
+	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept", DNS: dnsproof.New(dns.Addr)}
 	su := &signup.Service{Store: s, Log: log, Now: time.Now}
 	p := &InProcess{Store: s, Meter: m}
 	srv := httptest.NewServer(&local.Server{Routes: routes.Table, Mux: routes.Mux(a, ""), Auth: inProcessAuth{p}, Log: log})
 	p.close = func() {
 		srv.Close()
+		_ = dns.Close()
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	}
 	p.Client = &Client{
@@ -312,6 +318,7 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 			}
 			return u, nil
 		},
+		Publish: func(name, value string) error { dns.SetTXT(name, value); return nil },
 	}
 	return p, nil
 }

@@ -407,6 +407,10 @@ func TestLoad(t *testing.T) {
 			if o.id, o.ws, err = bench.OwnOrg(ctx, c, o.founder); err != nil {
 				return err
 			}
+			// Domain join (auto, request) needs the org's domain proven.
+			if err = bench.ProveDomain(ctx, c, o.founder, o.id, o.domain, true); err != nil {
+				return err
+			}
 			_, err = c.Expect(ctx, 200, o.founder, http.MethodPut, "/orgs/"+o.id+"/policy", policy(o.policy, 0))
 			return err
 		})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -79,6 +80,11 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("INVITE_TTL %q is not a positive duration", v)
 		}
 		c.InviteTTL = d
+	}
+	if c.DNSResolver != "" {
+		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
+			return c, fmt.Errorf("DNS_RESOLVER %q is not host:port", c.DNSResolver)
+		}
 	}
 	if c.Region == "" {
 		c.Region = "us-east-1"

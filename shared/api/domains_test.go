@@ -364,3 +364,28 @@ func TestDomainRoutesAreForAdmins(t *testing.T) {
 		t.Errorf("after refused calls: %+v", got)
 	}
 }
+
+// TestDeletingAnOrgReleasesItsVerifiedDomains: every domain a deleted org
+// held verified is free at once: another org can prove it.
+func TestDeletingAnOrgReleasesItsVerifiedDomains(t *testing.T) {
+	e := apitest.New(t)
+	gone := e.Founder(t)
+	extra := apitest.NewDomain()
+	e.ProveDomain(t, gone)
+	e.VerifyDomain(t, gone, gone.OrgID, extra)
+	next := e.Founder(t)
+	d := e.AddDomain(t, next, next.OrgID, extra)
+	e.DNS.SetTXT(d.Record.Name, d.Record.Value)
+	verify := func() *apitest.Response {
+		return e.Call(next, "POST", "/orgs/"+next.OrgID+"/domains/"+extra+"/verify", nil)
+	}
+	if r := verify(); r.Status != http.StatusConflict || r.Code() != "domain_verified_elsewhere" {
+		t.Fatalf("verifying a domain another org holds: %s, want 409", r)
+	}
+	e.Call(gone, "DELETE", "/orgs/"+gone.OrgID, nil).Want(t, http.StatusNoContent)
+	verify().Want(t, http.StatusOK)
+	if u := e.SignUp(t, "new@"+domainOf(gone)); u.Outcome != signup.OrgCreated {
+		t.Errorf("sign-up of the deleted org's sign-up domain: %s, want %s", u.Outcome, signup.OrgCreated)
+	}
+	e.Invariants(t)
+}

@@ -18,6 +18,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.139.0
 	github.com/aws/smithy-go v1.28.8
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.35.0
+	github.com/miekg/dns v1.1.66
 	github.com/oklog/ulid/v2 v2.1.1
 	golang.org/x/net v0.57.0
 )

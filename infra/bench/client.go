@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 )
 
@@ -86,6 +88,9 @@ type Client struct {
 	// SignUp makes a confirmed, signed-in user, running the post-confirmation
 	// trigger as a Cognito sign-up does.
 	SignUp func(ctx context.Context, email string) (*User, error)
+	// Publish publishes a TXT record on the DNS server the API's domain
+	// proofs ask.
+	Publish func(name, value string) error
 }
 
 // NewHTTPClient is an HTTP client keeping enough idle connections for n
@@ -204,6 +209,12 @@ func StackClient(ctx context.Context, env map[string]string, conns int) (*Client
 				return nil, err
 			}
 			return &User{ID: u.Sub, Email: u.Email, Token: u.IDToken}, nil
+		},
+		Publish: func(name, value string) error {
+			if env["DNS_DIR"] == "" {
+				return errors.New("the local stack has no DNS_DIR (make down up)")
+			}
+			return local.WriteTXTFile(env["DNS_DIR"], name, value)
 		},
 	}, nil
 }

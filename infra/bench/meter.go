@@ -24,6 +24,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -297,12 +298,17 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 		return nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept", Sealer: seal.PrivateKey{Key: key}.Public()}
+	dns, err := local.StartDNS("")
+	if err != nil {
+		return nil, err
+	}
+	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept", Sealer: seal.PrivateKey{Key: key}.Public(), DNS: dnsproof.New(dns.Addr)}
 	su := &signup.Service{Store: s, Log: log, Now: time.Now}
 	p := &InProcess{Store: s, Meter: m}
 	srv := httptest.NewServer(&local.Server{Routes: routes.Table, Mux: routes.Mux(a, ""), Auth: inProcessAuth{p}, Log: log})
 	p.close = func() {
 		srv.Close()
+		_ = dns.Close()
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	}
 	p.Client = &Client{
@@ -320,6 +326,7 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 			}
 			return u, nil
 		},
+		Publish: func(name, value string) error { dns.SetTXT(name, value); return nil },
 	}
 	return p, nil
 }

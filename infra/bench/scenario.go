@@ -25,6 +25,9 @@ type Fixture struct {
 	Founders    []*User
 	FounderOrgs []string
 
+	// Publish publishes a TXT record where the API's domain proofs look.
+	Publish func(name, value string) error
+
 	memberRole string // the current org role of Members[0], which a case flips
 }
 
@@ -59,6 +62,26 @@ func Parallel(n int, fns ...func() error) error {
 		}
 	}
 	return nil
+}
+
+// ProveDomain has by add a domain to org, publishes its TXT record and,
+// when verify, verifies it.
+func ProveDomain(ctx context.Context, c *Client, by *User, org, name string, verify bool) error {
+	r, err := c.Expect(ctx, 201, by, http.MethodPost, "/orgs/"+org+"/domains", map[string]string{"domain": name})
+	if err != nil {
+		return err
+	}
+	var d struct{ Record struct{ Name, Value string } }
+	if err := r.Decode(&d); err != nil {
+		return err
+	}
+	if err := c.Publish(d.Record.Name, d.Record.Value); err != nil {
+		return err
+	}
+	if verify {
+		_, err = c.Expect(ctx, 200, by, http.MethodPost, "/orgs/"+org+"/domains/"+name+"/verify", nil)
+	}
+	return err
 }
 
 // OwnOrg is the org a founder's sign-up created and its default workspace.
@@ -131,7 +154,7 @@ func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, err
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{Owner: owner, memberRole: "member"}
+	f := &Fixture{Owner: owner, memberRole: "member", Publish: c.Publish}
 	if f.Org, f.WS, err = OwnOrg(ctx, c, owner); err != nil {
 		return nil, err
 	}
@@ -169,6 +192,10 @@ func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, err
 		return nil, err
 	}
 	f.WS2 = r.Str("id")
+	// Join requests need the org's domain proven.
+	if err := ProveDomain(ctx, c, owner, f.Org, dom, true); err != nil {
+		return nil, err
+	}
 	if _, err := c.Expect(ctx, 200, owner, http.MethodPut, "/orgs/"+f.Org+"/policy", Policy); err != nil {
 		return nil, err
 	}
@@ -216,6 +243,26 @@ var Cases = []Case{
 	get("GET /orgs/{orgId}/policy", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/policy" }),
 	{Routes: []string{"PUT /orgs/{orgId}/policy"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
 		_, err := c.Call(ctx, "PUT /orgs/{orgId}/policy", f.Owner, http.MethodPut, "/orgs/"+f.Org+"/policy", Policy, 200)
+		return err
+	}},
+	get("GET /orgs/{orgId}/domains", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/domains" }),
+	{Routes: []string{"POST /orgs/{orgId}/domains", "POST /orgs/{orgId}/domains/{domain}/verify", "DELETE /orgs/{orgId}/domains/{domain}"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
+		name := apitest.NewDomain()
+		r, err := c.Call(ctx, "POST /orgs/{orgId}/domains", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/domains", map[string]string{"domain": name}, 201)
+		if err != nil {
+			return err
+		}
+		var d struct{ Record struct{ Name, Value string } }
+		if err := r.Decode(&d); err != nil {
+			return err
+		}
+		if err := f.Publish(d.Record.Name, d.Record.Value); err != nil {
+			return err
+		}
+		if _, err := c.Call(ctx, "POST /orgs/{orgId}/domains/{domain}/verify", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/domains/"+name+"/verify", nil, 200); err != nil {
+			return err
+		}
+		_, err = c.Call(ctx, "DELETE /orgs/{orgId}/domains/{domain}", f.Owner, http.MethodDelete, "/orgs/"+f.Org+"/domains/"+name, nil, 204)
 		return err
 	}},
 	get("GET /orgs/{orgId}/audit-events", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/audit-events?limit=50" }),

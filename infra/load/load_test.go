@@ -481,6 +481,10 @@ func (w *run) setup(t *testing.T, ctx context.Context, clients int) string {
 			if o.id, o.ws, err = bench.OwnOrg(ctx, c, o.founder); err != nil {
 				return err
 			}
+			// Domain join (auto, request) needs the org's domain proven.
+			if err = bench.ProveDomain(ctx, c, o.founder, o.id, o.domain, true); err != nil {
+				return err
+			}
 			_, err = c.Expect(ctx, 200, o.founder, http.MethodPut, "/orgs/"+o.id+"/policy", policy(o.policy, 0))
 			return err
 		})

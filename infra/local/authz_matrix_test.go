@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -62,6 +63,9 @@ type matrixFixture struct {
 	victim     *localtest.User // an org member: the target of cells that must fail
 	wsTarget   *localtest.User // an org member added to workspaces by cells
 	stranger   api.CreatedInvitation
+	// victimDomain is a pending domain of the org whose TXT record is
+	// published: a cell that must fail and verifies or deletes it shows.
+	victimDomain string
 
 	mu        sync.Mutex
 	spares    []*localtest.User // org members, each the target of one cell that succeeds
@@ -152,6 +156,7 @@ func newMatrixFixture(t *testing.T, s *localtest.Stack) *matrixFixture {
 	s.JoinAll(t, f.users[owner], f.org, joiners...)
 	s.JoinAll(t, f.users[nonMember], f.otherOrgID, localtest.Joiner{User: f.users[otherOrg], Role: "admin"})
 	f.stranger = s.Invite(t, f.users[owner], f.org, "stranger@"+f.domain, "member")
+	f.victimDomain = f.newDomain(t, true).Domain
 
 	// The fixture is what the matrix assumes, seen the way the users see it.
 	for a := owner; a < anonymous; a++ {
@@ -415,6 +420,56 @@ var matrix = map[string][]variant{
 			if len(l.Items) == 0 || l.Items[0].OrgID != f.org {
 				t.Errorf("audit log = %s", r)
 			}
+		},
+	}},
+
+	"GET /orgs/{orgId}/domains": {{
+		name: "list",
+		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},
+		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
+			return request{"GET", "/orgs/" + f.org + "/domains", nil}
+		},
+		check: func(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
+			var l api.List[api.DomainView]
+			r.JSON(t, &l)
+			if !slices.ContainsFunc(l.Items, func(d api.DomainView) bool { return d.Domain == f.victimDomain && d.Record.Value != "" }) {
+				t.Errorf("the domain list lacks %s: %s", f.victimDomain, r)
+			}
+		},
+	}},
+	"POST /orgs/{orgId}/domains": {{
+		name: "add a domain",
+		want: row{201, 201, 403, 403, 403, 403, 403, 404, 404},
+		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
+			return request{"POST", "/orgs/" + f.org + "/domains", map[string]string{"domain": localtest.RandomDomain()}}
+		},
+		check: func(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
+			var d api.DomainView
+			r.JSON(t, &d)
+			if d.Status != domain.DomainPending || d.Record.Name != "_orgkit-challenge."+d.Domain {
+				t.Errorf("added = %s", r)
+			}
+		},
+	}},
+	"POST /orgs/{orgId}/domains/{domain}/verify": {{
+		name: "verify a published domain",
+		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},
+		call: func(t *testing.T, f *matrixFixture, c cell) request {
+			return request{"POST", "/orgs/" + f.org + "/domains/" + f.domainTarget(t, c) + "/verify", nil}
+		},
+		check: func(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
+			var d api.DomainView
+			r.JSON(t, &d)
+			if d.Status != domain.DomainVerified {
+				t.Errorf("verified = %s", r)
+			}
+		},
+	}},
+	"DELETE /orgs/{orgId}/domains/{domain}": {{
+		name: "delete a domain",
+		want: row{204, 204, 403, 403, 403, 403, 403, 404, 404},
+		call: func(t *testing.T, f *matrixFixture, c cell) request {
+			return request{"DELETE", "/orgs/" + f.org + "/domains/" + f.domainTarget(t, c), nil}
 		},
 	}},
 
@@ -791,6 +846,31 @@ var matrix = map[string][]variant{
 	},
 }
 
+// newDomain has the owner add a fresh domain to the org, its TXT record
+// published on the local DNS server when publish.
+func (f *matrixFixture) newDomain(t *testing.T, publish bool) api.DomainView {
+	t.Helper()
+	var d api.DomainView
+	r := f.s.Call(t, "POST", "/orgs/"+f.org+"/domains", f.users[owner].IDToken, map[string]string{"domain": localtest.RandomDomain()})
+	r.Expect(t, "the owner adds a domain", http.StatusCreated, "")
+	r.JSON(t, &d)
+	if publish {
+		if err := local.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+// domainTarget is the domain a cell acts on: a fresh one, published, when
+// the cell is expected to succeed; the shared victim domain otherwise.
+func (f *matrixFixture) domainTarget(t *testing.T, c cell) string {
+	if c.want.status < 300 {
+		return f.newDomain(t, true).Domain
+	}
+	return f.victimDomain
+}
+
 func checkAlreadyMember(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
 	var acc api.Accepted
 	r.JSON(t, &acc)
@@ -912,6 +992,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		})
 		if phase < leavePhase {
 			f.checkVictim(t)
+			f.checkVictimDomain(t)
 		}
 	}
 	t.Logf("%d cells in %v", len(cells), time.Since(start))
@@ -958,6 +1039,23 @@ func (f *matrixFixture) checkVictim(t *testing.T) {
 		}
 	}
 	t.Errorf("the victim is no longer a member")
+}
+
+// checkVictimDomain checks that no cell that had to fail verified or
+// deleted the shared domain.
+func (f *matrixFixture) checkVictimDomain(t *testing.T) {
+	t.Helper()
+	var l api.List[api.DomainView]
+	f.s.Call(t, "GET", "/orgs/"+f.org+"/domains", f.users[owner].IDToken, nil).JSON(t, &l)
+	for _, d := range l.Items {
+		if d.Domain == f.victimDomain {
+			if d.Status != domain.DomainPending {
+				t.Errorf("the victim domain is %s", d.Status)
+			}
+			return
+		}
+	}
+	t.Errorf("the victim domain is gone")
 }
 
 // TestOwnersDemotingEachOther: two owners demoting, or removing, each other

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -24,7 +25,8 @@ type isolationFixture struct {
 	orgB, wsBDefault string
 	wsB              string // a workspace of B with both of B's users in it
 	invB, invB2      api.CreatedInvitation
-	secretsOfB       []string // strings that must never reach A's users
+	pendingB         api.DomainView // a domain B added and has not verified; B verified domainB
+	secretsOfB       []string       // strings that must never reach A's users
 }
 
 func newIsolationFixture(t *testing.T) *isolationFixture {
@@ -54,8 +56,12 @@ func newIsolationFixture(t *testing.T) *isolationFixture {
 		{WorkspaceID: f.wsA, Role: "viewer"}, {WorkspaceID: f.wsAOfMember, Role: "member"}}})
 	f.invB = s.Invite(t, f.ownerB, f.orgB, "pending1@"+f.domainB, "member", domain.Grant{WorkspaceID: f.wsB, Role: "viewer"})
 	f.invB2 = s.Invite(t, f.ownerB, f.orgB, "pending2@"+f.domainB, "guest")
+	s.ProveDomain(t, f.ownerB, f.orgB, f.domainB)
+	r := s.Call(t, "POST", "/orgs/"+f.orgB+"/domains", f.ownerB.IDToken, map[string]string{"domain": localtest.RandomDomain()})
+	r.Expect(t, "B adds a domain", http.StatusCreated, "")
+	r.JSON(t, &f.pendingB)
 	f.secretsOfB = []string{f.orgB, f.wsB, f.wsBDefault, f.ownerB.Sub, f.memberB.Sub, f.invB.Invitation.ID, f.invB2.Invitation.ID,
-		f.ownerB.Email, f.memberB.Email, "pending1@" + f.domainB, secretOf(f.invB.Token)}
+		f.ownerB.Email, f.memberB.Email, "pending1@" + f.domainB, secretOf(f.invB.Token), f.pendingB.Record.Value}
 	return f
 }
 
@@ -83,6 +89,7 @@ func (f *isolationFixture) stateOfB(t *testing.T) string {
 		"/orgs/" + f.orgB + "/workspaces/" + f.wsBDefault + "/members?limit=200",
 		"/orgs/" + f.orgB + "/join-requests?limit=200",
 		"/orgs/" + f.orgB + "/audit-events?limit=200",
+		"/orgs/" + f.orgB + "/domains",
 	} {
 		r := f.s.Call(t, "GET", p, f.ownerB.IDToken, nil)
 		if r.Status != http.StatusOK {
@@ -147,6 +154,11 @@ func TestTenantIsolation(t *testing.T) {
 		{"ask to join B", f.ownerA, "POST", B + "/join-requests", nil, 404, "org_not_found"},
 		{"approve a join request of B", f.ownerA, "POST", B + "/join-requests/" + b2 + "/approve", nil, 404, "org_not_found"},
 		{"deny a join request of B", f.ownerA, "DELETE", B + "/join-requests/" + b2, nil, 404, "org_not_found"},
+		{"list B's domains", f.ownerA, "GET", B + "/domains", nil, 404, "org_not_found"},
+		{"add a domain to B", f.ownerA, "POST", B + "/domains", map[string]string{"domain": localtest.RandomDomain()}, 404, "org_not_found"},
+		{"verify B's domain", f.ownerA, "POST", B + "/domains/" + f.pendingB.Domain + "/verify", nil, 404, "org_not_found"},
+		{"delete B's verified domain", f.ownerA, "DELETE", B + "/domains/" + f.domainB, nil, 404, "org_not_found"},
+		{"delete B's pending domain", f.ownerA, "DELETE", B + "/domains/" + f.pendingB.Domain, nil, 404, "org_not_found"},
 		// A's own ids under B's org id.
 		{"A's workspace under B", f.ownerA, "GET", B + "/workspaces/" + wsA, nil, 404, "org_not_found"},
 		{"join A's workspace under B", f.ownerA, "PUT", B + "/workspaces/" + wsA + "/members/" + f.ownerA.Sub, role("admin"), 404, "org_not_found"},
@@ -167,6 +179,8 @@ func TestTenantIsolation(t *testing.T) {
 		{"remove B's member under A", f.ownerA, "DELETE", A + "/members/" + b2, nil, 404, "member_not_found"},
 		{"approve B's member under A", f.ownerA, "POST", A + "/join-requests/" + b2 + "/approve", nil, 404, "join_request_not_found"},
 		{"deny B's member under A", f.ownerA, "DELETE", A + "/join-requests/" + b2, nil, 404, "join_request_not_found"},
+		{"verify B's domain under A", f.ownerA, "POST", A + "/domains/" + f.pendingB.Domain + "/verify", nil, 404, "domain_not_found"},
+		{"delete B's domain under A", f.ownerA, "DELETE", A + "/domains/" + f.domainB, nil, 404, "domain_not_found"},
 		// B's ids in bodies: answered exactly as unknown ids are.
 		{"grant B's workspace in an invitation", f.ownerA, "POST", A + "/invitations",
 			localtest.InvitationBody("x@"+f.domainA, "member", domain.Grant{WorkspaceID: wsB, Role: "admin"}), 422, "unknown_workspace"},
@@ -192,6 +206,16 @@ func TestTenantIsolation(t *testing.T) {
 			})
 		}
 	})
+	// A proving B's verified domain with a record of its own: refused,
+	// and B keeps it.
+	var d api.DomainView
+	r := f.s.Call(t, "POST", A+"/domains", f.ownerA.IDToken, map[string]string{"domain": f.domainB})
+	r.Expect(t, "A adds B's verified domain", http.StatusCreated, "")
+	r.JSON(t, &d)
+	if err := local.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
+		t.Fatal(err)
+	}
+	f.s.Call(t, "POST", A+"/domains/"+f.domainB+"/verify", f.ownerA.IDToken, nil).Expect(t, "A verifies B's verified domain", http.StatusConflict, "domain_verified_elsewhere")
 	if after := f.stateOfB(t); after != before {
 		t.Errorf("B changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -93,6 +94,7 @@ func TestDomainJoinModes(t *testing.T) {
 			d := localtest.RandomDomain()
 			owner := s.SignUp(t, "owner@"+d)
 			org, ws := s.OwnOrg(t, owner)
+			s.ProveDomain(t, owner, org, d)
 			setPolicy(t, s, owner, org, func(p *domain.Policy) {
 				p.DomainJoin, p.DefaultOrgRole, p.DefaultWorkspaceRole = mode, domain.OrgGuest, domain.WorkspaceViewer
 			})
@@ -123,6 +125,51 @@ func TestDomainJoinModes(t *testing.T) {
 	}
 }
 
+// TestDomainJoinNeedsADomainProvenByDNS: end to end, through cognito-local's
+// trigger and the local stack's DNS server: a sign-up domain is not enough
+// for domain join; the TXT record published and verified, it is; the domain
+// deleted, sign-ups stop joining although the policy stays.
+func TestDomainJoinNeedsADomainProvenByDNS(t *testing.T) {
+	s := localtest.Load(t)
+	d := localtest.RandomDomain()
+	owner := s.SignUp(t, "owner@"+d)
+	org, _ := s.OwnOrg(t, owner)
+	auto := func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinAuto }
+
+	resp := s.Call(t, http.MethodGet, "/orgs/"+org+"/policy", owner.IDToken, nil)
+	var p domain.Policy
+	resp.JSON(t, &p)
+	auto(&p)
+	s.Call(t, http.MethodPut, "/orgs/"+org+"/policy", owner.IDToken, p).Expect(t, "auto without a verified domain", http.StatusUnprocessableEntity, "domain_not_verified")
+
+	var added api.DomainView
+	r := s.Call(t, http.MethodPost, "/orgs/"+org+"/domains", owner.IDToken, map[string]string{"domain": d})
+	r.Expect(t, "add the domain", http.StatusCreated, "")
+	r.JSON(t, &added)
+	verify := "/orgs/" + org + "/domains/" + d + "/verify"
+	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify before publishing", http.StatusUnprocessableEntity, "domain_verification_failed")
+	if err := local.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, "orgkit-verify=not-the-challenge"); err != nil {
+		t.Fatal(err)
+	}
+	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify a wrong record", http.StatusUnprocessableEntity, "domain_verification_failed")
+	if err := local.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, added.Record.Value); err != nil {
+		t.Fatal(err)
+	}
+	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify the published record", http.StatusOK, "")
+	setPolicy(t, s, owner, org, auto)
+
+	joiner := s.SignUp(t, "joiner@"+d)
+	if me := s.Me(t, joiner); len(me.Orgs) != 1 || me.Orgs[0].ID != org {
+		t.Errorf("sign-up with the domain verified: orgs %+v, want the org", me.Orgs)
+	}
+	s.Call(t, http.MethodDelete, "/orgs/"+org+"/domains/"+d, owner.IDToken, nil).Expect(t, "delete the domain", http.StatusNoContent, "")
+	late := s.SignUp(t, "late@"+d)
+	if me := s.Me(t, late); len(me.Orgs) != 0 {
+		t.Errorf("sign-up after the domain was deleted: orgs %+v, want none", me.Orgs)
+	}
+	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", late.IDToken, nil).Expect(t, "join request after the domain was deleted", http.StatusNotFound, "org_not_found")
+}
+
 func TestJoinRequestsApprovedDeniedRepeated(t *testing.T) {
 	s := localtest.Load(t)
 	d := localtest.RandomDomain()
@@ -131,6 +178,7 @@ func TestJoinRequestsApprovedDeniedRepeated(t *testing.T) {
 	// Users who signed up before the policy changed ask later.
 	users := s.SignUpAll(t, "ann@"+d, "ben@"+d)
 	ann, ben := users[0], users[1]
+	s.ProveDomain(t, owner, org, d)
 	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinRequest })
 
 	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", ann.IDToken, nil).Expect(t, "ann asks", http.StatusCreated, "")
@@ -162,6 +210,7 @@ func TestTenSimultaneousSignUpsInAutoMode(t *testing.T) {
 	d := localtest.RandomDomain()
 	owner := s.SignUp(t, "owner@"+d)
 	org, _ := s.OwnOrg(t, owner)
+	s.ProveDomain(t, owner, org, d)
 	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinAuto })
 	var emails []string
 	for i := range 10 {

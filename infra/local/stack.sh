@@ -120,6 +120,9 @@ JSON
   export STACK_ENV="$LOCAL/stack.env"
   # The local mailbox: the mailer writes each message there as a JSON file.
   export MAIL_DIR="$LOCAL/mail" INVITE_URL=${INVITE_URL:-http://127.0.0.1:$API_PORT/accept-invitation}
+  # The local DNS zone: the API's own DNS server answers TXT questions from
+  # files there (domain proofs); tests publish records by writing them.
+  export DNS_DIR="$LOCAL/dns"
   "$BIN" bootstrap
   set -a; . "$STACK_ENV"; set +a
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then

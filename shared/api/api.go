@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/seal"
@@ -45,6 +46,8 @@ type API struct {
 	// Product is the product's name in invitation emails ("orgkit" when
 	// empty).
 	Product string
+	// DNS looks up the TXT records that prove an org's domains.
+	DNS dnsproof.Resolver
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

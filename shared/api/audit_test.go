@@ -16,6 +16,7 @@ import (
 func TestEveryMembershipIsAudited(t *testing.T) {
 	e := apitest.New(t)
 	policy := func(t *testing.T, owner *apitest.User, join string) {
+		e.ProveDomain(t, owner)
 		e.Call(owner, "PUT", "/orgs/"+owner.OrgID+"/policy", map[string]any{"domainJoin": join, "defaultOrgRole": "member",
 			"defaultWorkspaceRole": "viewer", "membersCanCreateWorkspaces": false, "allowedEmailDomains": []string{}, "requireMfa": false, "requireSso": false}).Want(t, http.StatusOK)
 	}

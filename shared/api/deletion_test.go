@@ -7,6 +7,7 @@ import (
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/signup"
 )
 
 // validBody is a body each route would accept, so that only the deletion
@@ -24,6 +25,8 @@ func validBody(routeKey string) any {
 		return role("member")
 	case "POST /orgs/{orgId}/invitations":
 		return map[string]any{"email": apitest.FreeEmail("late"), "role": "member"}
+	case "POST /orgs/{orgId}/domains":
+		return map[string]string{"domain": apitest.NewDomain()}
 	}
 	return nil
 }
@@ -39,6 +42,8 @@ func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 	team := e.CreateWorkspace(t, owner, org, "Team")
 	member := e.Join(t, owner, org, "admin", apitest.Grant{WorkspaceID: team, Role: "admin"})
 	colleague := e.SignUp(t, "colleague@"+strings.SplitN(owner.Email, "@", 2)[1])
+	e.ProveDomain(t, owner)
+	proven := strings.SplitN(owner.Email, "@", 2)[1]
 	e.Call(owner, "PUT", "/orgs/"+org+"/policy", validBody("PUT /orgs/{orgId}/policy")).Want(t, http.StatusOK)
 	e.Call(colleague, "POST", "/orgs/"+org+"/join-requests", nil).Want(t, http.StatusCreated)
 	invitee := e.SignUp(t, apitest.FreeEmail("invitee"))
@@ -54,7 +59,7 @@ func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 		if !strings.Contains(rt.Path, "{orgId}") {
 			continue
 		}
-		p := strings.NewReplacer("{orgId}", org, "{workspaceId}", team, "{invitationId}", inv, "{userId}", member.ID).Replace(rt.Path)
+		p := strings.NewReplacer("{orgId}", org, "{workspaceId}", team, "{invitationId}", inv, "{userId}", member.ID, "{domain}", proven).Replace(rt.Path)
 		if strings.Contains(rt.Path, "join-requests/{userId}") {
 			p = strings.ReplaceAll(rt.Path, "{orgId}", org)
 			p = strings.ReplaceAll(p, "{userId}", colleague.ID)
@@ -80,6 +85,11 @@ func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 		if r.Status != http.StatusNotFound {
 			t.Errorf("accepting an invitation of the deleted org: %s, want 404", r)
 		}
+	}
+	// The deletion released the org's verified domain: its next sign-up
+	// founds an org again.
+	if next := e.SignUp(t, "next@"+proven); next.Outcome != signup.OrgCreated {
+		t.Errorf("sign-up of the deleted org's verified domain: %s, want %s", next.Outcome, signup.OrgCreated)
 	}
 	if n := e.PurgeDeleted(t); n == 0 {
 		t.Error("the cleanup found nothing to remove")

@@ -121,12 +121,28 @@ func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 
 // DeleteOrg answers DELETE /orgs/{orgId}.
 func (a *API) DeleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.deleteOrg)
+}
+
+func (a *API) deleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	acc, err := a.access(ctx, r, authz.DeleteOrg)
 	if err != nil {
 		return nil, err
 	}
+	var verified []string
+	if acc.Org.VerifiedDomains > 0 {
+		ds, err := a.Store.Domains(ctx, acc.Org.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.Status == domain.DomainVerified {
+				verified = append(verified, d.Domain)
+			}
+		}
+	}
 	ev := a.event(r, acc.Org.ID, "org.deleted", "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
-	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, ev); err != nil {
+	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, verified, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil

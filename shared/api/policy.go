@@ -55,6 +55,10 @@ func (a *API) PutPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 			return nil, domain.ErrStale
 		}
 	}
+	// The store checks it again in the write, against a domain deleted now.
+	if p.DomainJoin != domain.DomainJoinOff && acc.Org.VerifiedDomains < 1 {
+		return nil, domain.ErrNoVerifiedDomain
+	}
 	ev := a.event(r, acc.Org.ID, "org.policy.changed", "org", acc.Org.ID, "", map[string]string{
 		"domainJoin": string(p.DomainJoin), "defaultOrgRole": string(p.DefaultOrgRole), "defaultWorkspaceRole": string(p.DefaultWorkspaceRole),
 		"membersCanCreateWorkspaces": strconv.FormatBool(p.MembersCanCreateWorkspaces), "allowedEmailDomains": strings.Join(p.AllowedEmailDomains, ","),
@@ -91,10 +95,15 @@ type JoinResult struct {
 	Role    domain.OrgRole      `json:"role,omitempty"`
 }
 
-// RequestToJoin answers POST /orgs/{orgId}/join-requests: a signed-in user of
-// the org's claimed domain asks to join. An org whose domain is not the
-// caller's stays hidden (404), as any org is to a non-member.
+// RequestToJoin answers POST /orgs/{orgId}/join-requests: a signed-in user
+// whose email domain the org has verified asks to join. An org that has not
+// verified the caller's domain stays hidden (404), as any org is to a
+// non-member.
 func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.requestToJoin)
+}
+
+func (a *API) requestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {
 		return nil, err
@@ -107,11 +116,12 @@ func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 	if err != nil {
 		return nil, domain.ErrEmailUnverified
 	}
-	st, ok, err := a.Store.JoinState(ctx, org, r.Caller.Sub)
+	st, ok, err := a.Store.JoinState(ctx, org, r.Caller.Sub, e.Registrable)
+	proven := st.Claim != nil && st.Claim.OrgID == org && st.Claim.Verified
 	switch {
 	case err != nil:
 		return nil, err
-	case !ok || st.Org.Domain == "" || st.Org.Domain != e.Registrable:
+	case !ok || !proven:
 		if ok && st.Member { // a deleted org's memberships await its purge
 			return nil, domain.ErrAlreadyMember
 		}
@@ -124,7 +134,7 @@ func (a *API) RequestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 		return nil, domain.ErrDomainJoinOff
 	}
 	now := a.now()
-	j := store.Joining{User: domain.User{ID: r.Caller.Sub, Email: e.Address, CreatedAt: now}, Org: st.Org, Policy: st.Policy, Now: now}
+	j := store.Joining{User: domain.User{ID: r.Caller.Sub, Email: e.Address, CreatedAt: now}, Org: st.Org, Domain: e.Registrable, Policy: st.Policy, Now: now}
 	if st.Policy.DomainJoin == domain.DomainJoinAuto {
 		j.Events = []domain.AuditEvent{a.event(r, org, "org.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"role": string(st.Policy.DefaultOrgRole), "via": "domain"})}
 		if ws := st.Org.DefaultWorkspaceID; ws != "" {

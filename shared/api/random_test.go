@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -58,7 +60,8 @@ func TestRandomOperations(t *testing.T) {
 	}
 	t.Logf("seed %d (replay with ORGKIT_RANDOM_SEED=%d), %d steps", seed, seed, steps)
 
-	s := &sim{t: t, e: apitest.New(t), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), seed: seed, cursors: map[string]string{}, byOp: map[string]map[int]int{}}
+	s := &sim{t: t, e: apitest.New(t), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), seed: seed, cursors: map[string]string{}, byOp: map[string]map[int]int{},
+		claims: map[string]*mClaim{}}
 	// The model leaves out the limits against abuse (limits_test.go tests
 	// them): lifted, they never refuse its invitations.
 	s.e.Store.Limits = store.Limits{PendingInvitations: 1 << 30, InvitationsPerHour: 1 << 30, EmailsPerDay: 1 << 30}
@@ -87,6 +90,8 @@ func TestRandomOperations(t *testing.T) {
 		{2, "get policy", s.getPolicy}, {4, "put policy", s.putPolicy},
 		{3, "request to join", s.requestJoin}, {2, "list join requests", s.listJoinRequests},
 		{3, "approve join", s.approveJoin}, {2, "deny join", s.denyJoin}, {2, "domain sign-up", s.domainSignUp},
+		{2, "list domains", s.listDomains}, {3, "add domain", s.addDomain}, {4, "verify domain", s.verifyDomain},
+		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
 	}
 	total := 0
@@ -117,7 +122,7 @@ func TestRandomOperations(t *testing.T) {
 	for _, st := range s.statuses {
 		counts[st]++
 	}
-	t.Logf("statuses: %v; %v in requests, %v checking invariants", counts, s.requesting, s.checking)
+	t.Logf("statuses: %v; %v in requests, %v checking invariants; %d sign-up claims taken over", counts, s.requesting, s.checking, s.moves)
 	for _, op := range ops {
 		t.Logf("  %-24s %v", op.name, s.byOp[op.name])
 	}
@@ -126,7 +131,10 @@ func TestRandomOperations(t *testing.T) {
 // The model.
 
 type mOrg struct {
+	// domain is the sign-up domain the org claims ("" once an org that
+	// proved it took the claim over).
 	id, name, domain, defaultWs string
+	domains                     map[string]*mDomain // added domains by name
 	live                        bool
 	members                     map[string]string // user id → org role
 	wss                         []*mWs            // live workspaces, oldest first
@@ -149,6 +157,19 @@ func (o *mOrg) unbar(email string) {
 // dropJoinReq forgets a user's join request.
 func (o *mOrg) dropJoinReq(id string) {
 	o.joinReqs = slices.DeleteFunc(o.joinReqs, func(x string) bool { return x == id })
+}
+
+// mDomain is a domain an org added.
+type mDomain struct {
+	status string // pending, verified
+	value  string // the TXT value that proves it
+}
+
+// mClaim is the org that holds a domain: unverified through sign-up, or
+// verified by DNS.
+type mClaim struct {
+	org      *mOrg
+	verified bool
 }
 
 type mWs struct {
@@ -177,11 +198,13 @@ type sim struct {
 	users    []*apitest.User
 	orgs     []*mOrg
 	invs     []*mInv
-	cursors  map[string]string // list scope → a cursor it gave
+	claims   map[string]*mClaim // domain → its holder
+	cursors  map[string]string  // list scope → a cursor it gave
 	log      []string
 	statuses []int
 	op       string
 	byOp     map[string]map[int]int
+	moves    int // sign-up claims taken over by an org that proved the domain
 
 	requesting, checking time.Duration
 }
@@ -212,6 +235,18 @@ func (s *sim) newOrg() {
 		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
+	o.domains = map[string]*mDomain{}
+	s.claims[o.domain] = &mClaim{org: o}
+	// Mostly proven by DNS at once, so that domain-join policies act; the
+	// others keep a sign-up claim that another org may take over.
+	if s.chance(0.6) {
+		d := s.e.AddDomain(s.t, u, o.id, o.domain)
+		s.e.DNS.SetTXT(d.Record.Name, d.Record.Value)
+		s.e.Call(u, "POST", "/orgs/"+o.id+"/domains/"+o.domain+"/verify", nil).Want(s.t, http.StatusOK)
+		o.domains[o.domain] = &mDomain{status: "verified", value: d.Record.Value}
+		s.claims[o.domain].verified = true
+		o.lastAction = "org.domain.verified"
+	}
 	s.orgs = append(s.orgs, o)
 	s.users = append(s.users, u)
 	// Colleagues of the same domain, who may ask to join later.
@@ -233,6 +268,25 @@ func (s *sim) liveOrgs() []*mOrg {
 		}
 	}
 	return out
+}
+
+// provenBy is the live org that holds a domain verified, nil when none.
+func (s *sim) provenBy(name string) *mOrg {
+	if c := s.claims[name]; c != nil && c.verified && c.org.live {
+		return c.org
+	}
+	return nil
+}
+
+// verified counts the org's verified domains.
+func (o *mOrg) verified() int {
+	n := 0
+	for _, d := range o.domains {
+		if d.status == "verified" {
+			n++
+		}
+	}
+	return n
 }
 
 // did records the action of the newest audit event.
@@ -702,6 +756,11 @@ func (s *sim) deleteOrg() {
 	s.do(u, "DELETE", "/orgs/"+seg, nil, w)
 	if w.status == 204 {
 		o.live = false
+		for name, c := range s.claims {
+			if c.org == o {
+				delete(s.claims, name)
+			}
+		}
 		s.note("  org %s deleted", o.id)
 	}
 }
@@ -1478,7 +1537,7 @@ func (s *sim) putPolicy() {
 	valid := p.DomainJoin != "sometimes" && p.DefaultOrgRole != "admin"
 	if s.chance(0.1) {
 		domains := []string{"gmail.com", "example.org", "not a domain"}
-		if o != nil {
+		if o != nil && o.domain != "" {
 			domains = append(domains, o.domain, strings.ToUpper(o.domain))
 		}
 		p.AllowedEmailDomains = []string{pick(s, domains)}
@@ -1512,6 +1571,8 @@ func (s *sim) putPolicy() {
 		w = fail(400, "invalid_policy")
 	case stale:
 		w = fail(412, "stale_version")
+	case p.DomainJoin != domain.DomainJoinOff && o.verified() == 0:
+		w = fail(422, "domain_not_verified")
 	}
 	var body any = raw
 	if k != bodyValid {
@@ -1553,23 +1614,18 @@ func (s *sim) joined(o *mOrg, u *apitest.User) {
 func (s *sim) requestJoin() {
 	u := pick(s, s.users)
 	seg, o := s.pickOrg()
-	// Mostly someone of an org's domain, to that org.
+	// Mostly someone of a domain an org proved, to that org.
 	if s.chance(0.8) {
 		var colleagues []*apitest.User
 		for _, x := range s.users {
-			for _, lo := range s.liveOrgs() {
-				if lo.domain == registrable(x) && lo.role(x.ID) == "" {
-					colleagues = append(colleagues, x)
-				}
+			if h := s.provenBy(registrable(x)); h != nil && h.role(x.ID) == "" {
+				colleagues = append(colleagues, x)
 			}
 		}
 		if len(colleagues) > 0 {
 			u = pick(s, colleagues)
-			for _, lo := range s.liveOrgs() {
-				if lo.domain == registrable(u) {
-					seg, o = lo.id, lo
-				}
-			}
+			o = s.provenBy(registrable(u))
+			seg = o.id
 		}
 	}
 	w := ok(201)
@@ -1578,7 +1634,7 @@ func (s *sim) requestJoin() {
 		w = orgNotFound
 	case o.role(u.ID) != "":
 		w = fail(409, "already_member")
-	case o == nil || !o.live || o.domain != registrable(u):
+	case o == nil || !o.live || s.provenBy(registrable(u)) != o:
 		w = orgNotFound
 	case slices.Contains(o.joinReqs, u.ID):
 		w = fail(409, "join_request_pending")
@@ -1666,10 +1722,25 @@ func (s *sim) denyJoin() {
 // domainSignUp: someone of an org's domain signs up, and the org's policy
 // decides what happens (SPEC sections 2 and 6).
 func (s *sim) domainSignUp() {
-	o := pick(s, s.liveOrgs())
+	var named []*mOrg
+	for _, lo := range s.liveOrgs() {
+		if lo.domain != "" {
+			named = append(named, lo)
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	o := pick(s, named)
+	if c := s.claims[o.domain]; c == nil || c.org != o {
+		s.fatal("model: org %s names %s, which it does not claim", o.id, o.domain)
+	}
 	u := s.e.SignUp(s.t, fmt.Sprintf("new%d@%s", s.step, o.domain))
 	s.users = append(s.users, u)
 	want := map[domain.DomainJoin]signup.Outcome{domain.DomainJoinOff: signup.DomainTaken, domain.DomainJoinRequest: signup.JoinRequested, domain.DomainJoinAuto: signup.JoinedByDomain}[o.policy.DomainJoin]
+	if !s.claims[o.domain].verified { // a sign-up claim alone joins nobody
+		want = signup.DomainTaken
+	}
 	s.note("  sign-up of %s (%s) to org %s with domain join %s: %s", u.ID, u.Email, o.id, o.policy.DomainJoin, u.Outcome)
 	if u.Outcome != want {
 		s.fatal("sign-up of %s: %s, want %s", u.Email, u.Outcome, want)
@@ -1693,7 +1764,7 @@ func (s *sim) oversized() {
 	if len(o.wss) > 0 {
 		ws = o.wss[0].id
 	}
-	for _, kv := range [][2]string{{"{orgId}", o.id}, {"{workspaceId}", ws}, {"{userId}", s.users[0].ID}, {"{invitationId}", "inv_nope"}} {
+	for _, kv := range [][2]string{{"{orgId}", o.id}, {"{workspaceId}", ws}, {"{userId}", s.users[0].ID}, {"{invitationId}", "inv_nope"}, {"{domain}", "nope.test"}} {
 		p = strings.ReplaceAll(p, kv[0], kv[1])
 	}
 	body := `{"name":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
@@ -1704,4 +1775,235 @@ func (s *sim) timePasses() {
 	d := time.Duration(1+s.rng.IntN(4)) * 24 * time.Hour
 	s.e.Advance(d)
 	s.note("  %s pass", d)
+}
+
+// Domains.
+
+// pickDomain is mostly one of o's domains, sometimes another org's, an
+// unknown one or a name no org may add.
+func (s *sim) pickDomain(o *mOrg) string {
+	if o != nil && len(o.domains) > 0 && s.chance(0.8) {
+		names := slices.Sorted(maps.Keys(o.domains))
+		pending := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return o.domains[n].status != "pending" })
+		if len(pending) > 0 && s.chance(0.6) {
+			return pick(s, pending)
+		}
+		return pick(s, names)
+	}
+	switch p := s.rng.Float64(); {
+	case p < 0.4:
+		var names []string
+		for _, x := range s.orgs {
+			names = append(names, slices.Sorted(maps.Keys(x.domains))...)
+		}
+		if len(names) > 0 {
+			return pick(s, names)
+		}
+		fallthrough
+	case p < 0.7:
+		return apitest.NewDomain()
+	default:
+		return pick(s, []string{"not_a_domain", "gmail.com", "eng." + apitest.NewDomain(), "co.uk"})
+	}
+}
+
+// validDomain tells whether a name is one an org may add, as written.
+func validDomain(name string) bool {
+	d, err := domain.ParseOrgDomain(name)
+	return err == nil && d == name
+}
+
+func (s *sim) listDomains() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	w := ok(200)
+	if g := orgGate(o, u, admins...); g != nil {
+		w = *g
+	}
+	r := s.do(u, "GET", "/orgs/"+seg+"/domains", nil, w)
+	if w.status != 200 {
+		return
+	}
+	got := decodeItems(s.t, r, func(m map[string]any) string { return str(m, "domain") + " " + str(m, "status") })
+	var exp []string
+	for _, name := range slices.Sorted(maps.Keys(o.domains)) {
+		exp = append(exp, name+" "+o.domains[name].status)
+	}
+	s.same("domains of "+o.id, got, exp)
+}
+
+func (s *sim) addDomain() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	raw := apitest.NewDomain()
+	switch p := s.rng.Float64(); {
+	case p < 0.15 && o != nil && len(o.domains) > 0:
+		raw = strings.ToUpper(pick(s, slices.Sorted(maps.Keys(o.domains))))
+	case p < 0.4:
+		// Another org's sign-up domain: proving it takes an unverified
+		// claim over, and a verified one is refused.
+		if x := pick(s, s.orgs); x.domain != "" && x != o {
+			raw = x.domain
+		}
+	case p < 0.5:
+		raw = pick(s, []string{"not a domain", "GMAIL.com", "eng." + raw, "co.uk", ""})
+	}
+	name, err := domain.ParseOrgDomain(raw)
+	k := s.body()
+	w := ok(201)
+	switch g := orgGate(o, u, admins...); {
+	case g != nil:
+		w = *g
+	case k != bodyValid:
+		w = invalidBody
+	case errors.Is(err, domain.ErrFreeMailDomain):
+		w = fail(422, "free_mail_domain")
+	case err != nil:
+		w = fail(400, "invalid_domain")
+	case len(o.domains) >= domain.MaxOrgDomains:
+		w = fail(422, "too_many_domains")
+	case o.domains[name] != nil:
+		w = fail(409, "domain_exists")
+	}
+	r := s.do(u, "POST", "/orgs/"+seg+"/domains", encode(k, map[string]any{"domain": raw}, "domain"), w)
+	if w.status != 201 {
+		return
+	}
+	var d apitest.Domain
+	r.Decode(s.t, &d)
+	if d.Domain != name || d.Status != "pending" || d.Record.Name != "_orgkit-challenge."+name || !strings.HasPrefix(d.Record.Value, "orgkit-verify=") {
+		s.fatal("added: %s", r)
+	}
+	o.domains[name] = &mDomain{status: "pending", value: d.Record.Value}
+	o.did("org.domain.added")
+}
+
+func (s *sim) verifyDomain() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	name := s.pickDomain(o)
+	// The record is published most of the time, with the org's value.
+	s.verifyAs(seg, o, u, name, s.chance(0.7))
+}
+
+// takeOver: an admin of one org proves the domain another org claims
+// through sign-up only.
+func (s *sim) takeOver() {
+	var from, to []*mOrg
+	for _, x := range s.liveOrgs() {
+		if x.domain != "" && !s.claims[x.domain].verified {
+			from = append(from, x)
+		}
+	}
+	if len(from) == 0 {
+		return
+	}
+	x := pick(s, from)
+	for _, o := range s.liveOrgs() {
+		if o != x && len(o.domains) < domain.MaxOrgDomains {
+			to = append(to, o)
+		}
+	}
+	if len(to) == 0 {
+		return
+	}
+	o := pick(s, to)
+	var ad []*apitest.User
+	for _, m := range s.members(o) {
+		if slices.Contains(admins, o.role(m.ID)) {
+			ad = append(ad, m)
+		}
+	}
+	u := pick(s, ad)
+	if o.domains[x.domain] == nil {
+		r := s.do(u, "POST", "/orgs/"+o.id+"/domains", map[string]string{"domain": x.domain}, ok(201))
+		var d apitest.Domain
+		r.Decode(s.t, &d)
+		o.domains[x.domain] = &mDomain{status: "pending", value: d.Record.Value}
+		o.did("org.domain.added")
+	}
+	s.verifyAs(o.id, o, u, x.domain, true)
+}
+
+// verifyAs has u verify a domain of org segment seg, with the record
+// published or not.
+func (s *sim) verifyAs(seg string, o *mOrg, u *apitest.User, name string, publish bool) {
+	var d *mDomain
+	if o != nil {
+		d = o.domains[name]
+	}
+	published := d != nil && publish
+	if published {
+		s.e.DNS.SetTXT("_orgkit-challenge."+name, d.value)
+	} else {
+		s.e.DNS.SetTXT("_orgkit-challenge." + name)
+	}
+	claim := s.claims[name]
+	w := ok(200)
+	switch g := orgGate(o, u, admins...); {
+	case !validDomain(name):
+		w = fail(404, "domain_not_found")
+	case g != nil:
+		w = *g
+	case d == nil:
+		w = fail(404, "domain_not_found")
+	case d.status == "verified":
+	case claim != nil && claim.verified && claim.org != o:
+		w = fail(409, "domain_verified_elsewhere")
+	case !published:
+		w = fail(422, "domain_verification_failed")
+	}
+	r := s.do(u, "POST", "/orgs/"+seg+"/domains/"+name+"/verify", nil, w)
+	if w.status != 200 {
+		return
+	}
+	if r.Str("status") != "verified" || r.Str("domain") != name {
+		s.fatal("verified: %s", r)
+	}
+	if d.status == "verified" {
+		return
+	}
+	if claim != nil && claim.org != o {
+		// A sign-up claim moves to the org that proved the domain.
+		s.note("  the claim of %s moves from %s to %s", name, claim.org.id, o.id)
+		s.moves++
+		claim.org.domain = ""
+		claim.org.did("org.domain.claim_moved")
+	}
+	s.claims[name] = &mClaim{org: o, verified: true}
+	d.status = "verified"
+	o.did("org.domain.verified")
+}
+
+func (s *sim) deleteDomain() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	name := s.pickDomain(o)
+	var d *mDomain
+	if o != nil {
+		d = o.domains[name]
+	}
+	w := ok(204)
+	switch g := orgGate(o, u, admins...); {
+	case !validDomain(name):
+		w = fail(404, "domain_not_found")
+	case g != nil:
+		w = *g
+	case d == nil:
+		w = fail(404, "domain_not_found")
+	}
+	s.do(u, "DELETE", "/orgs/"+seg+"/domains/"+name, nil, w)
+	if w.status != 204 {
+		return
+	}
+	if d.status == "verified" {
+		// The sign-up claim stays, unverified; any other claim goes.
+		if o.domain == name {
+			s.claims[name] = &mClaim{org: o}
+		} else {
+			delete(s.claims, name)
+		}
+	}
+	delete(o.domains, name)
+	o.did("org.domain.deleted")
 }

@@ -81,6 +81,7 @@ func TestRoundTripsPerRoute(t *testing.T) {
 	requester := func(t *testing.T, policy string) (*apitest.User, *apitest.User) {
 		boss := e.Founder(t)
 		colleague := e.SignUp(t, "colleague@"+strings.SplitN(boss.Email, "@", 2)[1])
+		e.ProveDomain(t, boss)
 		e.Call(boss, "PUT", "/orgs/"+boss.OrgID+"/policy", map[string]any{"domainJoin": policy, "defaultOrgRole": "member",
 			"defaultWorkspaceRole": "viewer", "membersCanCreateWorkspaces": false, "allowedEmailDomains": []string{}, "requireMfa": false, "requireSso": false}).Want(t, http.StatusOK)
 		return boss, colleague
@@ -127,6 +128,28 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"DELETE /orgs/{orgId}", "", func(t *testing.T) call {
 			f := e.Founder(t)
 			return call{u: f, method: "DELETE", path: "/orgs/" + f.OrgID}
+		}, 204, 1, 1, ""},
+		{"DELETE /orgs/{orgId}", "with a verified domain", func(t *testing.T) call {
+			f := e.Founder(t)
+			e.ProveDomain(t, f)
+			return call{u: f, method: "DELETE", path: "/orgs/" + f.OrgID}
+		}, 204, 2, 1, ""},
+		{"GET /orgs/{orgId}/domains", "", func(t *testing.T) call {
+			e.AddDomain(t, admin, org, apitest.NewDomain())
+			return call{u: admin, method: "GET", path: o + "/domains"}
+		}, 200, 2, 0, ""},
+		{"POST /orgs/{orgId}/domains", "", func(*testing.T) call {
+			return call{u: admin, method: "POST", path: o + "/domains", body: map[string]string{"domain": apitest.NewDomain()}}
+		}, 201, 1, 1, ""},
+		{"POST /orgs/{orgId}/domains/{domain}/verify", "", func(t *testing.T) call {
+			d := e.AddDomain(t, admin, org, apitest.NewDomain())
+			e.DNS.SetTXT(d.Record.Name, d.Record.Value)
+			return call{u: admin, method: "POST", path: o + "/domains/" + d.Domain + "/verify"}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/domains/{domain}", "verified", func(t *testing.T) call {
+			name := apitest.NewDomain()
+			e.VerifyDomain(t, admin, org, name)
+			return call{u: admin, method: "DELETE", path: o + "/domains/" + name}
 		}, 204, 1, 1, ""},
 		{"GET /orgs/{orgId}/policy", "", func(*testing.T) call { return call{u: guest, method: "GET", path: o + "/policy"} }, 200, 1, 0, ""},
 		{"PUT /orgs/{orgId}/policy", "", func(t *testing.T) call {

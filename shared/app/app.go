@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -28,6 +29,7 @@ import (
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/awsfault"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
@@ -77,6 +79,9 @@ type Config struct {
 	// throttling does in AWS; 0 takes the defaults.
 	RateLimit float64
 	RateBurst int
+	// DNSResolver (DNS_RESOLVER, host:port) is the DNS server that domain
+	// proofs ask; empty: the system's resolver (/etc/resolv.conf).
+	DNSResolver string
 }
 
 // ConfigFromEnv reads the Config.
@@ -84,6 +89,7 @@ func ConfigFromEnv() (Config, error) {
 	c := Config{TableName: os.Getenv("TABLE_NAME"), DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), Region: os.Getenv("AWS_REGION"),
 		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL"),
 		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM"), Product: os.Getenv("PRODUCT_NAME"),
+		DNSResolver: os.Getenv("DNS_RESOLVER"),
 		OutboxKeyID: os.Getenv("OUTBOX_KEY_ID"), OutboxKeyFile: os.Getenv("OUTBOX_KEY_FILE")}
 	if err := CheckInviteURL(c.InviteURL); err != nil {
 		return c, err
@@ -125,6 +131,11 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("INVITE_TTL %q is not a positive duration", v)
 		}
 		c.InviteTTL = d
+	}
+	if c.DNSResolver != "" {
+		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
+			return c, fmt.Errorf("DNS_RESOLVER %q is not host:port", c.DNSResolver)
+		}
 	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
@@ -234,7 +245,8 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
 	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
-		Sealer: a.Sealer, Product: a.Config.Product}
+		Sealer: a.Sealer, Product: a.Config.Product,
+		DNS: dnsproof.New(a.Config.DNSResolver)}
 }
 
 // Cognito returns a Cognito client (cognito-local's when configured).

@@ -24,6 +24,7 @@ const (
 	ManageWorkspaces  OrgAction = "manage any workspace"
 	DeleteOrg         OrgAction = "delete org"
 	ReadAudit         OrgAction = "read audit log"
+	ManageDomains     OrgAction = "add, verify and delete domains"
 )
 
 var (
@@ -54,6 +55,7 @@ var orgTable = map[OrgAction][]domain.OrgRole{
 	ManageWorkspaces:  admins,
 	DeleteOrg:         owner,
 	ReadAudit:         admins,
+	ManageDomains:     admins,
 }
 
 // OrgRoles returns the org roles allowed an action.

@@ -28,6 +28,7 @@ func TestOrgTableMatchesSpec(t *testing.T) {
 		{authz.ManageWorkspaces, [4]bool{true, true, false, false}},
 		{authz.DeleteOrg, [4]bool{true, false, false, false}},
 		{authz.ReadAudit, [4]bool{true, true, false, false}},
+		{authz.ManageDomains, [4]bool{true, true, false, false}},
 	}
 	roles := [4]domain.OrgRole{domain.OrgOwner, domain.OrgAdmin, domain.OrgMember, domain.OrgGuest}
 	for _, row := range rows {

@@ -23,6 +23,9 @@ type Org struct {
 	// DefaultWorkspaceID is the workspace created with the org, which
 	// domain joins grant.
 	DefaultWorkspaceID string `json:"-"`
+	// VerifiedDomains counts the domains the org has proven by DNS; domain
+	// join needs one.
+	VerifiedDomains int64 `json:"-"`
 }
 
 // Workspace is a unit inside exactly one org.

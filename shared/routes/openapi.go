@@ -84,7 +84,7 @@ func OpenAPI() ([]byte, error) {
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true}
+var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true}
 
 // requestRules are what the handlers require of request bodies beyond their
 // Go types: the fields they refuse to go without, and names' lengths.
@@ -97,6 +97,7 @@ var requestRules = map[string]struct {
 	"AcceptBodyInput":     {[]string{"token"}, nil},
 	"InvitationBodyInput": {[]string{"email", "role"}, nil},
 	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
+	"DomainBodyInput":     {[]string{"domain"}, map[string]map[string]any{"domain": {"minLength": 1, "maxLength": 253}}},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
 		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
@@ -114,6 +115,8 @@ var idPatterns = map[string]string{
 	"workspaceId":  "^ws_[0-9a-hjkmnp-tv-z]{26}$",
 	"invitationId": "^inv_[0-9a-hjkmnp-tv-z]{26}$",
 	"userId":       "^[A-Za-z0-9_-]{1,128}$",
+	// A registrable domain in its ASCII (IDNA) form, as the API lists it.
+	"domain": "^([a-z0-9-]{1,63}\\.)+[a-z0-9-]{2,63}$",
 }
 
 func pathParams(path string) []map[string]any {
@@ -178,6 +181,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.WorkspaceRole("")):    {"admin", "member", "viewer"},
 	reflect.TypeOf(domain.InvitationStatus("")): {"pending", "accepted", "revoked", "expired"},
 	reflect.TypeOf(domain.DomainJoin("")):       {"off", "request", "auto"},
+	reflect.TypeOf(domain.DomainStatus("")):     {"pending", "verified"},
 }
 
 type schemaGen struct {

@@ -51,6 +51,10 @@ var Table = []Route{
 
 	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy, ok(domain.Policy{})},
 	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy, okIn(domain.Policy{}, domain.Policy{})},
+	{"GET", "/orgs/{orgId}/domains", "orgs", "The org's email domains, with the DNS record that proves each", (*api.API).ListDomains, ok(api.List[api.DomainView]{})},
+	{"POST", "/orgs/{orgId}/domains", "orgs", "Add an email domain to prove by DNS", (*api.API).AddDomain, created(api.DomainBody{}, api.DomainView{})},
+	{"POST", "/orgs/{orgId}/domains/{domain}/verify", "orgs", "Look up the domain's TXT record and verify the domain", (*api.API).VerifyDomain, ok(api.DomainView{})},
+	{"DELETE", "/orgs/{orgId}/domains/{domain}", "orgs", "Remove a domain; a verified one stops domain join", (*api.API).DeleteDomain, noContent()},
 	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{})},
 
 	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{})},

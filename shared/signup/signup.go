@@ -68,7 +68,13 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 		case errors.Is(err, store.ErrUserExists):
 			return AlreadyDone, nil
 		case errors.Is(err, store.ErrDomainClaimed):
-			outcome, err = s.joinByDomain(ctx, user, email.Registrable, now)
+			// A conflict is a claim or policy that changed since it was
+			// read: read them again.
+			for range 3 {
+				if outcome, err = s.joinByDomain(ctx, user, email.Registrable, now); !errors.Is(err, domain.ErrConflict) {
+					break
+				}
+			}
 			if errors.Is(err, store.ErrUserExists) {
 				return AlreadyDone, nil
 			}
@@ -88,18 +94,19 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 }
 
 // joinByDomain follows the domain-join policy of the org that claims the
-// user's domain (SPEC sections 2 and 6). Off, it does nothing: the caller
-// creates the user alone.
+// user's domain (SPEC sections 2 and 6), when that org has proven the domain
+// by DNS: a sign-up claim only shows that its founder read one mailbox. Off,
+// or unproven, it does nothing: the caller creates the user alone.
 func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable string, now time.Time) (Outcome, error) {
-	orgID, err := s.Store.DomainClaim(ctx, registrable)
-	if err != nil || orgID == "" {
-		return DomainTaken, err // a claim released meanwhile: no org to join
+	claim, err := s.Store.Claim(ctx, registrable)
+	if err != nil || claim == nil || !claim.Verified {
+		return DomainTaken, err // released meanwhile, or unproven: no org to join
 	}
-	org, policy, ok, err := s.Store.OrgAndPolicy(ctx, orgID)
+	org, policy, ok, err := s.Store.OrgAndPolicy(ctx, claim.OrgID)
 	if err != nil || !ok {
 		return DomainTaken, err
 	}
-	j := store.Joining{User: u, NewUser: true, Org: org, Policy: policy, Now: now}
+	j := store.Joining{User: u, NewUser: true, Org: org, Domain: registrable, Policy: policy, Now: now}
 	event := func(action string, details map[string]string) domain.AuditEvent {
 		return domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org.ID, Action: action, ActorID: u.ID, ActorEmail: u.Email,
 			TargetType: "user", TargetID: u.ID, TargetEmail: u.Email, Details: details, At: now}

@@ -26,6 +26,10 @@ type Access struct {
 	// Invitation and JoinRequest are what Also asked for, nil when absent.
 	Invitation  *domain.Invitation
 	JoinRequest *domain.JoinRequest
+	// Domain is the org's domain Also asked for, and Claim that domain's
+	// claim (whichever org holds it); nil when absent.
+	Domain *domain.OrgDomain
+	Claim  *domain.DomainClaim
 }
 
 // MemberOf is the org membership of a user the access read: the caller's or
@@ -52,6 +56,7 @@ type Also struct {
 	Users       []string // these users' org memberships (Access.Extra)
 	Invitation  string   // an invitation of the org (Access.Invitation)
 	JoinRequest string   // a user's join request (Access.JoinRequest)
+	Domain      string   // an org's domain and its claim (Access.Domain, Access.Claim)
 }
 
 // AccessWith is Access reading more in the same batch.
@@ -71,6 +76,9 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	if also.JoinRequest != "" {
 		keys = append(keys, key(orgPK(org), joinRequestSK(also.JoinRequest)))
+	}
+	if also.Domain != "" {
+		keys = append(keys, key(orgPK(org), orgDomainSK(also.Domain)), key(domainPK(also.Domain), domainSK()))
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -104,6 +112,12 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeJoinRequest:
 			jr := r.joinRequest()
 			a.JoinRequest = &jr
+		case r.Type == typeOrgDomain:
+			d := r.orgDomain()
+			a.Domain = &d
+		case r.Type == typeDomainClaim:
+			c := r.claim()
+			a.Claim = &c
 		}
 	}
 	if !haveOrg || !haveMember {

@@ -17,9 +17,12 @@ type Joining struct {
 	User    domain.User
 	NewUser bool
 	Org     domain.Org
-	Policy  domain.Policy
-	Now     time.Time
-	Events  []domain.AuditEvent
+	// Domain is the user's email domain, which the org must hold verified
+	// when the join is written (ErrConflict otherwise).
+	Domain string
+	Policy domain.Policy
+	Now    time.Time
+	Events []domain.AuditEvent
 	// WorkspaceEvent records the default-workspace membership: written only
 	// when that membership is (the workspace may have been deleted).
 	WorkspaceEvent domain.AuditEvent
@@ -29,6 +32,7 @@ func (j Joining) steps() []step {
 	steps := []step{
 		exists(orgPK(j.Org.ID), orgSK(), domain.ErrOrgNotFound),
 		policyAsRead(j.Org.ID, j.Policy),
+		verifiedClaim(j.Domain, j.Org.ID),
 	}
 	if j.NewUser {
 		// First, so that a retried trigger is recognised by this condition.
@@ -87,14 +91,18 @@ type JoinState struct {
 	Policy  domain.Policy
 	Member  bool
 	Pending *domain.JoinRequest
+	// Claim is the claim of the user's email domain, nil when none.
+	Claim *domain.DomainClaim
 }
 
 // JoinState reads an org, its policy, the user's membership and pending
-// request in one batch; ok is false when the org does not exist.
-func (s *Store) JoinState(ctx context.Context, org, user string) (JoinState, bool, error) {
+// request, and the claim of the user's email domain, in one batch; ok is
+// false when the org does not exist.
+func (s *Store) JoinState(ctx context.Context, org, user, emailDomain string) (JoinState, bool, error) {
 	st := JoinState{Policy: domain.DefaultPolicy()}
 	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{
 		key(orgPK(org), orgSK()), key(orgPK(org), policySK()), key(userPK(user), orgMemberSK(org)), key(orgPK(org), joinRequestSK(user)),
+		key(domainPK(emailDomain), domainSK()),
 	})
 	if err != nil {
 		return st, false, err
@@ -115,6 +123,9 @@ func (s *Store) JoinState(ctx context.Context, org, user string) (JoinState, boo
 		case typeJoinRequest:
 			jr := r.joinRequest()
 			st.Pending = &jr
+		case typeDomainClaim:
+			c := r.claim()
+			st.Claim = &c
 		}
 	}
 	return st, found, nil

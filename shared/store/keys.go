@@ -21,6 +21,7 @@
 //	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, SPEC section 14)
 //	invitations this hour  ORG#<org>         LIMIT#INVITES#<hour>   (a count; expires)
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
+//	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
 //
 // Access patterns:
@@ -34,6 +35,7 @@
 //	pending invitations to an email                    Query GSI1PK=EMAIL#<email>
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
 //	is a person barred from joining an org by domain   GetItem / condition on ORG#<org> BAR#<email>
+//	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -68,6 +70,7 @@ const (
 	typeOutbox       = "Outbox"
 	typeBar          = "Bar"
 	typeLimit        = "Limit"
+	typeOrgDomain    = "OrgDomain"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -92,6 +95,7 @@ func pendingLimitSK() string                { return "LIMIT#PENDING" }
 func inviteWindowSK(hour string) string     { return "LIMIT#INVITES#" + hour }
 func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" + email }
 func barSK(email string) string             { return "BAR#" + email }
+func orgDomainSK(d string) string           { return "DOMAIN#" + d }
 
 // Prefixes for begins_with queries.
 const (
@@ -100,4 +104,5 @@ const (
 	prefixInvitation = "INVITE#"
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
+	prefixOrgDomain  = "DOMAIN#"
 )

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,21 +28,35 @@ func (s *Store) RenameOrg(ctx context.Context, g Guard, org, name, actor string,
 	})
 }
 
-// DeleteOrg removes the org item and releases its domain claim in one
-// transaction: from then on every call on the org answers 404. The rest of
-// its items are purged asynchronously (the table stream drives the cleanup).
-func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, ev domain.AuditEvent) error {
+// DeleteOrg removes the org item and releases its domain claims, its
+// sign-up domain's and those of its verified domains, in one transaction:
+// from then on every call on the org answers 404. The rest of its items are
+// purged asynchronously (the table stream drives the cleanup). The org
+// item's count of verified domains must be as org was read: a domain
+// verified since would keep a claim for a deleted org (ErrConflict: read
+// again).
+func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, verified []string, ev domain.AuditEvent) error {
 	steps := []step{
 		{item: types.TransactWriteItem{Delete: &types.Delete{
-			Key:                 key(orgPK(org.ID), orgSK()),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}}, onFail: failWith(domain.ErrOrgNotFound)},
+			Key:                       key(orgPK(org.ID), orgSK()),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(VerifiedDomains) OR VerifiedDomains = :verified)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":verified": num(org.VerifiedDomains)},
+		}}, onFail: func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrOrgNotFound
+			}
+			return domain.ErrConflict
+		}},
 		g.step(),
 		putAudit(ev),
 	}
-	if org.Domain != "" {
+	held := verified
+	if org.Domain != "" && !slices.Contains(verified, org.Domain) {
+		held = append(held, org.Domain)
+	}
+	for _, d := range held {
 		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
-			Key: key(domainPK(org.Domain), domainSK()),
+			Key: key(domainPK(d), domainSK()),
 			// Never release a claim that another org holds.
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR OrgId = :org"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":org": str(org.ID)},

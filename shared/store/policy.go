@@ -11,8 +11,22 @@ import (
 
 // PutPolicy writes an org's policy if it is still at version p.Version (0:
 // never written), which makes the write fail with ErrStale when someone else
-// wrote it since it was read.
+// wrote it since it was read. A policy that joins people by domain needs the
+// org to hold a verified domain (ErrNoVerifiedDomain).
 func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Policy, ev domain.AuditEvent) error {
+	orgCheck := exists(orgPK(org), orgSK(), domain.ErrOrgNotFound)
+	if p.DomainJoin != domain.DomainJoinOff {
+		orgCheck = step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			Key:                       key(orgPK(org), orgSK()),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND VerifiedDomains > :zero"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0)},
+		}}, onFail: func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrOrgNotFound
+			}
+			return domain.ErrNoVerifiedDomain
+		}}
+	}
 	cond := "attribute_not_exists(PK)"
 	var values map[string]types.AttributeValue
 	if p.Version > 0 {
@@ -21,7 +35,7 @@ func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Pol
 	p.Version++
 	return s.run(ctx, []step{
 		g.step(),
-		exists(orgPK(org), orgSK(), domain.ErrOrgNotFound),
+		orgCheck,
 		{item: types.TransactWriteItem{Put: &types.Put{
 			Item:                      policyRecord(org, p).item(),
 			ConditionExpression:       aws.String(cond),

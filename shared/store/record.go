@@ -55,6 +55,13 @@ type record struct {
 	DeniedUntil int64 `dynamodbav:"DeniedUntil,omitempty"`
 	HoldsSlot   bool  `dynamodbav:"HoldsSlot,omitempty"` // counted in LIMIT#PENDING
 
+	// Domains: the org's counters, an org domain's proof, a claim's kind.
+	DomainCount     int64     `dynamodbav:"DomainCount,omitempty"`
+	VerifiedDomains int64     `dynamodbav:"VerifiedDomains,omitempty"`
+	Challenge       string    `dynamodbav:"Challenge,omitempty"`
+	Verified        bool      `dynamodbav:"Verified,omitempty"`
+	VerifiedAt      time.Time `dynamodbav:"VerifiedAt,omitempty"`
+
 	DefaultWorkspace string   `dynamodbav:"DefaultWorkspaceId,omitempty"`
 	DomainJoin       string   `dynamodbav:"DomainJoin,omitempty"`
 	DefaultOrgRole   string   `dynamodbav:"DefaultOrgRole,omitempty"`
@@ -97,7 +104,7 @@ func orgRecord(o domain.Org) record {
 
 func (r record) org() domain.Org {
 	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
-		DefaultWorkspaceID: r.DefaultWorkspace}
+		DefaultWorkspaceID: r.DefaultWorkspace, VerifiedDomains: r.VerifiedDomains}
 }
 
 func memberRecord(m domain.Membership) record {
@@ -129,6 +136,29 @@ func (r record) wsMembership() domain.WorkspaceMembership {
 
 func domainClaimRecord(domainName, org string, at time.Time) record {
 	return record{PK: domainPK(domainName), SK: domainSK(), Type: typeDomainClaim, Version: 1, OrgID: org, Domain: domainName, CreatedAt: at}
+}
+
+func (r record) claim() domain.DomainClaim {
+	return domain.DomainClaim{Domain: r.Domain, OrgID: r.OrgID, Verified: r.Verified}
+}
+
+func orgDomainRecord(d domain.OrgDomain) record {
+	r := record{PK: orgPK(d.OrgID), SK: orgDomainSK(d.Domain), Type: typeOrgDomain, Version: 1,
+		OrgID: d.OrgID, Domain: d.Domain, Status: string(d.Status), Challenge: d.Challenge, CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy}
+	if d.VerifiedAt != nil {
+		r.VerifiedAt = *d.VerifiedAt
+	}
+	return r
+}
+
+func (r record) orgDomain() domain.OrgDomain {
+	d := domain.OrgDomain{OrgID: r.OrgID, Domain: r.Domain, Status: domain.DomainStatus(r.Status), Challenge: r.Challenge,
+		CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy}
+	if !r.VerifiedAt.IsZero() {
+		at := r.VerifiedAt
+		d.VerifiedAt = &at
+	}
+	return d
 }
 
 // DefaultAuditRetention is how long audit events are kept, unless an event

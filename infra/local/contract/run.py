@@ -118,6 +118,23 @@ def fresh_domain(tag):
     return f"st{tag}{secrets.token_hex(4)}.test"
 
 
+def prove_domain(stack, user, org, domain):
+    """Add a domain to org, publish its TXT record on the local stack's DNS server (a file in
+    DNS_DIR) and verify it: domain join (request, auto) needs a verified domain."""
+    added = user.call("POST", f"/orgs/{org}/domains", {"domain": domain}, want=201)[2]
+    publish(stack, added)
+    user.call("POST", f"/orgs/{org}/domains/{domain}/verify", want=200)
+
+
+def publish(stack, added):
+    dns_dir = stack.env.get("DNS_DIR")
+    if not dns_dir:
+        sys.exit("contract: setup: stack.env has no DNS_DIR (restart the local stack: make down && make up)")
+    os.makedirs(dns_dir, exist_ok=True)
+    with open(os.path.join(dns_dir, added["record"]["name"]), "w", encoding="utf-8") as f:
+        f.write(added["record"]["value"] + "\n")
+
+
 def build_state(stack):
     """Real users and resources; returns the main user and the real values per operation."""
     dom_a, dom_b, dom_e = fresh_domain("a"), fresh_domain("b"), fresh_domain("e")
@@ -130,8 +147,10 @@ def build_state(stack):
     ws_extra = [ada.call("POST", f"/orgs/{org_a}/workspaces", {"name": f"Contract {i}"}, want=201)[2]["id"]
                 for i in (1, 2)]
 
-    # Colleagues of domain A: one member (approved), two pending join requests. With the policy's
-    # domainJoin "request", signing up files the request (the post-confirmation trigger).
+    # Colleagues of domain A: one member (approved), two pending join requests. With domain A
+    # verified and the policy's domainJoin "request", signing up files the request (the
+    # post-confirmation trigger).
+    prove_domain(stack, ada, org_a, dom_a)
     _, hdrs, policy = ada.call("GET", f"/orgs/{org_a}/policy", want=200)
     policy["domainJoin"] = "request"
     ada.call("PUT", f"/orgs/{org_a}/policy", policy, want=200, headers={"If-Match": hdrs.get("ETag", "*")})
@@ -163,6 +182,15 @@ def build_state(stack):
                        want=201)[2]
     inv_e, token_e = created["invitation"]["id"], created["token"]
 
+    # Domains of org A beside the verified one: some pending with their records published (verify
+    # may succeed), some for DELETE to remove.
+    pending_doms = [fresh_domain("p") for _ in (1, 2)]
+    for d in pending_doms:
+        publish(stack, ada.call("POST", f"/orgs/{org_a}/domains", {"domain": d}, want=201)[2])
+    extra_doms = [fresh_domain("x") for _ in (1, 2)]
+    for d in extra_doms:
+        ada.call("POST", f"/orgs/{org_a}/domains", {"domain": d}, want=201)
+
     members = [ada.sub, cleo.sub]
     path = {}
 
@@ -176,6 +204,10 @@ def build_state(stack):
     put("GET /orgs/{orgId}/policy", orgId=org)
     put("PUT /orgs/{orgId}/policy", orgId=org)
     put("GET /orgs/{orgId}/audit-events", orgId=org)
+    put("GET /orgs/{orgId}/domains", orgId=org)
+    put("POST /orgs/{orgId}/domains", orgId=org)
+    put("POST /orgs/{orgId}/domains/{domain}/verify", orgId=org, domain=[dom_a, *pending_doms])
+    put("DELETE /orgs/{orgId}/domains/{domain}", orgId=org, domain=[*pending_doms, *extra_doms])
     put("GET /orgs/{orgId}/join-requests", orgId=org)
     put("POST /orgs/{orgId}/join-requests", orgId=[org_a, org_e])
     put("POST /orgs/{orgId}/join-requests/{userId}/approve", orgId=org, userId=[u.sub for u in joiners])
@@ -202,6 +234,9 @@ def build_state(stack):
     unknown_org, unknown_ws = "org_" + "0" * 26, "ws_" + "0" * 26
     unknown_user = "00000000-0000-0000-0000-000000000000"
     protect = {
+        # Domain A's proof keeps the join-request routes' state meaningful.
+        "DELETE /orgs/{orgId}/domains/{domain}": [
+            {"match": {"orgId": org_a, "domain": dom_a}, "swap": {"domain": fresh_domain("gone")}}],
         "DELETE /orgs/{orgId}": [{"match": {"orgId": org_a}, "swap": {"orgId": unknown_org}}],
         "DELETE /orgs/{orgId}/workspaces/{workspaceId}": [
             {"match": {"orgId": org_a, "workspaceId": ws_default}, "swap": {"workspaceId": unknown_ws}}],

@@ -23,6 +23,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -477,5 +478,44 @@ func (s *Stack) JoinAll(t testing.TB, by *User, org string, joiners ...Joiner) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TryProveDomain proves a domain of org as its admins would: `by` adds it,
+// its TXT record is published on the local stack's DNS server (a file in
+// DNS_DIR, which the local API's resolver reads), and `by` verifies it.
+func (s *Stack) TryProveDomain(ctx context.Context, by *User, org, name string) error {
+	dir := s.Env["DNS_DIR"]
+	if dir == "" {
+		return errors.New("the local stack has no DNS_DIR (restart it: make down up)")
+	}
+	r, err := s.Do(ctx, http.MethodPost, "/orgs/"+org+"/domains", by.IDToken, map[string]string{"domain": name})
+	if err != nil {
+		return err
+	}
+	if r.Status != http.StatusCreated {
+		return fmt.Errorf("%s adds domain %s to %s: %s", by.Email, name, org, r)
+	}
+	var d api.DomainView
+	if err := json.Unmarshal(r.Body, &d); err != nil {
+		return err
+	}
+	if err := local.WriteTXTFile(dir, d.Record.Name, d.Record.Value); err != nil {
+		return err
+	}
+	if r, err = s.Do(ctx, http.MethodPost, "/orgs/"+org+"/domains/"+d.Domain+"/verify", by.IDToken, nil); err != nil {
+		return err
+	}
+	if r.Status != http.StatusOK {
+		return fmt.Errorf("%s verifies domain %s of %s: %s", by.Email, name, org, r)
+	}
+	return nil
+}
+
+// ProveDomain is TryProveDomain failing the test.
+func (s *Stack) ProveDomain(t testing.TB, by *User, org, name string) {
+	t.Helper()
+	if err := s.TryProveDomain(context.Background(), by, org, name); err != nil {
+		t.Fatal(err)
 	}
 }

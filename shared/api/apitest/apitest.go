@@ -26,6 +26,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -47,6 +48,9 @@ type Env struct {
 	Signup *signup.Service
 	URL    string // the base URL of the local API server
 	HTTP   *http.Client
+	// DNS is the DNS server the API's domain proofs ask: publish records
+	// with DNS.SetTXT (or use VerifyDomain).
+	DNS *local.DNS
 
 	offset atomic.Int64 // how far the API's clock is ahead of the wall clock
 	users  sync.Map     // token → *User
@@ -96,7 +100,13 @@ func New(t testing.TB) *Env {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	key := outboxKey(t)
 	e.Opener = key
-	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept", Sealer: key.Public()}
+	dns, err := local.StartDNS("")
+	if err != nil {
+		t.Fatalf("start DNS: %v", err)
+	}
+	t.Cleanup(func() { _ = dns.Close() })
+	e.DNS = dns
+	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept", Sealer: key.Public(), DNS: dnsproof.New(dns.Addr)}
 	e.Signup = &signup.Service{Store: s, Log: log, Now: now}
 	srv := httptest.NewServer(&local.Server{
 		Routes: routes.Table,
@@ -201,6 +211,43 @@ func (e *Env) Founder(t testing.TB) *User {
 		t.Fatalf("the sign-up of %s created no org", u.Email)
 	}
 	return u
+}
+
+// Domain is an org's domain as the API answers it.
+type Domain struct {
+	Domain string `json:"domain"`
+	Status string `json:"status"`
+	Record struct {
+		Type  string `json:"type"`
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"record"`
+}
+
+// AddDomain has admin add a domain to org; it returns the domain with the
+// record that proves it.
+func (e *Env) AddDomain(t testing.TB, admin *User, org, name string) Domain {
+	t.Helper()
+	var d Domain
+	e.Call(admin, "POST", "/orgs/"+org+"/domains", map[string]string{"domain": name}).Want(t, http.StatusCreated).Decode(t, &d)
+	return d
+}
+
+// VerifyDomain proves a domain of org as its owners would: admin adds it,
+// its TXT record is published on the test DNS server, and admin verifies
+// it through the API.
+func (e *Env) VerifyDomain(t testing.TB, admin *User, org, name string) {
+	t.Helper()
+	d := e.AddDomain(t, admin, org, name)
+	e.DNS.SetTXT(d.Record.Name, d.Record.Value)
+	e.Call(admin, "POST", "/orgs/"+org+"/domains/"+d.Domain+"/verify", nil).Want(t, http.StatusOK)
+}
+
+// ProveDomain verifies the domain of founder's email for the org their
+// sign-up created: what domain join (auto or request) needs.
+func (e *Env) ProveDomain(t testing.TB, founder *User) {
+	t.Helper()
+	e.VerifyDomain(t, founder, founder.OrgID, strings.SplitN(founder.Email, "@", 2)[1])
 }
 
 // NewSub returns a random id shaped like a Cognito sub (a UUID).

@@ -89,6 +89,7 @@ const (
 	TypeOutbox       = "Outbox"
 	TypeBar          = "Bar"
 	TypeLimit        = "Limit"
+	TypeOrgDomain    = "OrgDomain"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -160,6 +161,9 @@ func Check(items []storetest.Item) []string {
 	workspaces := map[[2]string]bool{}
 	claims := map[string]string{}
 	slots := map[string]int64{} // pending invitations holding a slot, per org
+	verifiedClaim := map[string]bool{}
+	orgDomains := map[[2]string]string{} // (org, domain) → status
+	domainCount, verifiedCount := map[string]int64{}, map[string]int64{}
 	for _, it := range items {
 		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
 			slots[s(it, "OrgId")]++
@@ -177,7 +181,20 @@ func Check(items []storetest.Item) []string {
 			workspaces[[2]string{s(it, "OrgId"), s(it, "WorkspaceId")}] = true
 		case TypeDomainClaim:
 			claims[s(it, "Domain")] = s(it, "OrgId")
+			verifiedClaim[s(it, "Domain")] = it["Verified"] == true
+		case TypeOrgDomain:
+			orgDomains[[2]string{s(it, "OrgId"), s(it, "Domain")}] = s(it, "Status")
+			domainCount[s(it, "OrgId")]++
+			if s(it, "Status") == "verified" {
+				verifiedCount[s(it, "OrgId")]++
+			}
 		}
+	}
+	count := func(it storetest.Item, k string) int64 { // counters absent until the first domain
+		if _, ok := it[k]; !ok {
+			return 0
+		}
+		return n(it, k)
 	}
 
 	for _, it := range items {
@@ -199,10 +216,30 @@ func Check(items []storetest.Item) []string {
 			if d := s(it, "Domain"); d != "" && claims[d] != org {
 				fail("org %s: its domain %s is claimed by %q", org, d, claims[d])
 			}
+			if count(it, "DomainCount") != domainCount[org] || count(it, "VerifiedDomains") != verifiedCount[org] {
+				fail("org %s: DomainCount %d, VerifiedDomains %d, but %d domains, %d verified", org,
+					count(it, "DomainCount"), count(it, "VerifiedDomains"), domainCount[org], verifiedCount[org])
+			}
 		case TypeDomainClaim:
 			o, ok := orgs[org]
-			if pk != "DOMAIN#"+s(it, "Domain") || sk != "CLAIM" || !ok || s(o, "Domain") != s(it, "Domain") {
+			d := s(it, "Domain")
+			proven := verifiedClaim[d] && orgDomains[[2]string{org, d}] == "verified"
+			if pk != "DOMAIN#"+d || sk != "CLAIM" || !ok || (s(o, "Domain") != d && !proven) {
 				fail("%s: claim of org %q, which does not exist or has another domain", where, org)
+			}
+			if verifiedClaim[d] != proven {
+				fail("%s: claim verified %v, org %s's domain %q", where, verifiedClaim[d], org, orgDomains[[2]string{org, d}])
+			}
+		case TypeOrgDomain:
+			d := s(it, "Domain")
+			if pk != "ORG#"+org || sk != "DOMAIN#"+d || s(it, "Challenge") == "" || !oneOf(s(it, "Status"), "pending", "verified") {
+				fail("%s: malformed org domain %v", where, it)
+			}
+			if s(it, "Status") == "verified" && (claims[d] != org || !verifiedClaim[d]) {
+				fail("%s: verified, but the claim is %q's (verified %v)", where, claims[d], verifiedClaim[d])
+			}
+			if !orgLive {
+				fail("%s: domain of org %s, which does not exist", where, org)
 			}
 		case TypeOrgMember:
 			if pk != "USER#"+user || sk != "ORG#"+org || s(it, "GSI1PK") != "ORG#"+org+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||

@@ -117,6 +117,7 @@ func bootstrap(ctx context.Context) error {
 		"MAIL_DIR":            os.Getenv("MAIL_DIR"),
 		"OUTBOX_KEY_FILE":     keyFile,
 		"INVITE_URL":          a.Config.InviteURL,
+		"DNS_DIR":             os.Getenv("DNS_DIR"),
 	})
 }
 
@@ -124,6 +125,17 @@ func serve(ctx context.Context) error {
 	a, err := app.Load(ctx)
 	if err != nil {
 		return err
+	}
+	// Domain proofs ask the stack's own DNS server, whose records tests
+	// publish as files in DNS_DIR, unless DNS_RESOLVER names another.
+	if dir := os.Getenv("DNS_DIR"); dir != "" && a.Config.DNSResolver == "" {
+		d, err := local.StartDNS(dir)
+		if err != nil {
+			return fmt.Errorf("local dns: %w", err)
+		}
+		defer d.Close()
+		a.Config.DNSResolver = d.Addr
+		a.Log.Info("local DNS listening", "addr", d.Addr, "dir", dir)
 	}
 	cognito := env("COGNITO_ENDPOINT", "http://127.0.0.1:9229")
 	pool, client := os.Getenv("USER_POOL_ID"), os.Getenv("USER_POOL_CLIENT_ID")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/mail/ses"
 )
 
 func main() {
@@ -17,5 +18,5 @@ func main() {
 		app.Logger().Error("start", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(a.Outbox().Handle)
+	lambda.Start(a.Outbox(ses.New).Handle)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/mail/ses"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/store"
@@ -107,14 +108,14 @@ func serve(ctx context.Context) error {
 		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set (run bootstrap)")
 	}
 	cleanupFn := local.StreamFunction(a.Cleanup().Handle)
-	mailerFn := local.StreamFunction(a.Outbox().Handle)
+	mailerFn := local.StreamFunction(a.Outbox(ses.New).Handle)
 	doc, err := routes.OpenAPI()
 	if err != nil {
 		return err
 	}
 	srv := &local.Server{
 		Routes: routes.Table,
-		Mux:    routes.Mux(a.API(), ""),
+		Mux:    a.Mux(""),
 		Auth: local.EmailVerifiedFix{
 			Authenticator: &local.Verifier{
 				Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,

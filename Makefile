@@ -87,6 +87,8 @@ test: lint build template-check ## run every test against a local stack (starts 
 # make test (which only compiles them and runs their unit tests).
 .PHONY: bench
 bench: build ## per-route latency, round trips, capacity, list scaling, cold starts: infra/bench/results.{md,json} + README
+	@# The arm64 bootstraps are started as they ship: through qemu-aarch64 off arm64.
+	@if [ "$$(uname -m)" != aarch64 ] && ! command -v qemu-aarch64 >/dev/null; then apt-get update && apt-get install -y qemu-user; fi
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
 	set -a; . .local/stack.env; set +a; \

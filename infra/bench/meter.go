@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"sort"
@@ -21,10 +22,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/orgkit/orgkit/infra/local"
-	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
-	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
@@ -262,25 +262,35 @@ func OpsString(ops map[string]int) string {
 }
 
 // InProcess is the whole HTTP API in this process, on a fresh table of
-// DynamoDB Local, every DynamoDB request of which a Meter measures. It is the
-// local API server (route table, payload-format-2.0 events, problem
-// documents) and the real handlers; only the JWT authorizer is a stand-in:
-// a user's bearer token is their id.
+// DynamoDB Local, built by the composition root (shared/app) as the Lambda
+// functions and the local API build it. Requests reach it without a network:
+// its client hands them to the local API server's handler in memory (route
+// matching, payload-format-2.0 events, problem documents), and the JWT
+// authorizer is a stand-in (a user's bearer token is their id). So what a
+// call takes is the handler's and DynamoDB Local's time. With a Meter, every
+// DynamoDB request is measured.
 type InProcess struct {
 	*Client
 	Store *store.Store
-	Meter *Meter
+	DB    *dynamodb.Client
+	Table string
+	Meter *Meter   // nil when not metered
 	users sync.Map // token → claims
 	close func()
 }
 
 // NewInProcess starts an in-process API on a new table of DynamoDB Local
-// (DYNAMODB_ENDPOINT). Close stops it and deletes the table.
-func NewInProcess(ctx context.Context) (*InProcess, error) {
-	m := &Meter{}
-	db := storetest.Client(func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, m.Trips.Middleware, m.Capacity.Middleware)
-	})
+// (DYNAMODB_ENDPOINT), metered or not. Close deletes the table.
+func NewInProcess(ctx context.Context, metered bool) (*InProcess, error) {
+	var m *Meter
+	var opts []func(*dynamodb.Options)
+	if metered {
+		m = &Meter{}
+		opts = append(opts, func(o *dynamodb.Options) {
+			o.APIOptions = append(o.APIOptions, m.Trips.Middleware, m.Capacity.Middleware)
+		})
+	}
+	db := storetest.Client(opts...)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	table := "bench-" + hex.EncodeToString(b)
@@ -289,17 +299,16 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 	}
 	s := store.New(db, table)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept"}
-	su := &signup.Service{Store: s, Log: log, Now: time.Now}
-	p := &InProcess{Store: s, Meter: m}
-	srv := httptest.NewServer(&local.Server{Routes: routes.Table, Mux: routes.Mux(a, ""), Auth: inProcessAuth{p}, Log: log})
+	a := app.WithStore(apitest.Config(), log, s)
+	su := a.Signup()
+	p := &InProcess{Store: s, DB: db, Table: table, Meter: m}
+	srv := &local.Server{Routes: routes.Table, Mux: a.Mux(""), Auth: inProcessAuth{p}, Log: log}
 	p.close = func() {
-		srv.Close()
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	}
 	p.Client = &Client{
-		URL:  srv.URL,
-		HTTP: NewHTTPClient(64),
+		URL:  "http://in-process",
+		HTTP: &http.Client{Transport: InMemory{srv}},
 		SignUp: func(ctx context.Context, email string) (*User, error) {
 			u := &User{ID: apitest.NewSub(), Email: email}
 			u.Token = u.ID
@@ -314,6 +323,22 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 		},
 	}
 	return p, nil
+}
+
+// InMemory is an http.RoundTripper that serves requests with a handler in
+// this goroutine: no connection, no HTTP on the wire.
+type InMemory struct{ Handler http.Handler }
+
+// RoundTrip implements http.RoundTripper.
+func (m InMemory) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	m.Handler.ServeHTTP(rec, req)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
 }
 
 // Close stops the API and deletes its table.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
@@ -82,6 +83,12 @@ func (u *User) SetClaim(k, v string) {
 	u.Claims[k] = v
 }
 
+// Config is the configuration of the in-process API (the store is
+// storetest's).
+func Config() app.Config {
+	return app.Config{Region: "us-east-1", InviteURL: "https://app.example.test/accept"}
+}
+
 // New starts an API on a fresh table; everything stops when the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
@@ -89,11 +96,14 @@ func New(t testing.TB) *Env {
 	e := &Env{Store: s, Counter: c}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept"}
-	e.Signup = &signup.Service{Store: s, Log: log, Now: now}
+	// Built as the Lambda functions and the local API build it.
+	a := app.WithStore(Config(), log, s)
+	a.Now = now
+	e.API = a.API()
+	e.Signup = a.Signup()
 	srv := httptest.NewServer(&local.Server{
 		Routes: routes.Table,
-		Mux:    routes.Mux(e.API, ""),
+		Mux:    a.Mux(""),
 		Auth:   authenticator{e},
 		Log:    log,
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -129,7 +130,7 @@ func NewColdTable(ctx context.Context, db *dynamodb.Client) (*ColdTable, error) 
 	}
 	s := store.New(db, ct.Name)
 	ct.Owner = domain.User{ID: apitest.NewSub(), Email: "owner@" + apitest.NewDomain()}
-	su := &signup.Service{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now}
+	su := app.WithStore(apitest.Config(), slog.New(slog.NewJSONHandler(io.Discard, nil)), s).Signup()
 	if _, err := su.Confirm(ctx, ct.Owner.ID, ct.Owner.Email, true); err != nil {
 		return nil, err
 	}

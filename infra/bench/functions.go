@@ -207,8 +207,12 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 			"Id": events.NewStringAttribute(ws), "OrgId": events.NewStringAttribute(ct.Org), "WorkspaceId": events.NewStringAttribute(ws),
 			"Name": events.NewStringAttribute("Gone"), "CreatedAt": events.NewStringAttribute(now.UTC().Format(time.RFC3339Nano)),
 		}
-		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("REMOVE", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, nil, img)}})
-		return b, "stream removal of a workspace (purge)", err
+		// Older than the function's settle time (shared/app: 2 s), which it
+		// would otherwise wait out: a wait, not start-up work.
+		rec := streamRecord("REMOVE", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, nil, img)
+		rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: now.Add(-3 * time.Second)}
+		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+		return b, "stream removal of a workspace 3 s old (purge)", err
 	case "mailer":
 		id := domain.NewID("msg_", now)
 		img := map[string]events.DynamoDBAttributeValue{

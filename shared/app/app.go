@@ -132,7 +132,7 @@ func WithStore(c Config, log *slog.Logger, s *store.Store) *App {
 // awsConfig is the AWS SDK configuration: the region, and credentials from
 // the environment, where Lambda puts those of the function's role. The SDK's
 // config package is not used: its profiles, SSO, STS and instance metadata
-// add 2 MB to every function and serve nothing a function needs. Against
+// add about 2 MB to every function and serve nothing a function needs. Against
 // DynamoDB Local any credentials do.
 func awsConfig(c Config) aws.Config {
 	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")

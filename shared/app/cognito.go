@@ -17,8 +17,8 @@ import (
 
 // Cognito calls the one Cognito operation the HTTP functions need, GetUser,
 // as a plain JSON POST. GetUser is authorized by the access token it is
-// given, so it needs neither credentials nor a SigV4 signature, and the
-// Cognito SDK client (2 MB of every HTTP function) is not needed for it.
+// given, so it needs neither credentials nor a SigV4 signature: the Cognito
+// SDK client, which every HTTP function would link, is not needed for it.
 type Cognito struct {
 	// Endpoint is cognito-local's address; empty: the region's Cognito.
 	Endpoint string

@@ -279,9 +279,10 @@ type InProcess struct {
 	close func()
 }
 
-// NewInProcess starts an in-process API on a new table of DynamoDB Local
-// (DYNAMODB_ENDPOINT), metered or not. Close deletes the table.
-func NewInProcess(ctx context.Context, metered bool) (*InProcess, error) {
+// NewInProcess starts an in-process API on DynamoDB Local
+// (DYNAMODB_ENDPOINT), metered or not: on table, or on a new table when table
+// is "". Close deletes a table it created.
+func NewInProcess(ctx context.Context, metered bool, table string) (*InProcess, error) {
 	var m *Meter
 	var opts []func(*dynamodb.Options)
 	if metered {
@@ -291,11 +292,14 @@ func NewInProcess(ctx context.Context, metered bool) (*InProcess, error) {
 		})
 	}
 	db := storetest.Client(opts...)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	table := "bench-" + hex.EncodeToString(b)
-	if err := CreateTable(ctx, db, table); err != nil {
-		return nil, err
+	created := table == ""
+	if created {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		table = "bench-" + hex.EncodeToString(b)
+		if err := CreateTable(ctx, db, table); err != nil {
+			return nil, err
+		}
 	}
 	s := store.New(db, table)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -304,7 +308,9 @@ func NewInProcess(ctx context.Context, metered bool) (*InProcess, error) {
 	p := &InProcess{Store: s, DB: db, Table: table, Meter: m}
 	srv := &local.Server{Routes: routes.Table, Mux: a.Mux(""), Auth: inProcessAuth{p}, Log: log}
 	p.close = func() {
-		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		if created {
+			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		}
 	}
 	p.Client = &Client{
 		URL:  "http://in-process",
@@ -341,7 +347,7 @@ func (m InMemory) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// Close stops the API and deletes its table.
+// Close stops the API and deletes the table it created.
 func (p *InProcess) Close() { p.close() }
 
 type inProcessAuth struct{ p *InProcess }

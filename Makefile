@@ -97,6 +97,8 @@ test: lint build template-check ## run every test against a local stack (starts 
 PERF_LIMITS = LIMIT_PENDING_INVITATIONS=1000000 LIMIT_INVITATIONS_PER_HOUR=1000000 LIMIT_EMAILS_PER_ADDRESS_PER_DAY=1000000
 .PHONY: bench
 bench: build ## per-route latency, round trips, capacity, list scaling, cold starts: infra/bench/results.{md,json} + README
+	@# The arm64 bootstraps are started as they ship: through qemu-aarch64 off arm64.
+	@if [ "$$(uname -m)" != aarch64 ] && ! command -v qemu-aarch64 >/dev/null; then apt-get update && apt-get install -y qemu-user; fi
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; fi; env $(PERF_LIMITS) $(STACK) up; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
 	set -a; . .local/stack.env; set +a; \

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/seal/kmsseal"
+	"github.com/orgkit/orgkit/shared/mail/ses"
 )
 
 func main() {
@@ -23,5 +24,5 @@ func main() {
 	if a.Config.OutboxKeyID != "" {
 		a.Opener = kmsseal.Opener{Client: kms.NewFromConfig(a.AWS), KeyID: a.Config.OutboxKeyID}
 	}
-	lambda.Start(a.Outbox().Handle)
+	lambda.Start(a.Outbox(ses.New).Handle)
 }

@@ -94,6 +94,16 @@ func TestBench(t *testing.T) {
 		}
 		res.Funcs = append(res.Funcs, Func{Name: fn, Size: size, Zipped: zipped})
 	}
+	// The baseline, built for arm64 as make build builds the functions.
+	armDir := t.TempDir()
+	if err := Build(ctx, armDir, "arm64", HelloPackage); err != nil {
+		t.Fatal(err)
+	}
+	size, zipped, err := ZipSizes(filepath.Join(armDir, Hello))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Hello = &Func{Name: Hello, Size: size, Zipped: zipped}
 
 	var f *Fixture
 	var bigOwner *User
@@ -135,7 +145,7 @@ func TestBench(t *testing.T) {
 	// Round trips and capacity, in process.
 	meter := &Runner{}
 	phase("round trips and capacity (in process)", func() error {
-		p, err := NewInProcess(ctx)
+		p, err := NewInProcess(ctx, true, "")
 		if err != nil {
 			return err
 		}
@@ -147,6 +157,41 @@ func TestBench(t *testing.T) {
 		}
 		return meter.Run(ctx, pf, Cases, 1, cfg.MeterRounds, nil)
 	})
+
+	// Latency per route in process (no HTTP, no JWT), with the raw GetItem
+	// baseline in every round, on an unmetered client. It works on the
+	// stack's table, as the local API does, so that the stack's cleanup
+	// purges what the cases delete (a deleted workspace leaves the owner's
+	// membership of it until then, which GET /me would read) and both runs
+	// see the same table.
+	inproc := &Runner{}
+	phase("latency per route in process", func() error {
+		p, err := NewInProcess(ctx, false, table)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		inproc.Client = p.Client
+		pf, err := Setup(ctx, p.Client, 9, cfg.Warmup+cfg.OrgDeletes)
+		if err != nil {
+			return err
+		}
+		defer func() { _, _ = p.Client.Do(ctx, pf.Owner, http.MethodDelete, "/orgs/"+pf.Org, nil, nil) }()
+		inproc.Each = func(ctx context.Context, record bool) error {
+			for range 5 {
+				d, err := GetItem(ctx, p.DB, p.Table, "ORG#"+pf.Org, "ORG")
+				if err != nil {
+					return err
+				}
+				if record {
+					inproc.Timings.Add("GetItem", d)
+				}
+			}
+			return nil
+		}
+		return inproc.Run(ctx, pf, Cases, cfg.Warmup, cfg.Rounds, nil)
+	})
+	res.InProcessBaseline = Summarize(inproc.Timings.Get("GetItem"))
 
 	for _, rt := range routes.Table {
 		d := lat.Timings.Get(rt.Key())
@@ -172,6 +217,9 @@ func TestBench(t *testing.T) {
 			r.Trips, r.ReadUnits, r.WriteUnits, r.EstWriteUnits = round(r.Trips, 2), round(r.ReadUnits, 2), round(r.WriteUnits, 2), round(r.EstWriteUnits, 2)
 			r.Ops = OpsString(ops)
 		}
+		if d := inproc.Timings.Get(rt.Key()); len(d) > 0 {
+			r.InProcessShares(Summarize(d), res.InProcessBaseline.Median)
+		}
 		res.Routes = append(res.Routes, r)
 	}
 	if len(res.Missing) > 0 {
@@ -186,8 +234,12 @@ func TestBench(t *testing.T) {
 	// Cold starts.
 	if cfg.ColdRuns > 0 {
 		phase("cold starts", func() error {
-			return coldStarts(t, ctx, env, db, res, cfg.ColdRuns)
+			return coldStarts(t, ctx, env, db, res, cfg.ColdRuns, filepath.Join(armDir, Hello))
 		})
+	}
+	res.Hello.Relate(res.Hello)
+	for i := range res.Funcs {
+		res.Funcs[i].Relate(res.Hello)
 	}
 
 	res.Machine.LoadEnd = loadAvg()
@@ -265,9 +317,10 @@ func scaling(t *testing.T, ctx context.Context, phase func(string, func() error)
 	return out
 }
 
-// coldStarts builds every function for this machine and times its cold
-// starts under the runtime API emulator.
-func coldStarts(t *testing.T, ctx context.Context, env map[string]string, db *dynamodb.Client, res *Results, runs int) error {
+// coldStarts builds every function and the baseline for this machine and
+// times their cold starts under the runtime API emulator, then those of the
+// arm64 bootstraps of make build through qemu-aarch64 (on arm64, directly).
+func coldStarts(t *testing.T, ctx context.Context, env map[string]string, db *dynamodb.Client, res *Results, runs int, armHello string) error {
 	dir := t.TempDir()
 	if err := BuildHost(ctx, dir); err != nil {
 		return err
@@ -277,33 +330,87 @@ func coldStarts(t *testing.T, ctx context.Context, env map[string]string, db *dy
 		return err
 	}
 	defer ct.Close()
+	emulator, canArm := Emulator()
+	if canArm {
+		res.Arm64Runner = "arm64, natively"
+		if len(emulator) > 0 {
+			res.Arm64Runner = "through " + qemuVersion(emulator[0])
+		}
+	}
+	fns := []*Func{res.Hello}
 	for i := range res.Funcs {
-		fn := &res.Funcs[i]
+		fns = append(fns, &res.Funcs[i])
+	}
+	procEnv := ct.Env(env["DYNAMODB_ENDPOINT"], env["COGNITO_ENDPOINT"], dir)
+	start := func(fn *Func, command []string, run int, extraEnv ...string) (ColdStart, error) {
+		var evs [][]byte
+		for n := range 2 {
+			ev, what, err := ct.Event(fn.Name, 2*run+n)
+			if err != nil {
+				return ColdStart{}, err
+			}
+			evs, fn.Event = append(evs, ev), what
+		}
+		cs, err := RunColdStartCmd(ctx, fn.Name, command, append(procEnv, extraEnv...), evs, 60*time.Second)
+		if err != nil {
+			return cs, err
+		}
+		for _, inv := range cs.Invocations {
+			if err := CheckAnswer(fn.Name, inv.Response); err != nil {
+				return cs, err
+			}
+		}
+		return cs, nil
+	}
+	for _, fn := range fns {
 		var first, init, warm []time.Duration
 		for run := range runs {
-			var evs [][]byte
-			for n := range 2 {
-				ev, what, err := ct.Event(fn.Name, 2*run+n)
-				if err != nil {
-					return err
-				}
-				evs, fn.Event = append(evs, ev), what
-			}
-			cs, err := RunColdStart(ctx, fn.Name, filepath.Join(dir, fn.Name), ct.Env(env["DYNAMODB_ENDPOINT"], env["COGNITO_ENDPOINT"], dir), evs, 30*time.Second)
+			cs, err := start(fn, []string{filepath.Join(dir, fn.Name)}, run)
 			if err != nil {
 				return err
-			}
-			for _, inv := range cs.Invocations {
-				if err := CheckAnswer(fn.Name, inv.Response); err != nil {
-					return err
-				}
 			}
 			first, init, warm = append(first, cs.First), append(init, cs.Init), append(warm, cs.Warm)
 		}
 		fn.ColdStart, fn.Init, fn.Warm = Summarize(first), Summarize(init), Summarize(warm)
-		t.Logf("  %s: cold start median %.1f ms", fn.Name, fn.ColdStart.Median)
+		// One more start, tracing package initialisation: kept apart, as the
+		// trace's own writing takes time.
+		cs, err := start(fn, []string{filepath.Join(dir, fn.Name)}, runs, "GODEBUG=inittrace=1")
+		if err != nil {
+			return err
+		}
+		fn.PackageInit, fn.PackageInitBytes, fn.PackageInits = InitTrace(cs.Output)
+		fn.PackageInit = round(fn.PackageInit, 3)
+		t.Logf("  %s: cold start median %.1f ms, package init %.2f ms", fn.Name, fn.ColdStart.Median, fn.PackageInit)
+	}
+	if canArm {
+		for _, fn := range fns {
+			bin := filepath.Join(Root(), "build", fn.Name, "bootstrap")
+			if fn == res.Hello {
+				bin = armHello
+			}
+			var first, init []time.Duration
+			for run := range runs {
+				cs, err := start(fn, append(append([]string{}, emulator...), bin), runs+1+run)
+				if err != nil {
+					return fmt.Errorf("arm64: %w", err)
+				}
+				first, init = append(first, cs.First), append(init, cs.Init)
+			}
+			fn.Arm64ColdStart, fn.Arm64Init = Summarize(first), Summarize(init)
+			t.Logf("  %s: arm64 cold start median %.1f ms", fn.Name, fn.Arm64ColdStart.Median)
+		}
 	}
 	return nil
+}
+
+// qemuVersion is "qemu-aarch64 <version>", from its --version.
+func qemuVersion(qemu string) string {
+	out, err := exec.Command(qemu, "--version").Output()
+	if err != nil {
+		return filepath.Base(qemu)
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(strings.Replace(line, "version ", "", 1))
 }
 
 func machine() Machine {

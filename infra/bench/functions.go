@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -43,16 +45,68 @@ func Functions() ([]string, error) {
 	return fns, nil
 }
 
-// BuildHost builds every function for this machine (linux, its own
-// architecture) with the flags of `make build`, into dir/<fn>.
-func BuildHost(ctx context.Context, dir string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", dir+string(os.PathSeparator), "./functions/...")
+// BuildFlags are the flags of `make build` (TestBuildFlagsAreMakeBuilds
+// keeps them the same).
+var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w"}
+
+// Hello is the baseline function's name and package (infra/bench/hello).
+const (
+	Hello        = "hello"
+	HelloPackage = "./infra/bench/hello"
+)
+
+// Build builds packages (./functions/..., HelloPackage) for linux/goarch,
+// CGO off, with BuildFlags, into dir/<name of the package's folder>.
+func Build(ctx context.Context, dir, goarch string, packages ...string) error {
+	args := append(append([]string{"build"}, BuildFlags...), "-o", dir+string(os.PathSeparator))
+	cmd := exec.CommandContext(ctx, "go", append(args, packages...)...)
 	cmd.Dir = Root()
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH, "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./functions/...: %v\n%s", err, out)
+		return fmt.Errorf("go build %s: %v\n%s", strings.Join(packages, " "), err, out)
 	}
 	return nil
+}
+
+// BuildHost builds every function and the baseline for this machine (linux,
+// its own architecture) with the flags of `make build`, into dir/<fn>.
+func BuildHost(ctx context.Context, dir string) error {
+	return Build(ctx, dir, runtime.GOARCH, "./functions/...", HelloPackage)
+}
+
+// Emulator is how an arm64 bootstrap is started on this machine: directly on
+// arm64, through qemu-aarch64 (Debian's qemu-user; make bench installs it)
+// elsewhere. ok is false when neither can run it.
+func Emulator() (prefix []string, ok bool) {
+	if runtime.GOARCH == "arm64" {
+		return nil, true
+	}
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if err != nil {
+		return nil, false
+	}
+	return []string{qemu}, true
+}
+
+// InitTrace sums the package initialisation that GODEBUG=inittrace=1 reports
+// on a process's output: lines "init <pkg> @<t> ms, <clock> ms clock, <n>
+// bytes, <m> allocs".
+func InitTrace(out string) (clock float64, bytes int64, packages int) {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 11 || f[0] != "init" || f[6] != "clock," || f[8] != "bytes," {
+			continue
+		}
+		c, err1 := strconv.ParseFloat(f[4], 64)
+		b, err2 := strconv.ParseInt(f[7], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		clock += c
+		bytes += b
+		packages++
+	}
+	return clock, bytes, packages
 }
 
 // ColdTable is a fresh table with one signed-up owner, for the functions'
@@ -76,7 +130,7 @@ func NewColdTable(ctx context.Context, db *dynamodb.Client) (*ColdTable, error) 
 	}
 	s := store.New(db, ct.Name)
 	ct.Owner = domain.User{ID: apitest.NewSub(), Email: "owner@" + apitest.NewDomain()}
-	su := &signup.Service{Store: s, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now}
+	su := app.WithStore(apitest.Config(), slog.New(slog.NewJSONHandler(io.Discard, nil)), s).Signup()
 	if _, err := su.Confirm(ctx, ct.Owner.ID, ct.Owner.Email, true); err != nil {
 		return nil, err
 	}
@@ -153,8 +207,12 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 			"Id": events.NewStringAttribute(ws), "OrgId": events.NewStringAttribute(ct.Org), "WorkspaceId": events.NewStringAttribute(ws),
 			"Name": events.NewStringAttribute("Gone"), "CreatedAt": events.NewStringAttribute(now.UTC().Format(time.RFC3339Nano)),
 		}
-		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("REMOVE", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, nil, img)}})
-		return b, "stream removal of a workspace (purge)", err
+		// Older than the function's settle time (shared/app: 2 s), which it
+		// would otherwise wait out: a wait, not start-up work.
+		rec := streamRecord("REMOVE", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, nil, img)
+		rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: now.Add(-3 * time.Second)}
+		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+		return b, "stream removal of a workspace 3 s old (purge)", err
 	case "mailer":
 		id := domain.NewID("msg_", now)
 		img := map[string]events.DynamoDBAttributeValue{
@@ -166,6 +224,10 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		}
 		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("INSERT", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, img, nil)}})
 		return b, "stream insert of an outbox message (send to MAIL_DIR)", err
+	}
+	if fn == Hello { // the event of an HTTP function, answered without work
+		ev, _, err := ct.Event("me", n)
+		return ev, "`GET /me` event, answered without work", err
 	}
 	var rt *routes.Route
 	for i := range routes.Table {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"sort"
@@ -22,12 +23,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/orgkit/orgkit/infra/local"
-	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
-	"github.com/orgkit/orgkit/shared/dnsproof"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
-	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
@@ -265,30 +264,44 @@ func OpsString(ops map[string]int) string {
 }
 
 // InProcess is the whole HTTP API in this process, on a fresh table of
-// DynamoDB Local, every DynamoDB request of which a Meter measures. It is the
-// local API server (route table, payload-format-2.0 events, problem
-// documents) and the real handlers; only the JWT authorizer is a stand-in:
-// a user's bearer token is their id.
+// DynamoDB Local, built by the composition root (shared/app) as the Lambda
+// functions and the local API build it. Requests reach it without a network:
+// its client hands them to the local API server's handler in memory (route
+// matching, payload-format-2.0 events, problem documents), and the JWT
+// authorizer is a stand-in (a user's bearer token is their id). So what a
+// call takes is the handler's and DynamoDB Local's time. With a Meter, every
+// DynamoDB request is measured.
 type InProcess struct {
 	*Client
 	Store *store.Store
-	Meter *Meter
+	DB    *dynamodb.Client
+	Table string
+	Meter *Meter   // nil when not metered
 	users sync.Map // token → claims
 	close func()
 }
 
-// NewInProcess starts an in-process API on a new table of DynamoDB Local
-// (DYNAMODB_ENDPOINT). Close stops it and deletes the table.
-func NewInProcess(ctx context.Context) (*InProcess, error) {
-	m := &Meter{}
-	db := storetest.Client(func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, m.Trips.Middleware, m.Capacity.Middleware)
-	})
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	table := "bench-" + hex.EncodeToString(b)
-	if err := CreateTable(ctx, db, table); err != nil {
-		return nil, err
+// NewInProcess starts an in-process API on DynamoDB Local
+// (DYNAMODB_ENDPOINT), metered or not: on table, or on a new table when table
+// is "". Close deletes a table it created.
+func NewInProcess(ctx context.Context, metered bool, table string) (*InProcess, error) {
+	var m *Meter
+	var opts []func(*dynamodb.Options)
+	if metered {
+		m = &Meter{}
+		opts = append(opts, func(o *dynamodb.Options) {
+			o.APIOptions = append(o.APIOptions, m.Trips.Middleware, m.Capacity.Middleware)
+		})
+	}
+	db := storetest.Client(opts...)
+	created := table == ""
+	if created {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b)
+		table = "bench-" + hex.EncodeToString(b)
+		if err := CreateTable(ctx, db, table); err != nil {
+			return nil, err
+		}
 	}
 	s := store.New(db, table)
 	// It measures, it does not abuse: the invitation limits are lifted.
@@ -297,23 +310,27 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	dns, err := local.StartDNS("")
 	if err != nil {
 		return nil, err
 	}
-	a := &api.API{Store: s, Now: time.Now, InviteURL: "https://app.example.test/accept", Sealer: seal.PrivateKey{Key: key}.Public(), DNS: dnsproof.New(dns.Addr)}
-	su := &signup.Service{Store: s, Log: log, Now: time.Now}
-	p := &InProcess{Store: s, Meter: m}
-	srv := httptest.NewServer(&local.Server{Routes: routes.Table, Mux: routes.Mux(a, ""), Auth: inProcessAuth{p}, Log: log})
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	cfg := apitest.Config()
+	cfg.DNSResolver = dns.Addr
+	a := app.WithStore(cfg, log, s)
+	a.Sealer = seal.PrivateKey{Key: key}.Public()
+	su := a.Signup()
+	p := &InProcess{Store: s, DB: db, Table: table, Meter: m}
+	srv := &local.Server{Routes: routes.Table, Mux: a.Mux(""), Auth: inProcessAuth{p}, Log: log}
 	p.close = func() {
-		srv.Close()
 		_ = dns.Close()
-		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		if created {
+			_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		}
 	}
 	p.Client = &Client{
-		URL:  srv.URL,
-		HTTP: NewHTTPClient(64),
+		URL:  "http://in-process",
+		HTTP: &http.Client{Transport: InMemory{srv}},
 		SignUp: func(ctx context.Context, email string) (*User, error) {
 			u := &User{ID: apitest.NewSub(), Email: email}
 			u.Token = u.ID
@@ -331,7 +348,23 @@ func NewInProcess(ctx context.Context) (*InProcess, error) {
 	return p, nil
 }
 
-// Close stops the API and deletes its table.
+// InMemory is an http.RoundTripper that serves requests with a handler in
+// this goroutine: no connection, no HTTP on the wire.
+type InMemory struct{ Handler http.Handler }
+
+// RoundTrip implements http.RoundTripper.
+func (m InMemory) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	m.Handler.ServeHTTP(rec, req)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// Close stops the API and deletes the table it created.
 func (p *InProcess) Close() { p.close() }
 
 type inProcessAuth struct{ p *InProcess }

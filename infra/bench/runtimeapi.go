@@ -166,6 +166,7 @@ type ColdStart struct {
 	// (zero with one event).
 	Warm        time.Duration
 	Invocations []*Invocation
+	Output      string // what the process wrote (its logs)
 }
 
 // RunColdStart starts the bootstrap binary bin with env, serving it the runtime
@@ -173,13 +174,20 @@ type ColdStart struct {
 // answer of the first event. It kills the process once every event is
 // answered, or when timeout passes.
 func RunColdStart(ctx context.Context, function, bin string, env []string, events [][]byte, timeout time.Duration) (ColdStart, error) {
+	return RunColdStartCmd(ctx, function, []string{bin}, env, events, timeout)
+}
+
+// RunColdStartCmd is RunColdStart of a command line: an emulator and the
+// binary, say (qemu-aarch64 build/me/bootstrap). ColdStart.Output is what
+// the process wrote.
+func RunColdStartCmd(ctx context.Context, function string, command []string, env []string, events [][]byte, timeout time.Duration) (cs ColdStart, err error) {
 	rt := &RuntimeAPI{Function: function, Events: events}
 	addr, err := rt.Start()
 	if err != nil {
 		return ColdStart{}, err
 	}
 	defer rt.Close()
-	cmd := exec.Command(bin)
+	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+addr, "AWS_LAMBDA_FUNCTION_NAME="+function)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -192,6 +200,7 @@ func RunColdStart(ctx context.Context, function, bin string, env []string, event
 	defer func() {
 		_ = cmd.Process.Kill()
 		<-exited
+		cs.Output = out.String()
 	}()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -216,7 +225,7 @@ func RunColdStart(ctx context.Context, function, bin string, env []string, event
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	cs := ColdStart{Init: rt.firstGet.Sub(start), Invocations: rt.invs}
+	cs = ColdStart{Init: rt.firstGet.Sub(start), Invocations: rt.invs}
 	var answered []*Invocation
 	for _, inv := range rt.invs {
 		if !inv.Answered.IsZero() {

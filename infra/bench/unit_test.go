@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,7 +190,7 @@ func TestMarkdownAndReadme(t *testing.T) {
 // the middle of make bench.
 func TestCasesRunInProcess(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewInProcess(ctx)
+	p, err := NewInProcess(ctx, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,5 +207,127 @@ func TestCasesRunInProcess(t *testing.T) {
 		if len(r.Readings(rt.Key())) == 0 {
 			t.Errorf("route %s was not measured", rt.Key())
 		}
+	}
+}
+
+// make build and the benchmark's builds (the baseline, the host builds of
+// the cold starts) use the same flags.
+func TestBuildFlagsAreMakeBuilds(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join(Root(), "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(mk), "\n") {
+		if strings.Contains(l, "go build") && strings.Contains(l, "./functions/$*") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatal("no go build of ./functions/$* in the Makefile")
+	}
+	want := `go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $@ ./functions/$*`
+	if got := "go build " + strings.Join(BuildFlags[:4], " ") + ` "` + BuildFlags[4] + `" -o $@ ./functions/$*`; got != want {
+		t.Errorf("BuildFlags make %q", got)
+	}
+	if !strings.Contains(line, want) || !strings.Contains(line, "GOARCH=arm64 CGO_ENABLED=0") {
+		t.Errorf("make build runs %q, the benchmark %q", line, want)
+	}
+}
+
+func TestInitTrace(t *testing.T) {
+	out := `init internal/bytealg @0.008 ms, 0 ms clock, 0 bytes, 0 allocs
+init runtime @0.12 ms, 0.10 ms clock, 0 bytes, 0 allocs
+{"level":"INFO","msg":"init something else @1 ms"}
+init github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas @4.0 ms, 0.69 ms clock, 586696 bytes, 3151 allocs
+init broken @x ms, y ms clock, z bytes, 0 allocs
+`
+	clock, bytes, n := InitTrace(out)
+	if n != 3 || bytes != 586696 || round(clock, 3) != 0.79 {
+		t.Errorf("InitTrace = %v ms, %d bytes, %d packages", clock, bytes, n)
+	}
+}
+
+func TestRatiosAndShares(t *testing.T) {
+	hello := &Func{Name: Hello, Size: 100, Zipped: 40, ColdStart: Summary{Median: 10}, Init: Summary{Median: 8}, Arm64ColdStart: Summary{Median: 50}}
+	fn := &Func{Name: "me", Size: 130, Zipped: 50, ColdStart: Summary{Median: 12}, Init: Summary{Median: 6}}
+	fn.Relate(hello)
+	if fn.SizeRatio != 1.3 || fn.ZippedRatio != 1.25 || fn.ColdStartRatio != 1.2 || fn.InitRatio != 0.75 || fn.Arm64ColdStartRatio != 0 {
+		t.Errorf("ratios %+v", fn)
+	}
+	r := Route{Route: "GET /me", Latency: Summary{N: 200, Median: 4.5}, Trips: 2}
+	r.InProcessShares(Summary{N: 200, Median: 2.5, P99: 4}, 1)
+	if r.GetItemTrips != 2 || r.RatioInProcess != 1.25 || r.HandlerShare != 0.5 || r.APIShare != 2 {
+		t.Errorf("shares %+v", r)
+	}
+}
+
+func TestMarkdownOfTheNewTables(t *testing.T) {
+	hello := Func{Name: Hello, Size: 6 << 20, Zipped: 2 << 20, Event: "hi", ColdStart: Summary{Median: 5}, Init: Summary{Median: 4}, Arm64ColdStart: Summary{N: 1, Median: 50, Max: 60}, Arm64Init: Summary{Median: 40}, PackageInit: 0.5, PackageInitBytes: 2048}
+	me := Func{Name: "me", Size: 9 << 20, Zipped: 3 << 20, ColdStart: Summary{Median: 7}, Init: Summary{Median: 5}, PackageInit: 1.25, PackageInitBytes: 4096}
+	me.Relate(&hello)
+	hello.Relate(&hello)
+	res := &Results{Config: Config{Rounds: 2, Warmup: 1, ColdRuns: 1}, Hello: &hello, Funcs: []Func{me}, Arm64Runner: "through qemu-aarch64 7.2",
+		InProcessBaseline: Summary{N: 10, Median: 0.5, P99: 1},
+		Routes:            []Route{{Route: "GET /me", Function: "me", Latency: Summary{N: 2, Median: 3}, Trips: 2}}}
+	res.Routes[0].InProcessShares(Summary{N: 2, Median: 1.5, P99: 2}, 0.5)
+	md := res.Markdown()
+	for _, want := range []string{
+		"| `GET /me` | 1.50 | 2.00 | 2.0 | 1.00 | 1.50 | 0.50 | 1.50 |",
+		"| hello | 6.0 MB | 2.0 MB | 5.0 |",
+		"| hello | 1.00 | 1.00 | 1.00 | 1.00 | 50.0 | 60.0 | 1.00 | 40.0 | 1.00 | 0.50 | 2 |",
+		"| me | 1.50 | 1.50 | 1.40 | 1.25 | – | – | 0.00 | – | 0.00 | 1.25 | 4 |",
+		"(through qemu-aarch64 7.2)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// The in-memory transport serves a request without a connection.
+func TestInMemory(t *testing.T) {
+	hc := &http.Client{Transport: InMemory{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Seen", r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Authorization"))
+		w.WriteHeader(201)
+		_, _ = w.Write(append([]byte("got "), b...))
+	})}}
+	c := &Client{URL: "http://in-process", HTTP: hc}
+	r, err := c.Do(context.Background(), &User{Token: "t"}, http.MethodPost, "/orgs?limit=5", map[string]int{"a": 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 201 || string(r.Body) != `got {"a":1}` || r.Header.Get("X-Seen") != "POST /orgs?limit=5 Bearer t" || r.Elapsed <= 0 {
+		t.Errorf("response %+v", r)
+	}
+}
+
+// The baseline built for arm64, as make build builds the functions, starts
+// and answers under the emulator (qemu-aarch64) as the benchmark runs it.
+func TestHelloArm64StartsUnderTheEmulator(t *testing.T) {
+	prefix, ok := Emulator()
+	if !ok {
+		t.Skip("no qemu-aarch64 (apt-get install qemu-user; make bench installs it)")
+	}
+	dir := t.TempDir()
+	if err := Build(context.Background(), dir, "arm64", HelloPackage); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := RunColdStartCmd(context.Background(), Hello, append(prefix, filepath.Join(dir, Hello)), []string{"GODEBUG=inittrace=1"},
+		[][]byte{[]byte(`{"rawPath":"/me"}`), []byte(`{"rawPath":"/me"}`)}, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs.Invocations) != 2 || cs.First < cs.Init || cs.Warm <= 0 {
+		t.Fatalf("cold start %+v", cs)
+	}
+	for _, inv := range cs.Invocations {
+		if err := CheckAnswer(Hello, inv.Response); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, _, n := InitTrace(cs.Output); n < 10 {
+		t.Errorf("%d package inits traced in %q", n, cs.Output)
 	}
 }

@@ -1,6 +1,13 @@
 // Package app is orgkit's composition root: it reads configuration from the
 // environment and builds the store, the handlers and the trigger, the same way
-// for a Lambda function, the local API server and the tests.
+// for a Lambda function, the local API server, the in-process tests and the
+// benchmark.
+//
+// It builds per need: New builds only the store, and each function asks for
+// the one part it runs (API, Signup, Cleanup, Outbox). Nothing it imports
+// reaches an AWS client but DynamoDB's: a function links what it uses (see
+// TestFunctionsLinkOnlyWhatTheyUse), and SES lives in shared/mail/ses, which
+// only the mailer imports.
 package app
 
 import (
@@ -9,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -17,20 +25,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/smithy-go"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/api"
-	"github.com/orgkit/orgkit/shared/awsfault"
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
+	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
@@ -193,6 +198,9 @@ type App struct {
 	// the invitations and mailer functions set KMS ones (package kmsseal).
 	Sealer seal.Sealer
 	Opener seal.Opener
+	// Now is the clock of the handlers and the trigger (time.Now; tests
+	// move theirs forward).
+	Now func() time.Time
 }
 
 // Logger is the JSON logger every process of orgkit uses.
@@ -209,18 +217,12 @@ func Load(ctx context.Context) (*App, error) {
 	return New(ctx, c, Logger())
 }
 
-// New builds the App from a Config.
-func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
-	if c.DynamoDBEndpoint != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		// DynamoDB Local accepts any credentials but the SDK wants some.
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	a := &App{Config: c, Log: log, AWS: awsCfg, Store: store.New(NewDynamoDB(awsCfg, c.DynamoDBEndpoint), c.TableName)}
+// New builds the App from a Config: its store, on DynamoDB Local when
+// DynamoDBEndpoint is set, and the outbox key when OutboxKeyFile names one.
+// The rest is built when asked for.
+func New(_ context.Context, c Config, log *slog.Logger) (*App, error) {
+	awsCfg := awsConfig(c)
+	a := &App{Config: c, Log: log, AWS: awsCfg, Store: store.New(NewDynamoDB(awsCfg, c.DynamoDBEndpoint), c.TableName), Now: time.Now}
 	a.Store.Limits = c.Limits
 	if c.OutboxKeyFile != "" {
 		k, err := seal.ReadKeyFile(c.OutboxKeyFile)
@@ -233,6 +235,35 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
+// WithStore builds the App on a store made elsewhere: the in-process tests'
+// and the benchmark's, whose DynamoDB clients count requests.
+func WithStore(c Config, log *slog.Logger, s *store.Store) *App {
+	return &App{Config: c, Log: log, AWS: awsConfig(c), Store: s, Now: time.Now}
+}
+
+// awsConfig is the AWS SDK configuration: the region, and credentials from
+// the environment, where Lambda puts those of the function's role. The SDK's
+// config package is not used: its profiles, SSO, STS and instance metadata
+// add about 2 MB to every function and serve nothing a function needs. Against
+// DynamoDB Local any credentials do.
+func awsConfig(c Config) aws.Config {
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	var creds aws.CredentialsProvider
+	switch {
+	case id != "" && secret != "":
+		creds = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
+	case c.DynamoDBEndpoint != "":
+		creds = credentials.NewStaticCredentialsProvider("local", "local", "")
+	default:
+		creds = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+		})
+	}
+	return aws.Config{Region: c.Region, Credentials: creds}
+}
+
+func (a *App) now() time.Time { return a.Now() }
+
 // NewDynamoDB builds a DynamoDB client, at endpoint when it is not empty.
 func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
@@ -244,44 +275,36 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
-	return &api.API{Store: a.Store, Now: time.Now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
-		Sealer: a.Sealer, Product: a.Config.Product,
-		DNS: dnsproof.New(a.Config.DNSResolver)}
-}
-
-// Cognito returns a Cognito client (cognito-local's when configured).
-func (a *App) Cognito() *cip.Client {
-	return cip.NewFromConfig(a.AWS, func(o *cip.Options) {
-		if a.Config.CognitoEndpoint != "" {
-			o.BaseEndpoint = aws.String(a.Config.CognitoEndpoint)
-		}
-		o.APIOptions = append(o.APIOptions, awsfault.Classify)
-	})
+	return &api.API{Store: a.Store, Now: a.now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
+		Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver)}
 }
 
 // cognitoEmails asks Cognito for the email of an access token's user: the
-// token itself authorizes GetUser, so the function needs no IAM right for it.
+// token itself authorizes GetUser, so the function needs no IAM right for it
+// and the request no signature (see GetUser: no Cognito SDK client).
 type cognitoEmails struct{ c getUser }
 
 type getUser interface {
-	GetUser(context.Context, *cip.GetUserInput, ...func(*cip.Options)) (*cip.GetUserOutput, error)
+	GetUser(ctx context.Context, accessToken string) (*CognitoUser, error)
 }
 
-func (a *App) cognitoEmails() cognitoEmails { return cognitoEmails{a.Cognito()} }
+func (a *App) cognitoEmails() cognitoEmails {
+	return cognitoEmails{&Cognito{Endpoint: a.Config.CognitoEndpoint, Region: a.Config.Region, HTTP: http.DefaultClient}}
+}
 
 func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (string, error) {
-	out, err := e.c.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(accessToken)})
+	out, err := e.c.GetUser(ctx, accessToken)
 	if err != nil {
 		return "", getUserError(err)
 	}
 	var email string
 	verified := false
 	for _, at := range out.UserAttributes {
-		switch aws.ToString(at.Name) {
+		switch at.Name {
 		case "email":
-			email = aws.ToString(at.Value)
+			email = at.Value
 		case "email_verified":
-			verified = aws.ToString(at.Value) == "true"
+			verified = at.Value == "true"
 		}
 	}
 	if !verified {
@@ -295,9 +318,8 @@ func (e cognitoEmails) VerifiedEmail(ctx context.Context, accessToken string) (s
 // failure is Cognito's, not the request's, so the caller may retry: 503 with
 // Retry-After, never 500.
 func getUserError(err error) error {
-	var notAuthorized *ciptypes.NotAuthorizedException
-	var noUser *ciptypes.UserNotFoundException
-	if errors.As(err, &notAuthorized) || errors.As(err, &noUser) {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NotAuthorizedException" || apiErr.ErrorCode() == "UserNotFoundException") {
 		return domain.ErrUnauthenticated.WithDetail("Cognito no longer accepts this access token")
 	}
 	if errors.Is(err, domain.ErrUnavailable) {
@@ -318,12 +340,16 @@ func ServeHTTP(function string, setup ...func(*App)) {
 	for _, f := range setup {
 		f(a)
 	}
-	lambda.Start(routes.Mux(a.API(), function).Handler(a.Log))
+	lambda.Start(a.Mux(function).Handler(a.Log))
 }
+
+// Mux is the dispatch of function's routes, or of every route when function
+// is "" (the local API, the in-process tests, the benchmark).
+func (a *App) Mux(function string) httpapi.Mux { return routes.Mux(a.API(), function) }
 
 // Signup returns the post-confirmation trigger.
 func (a *App) Signup() *signup.Service {
-	return &signup.Service{Store: a.Store, Log: a.Log, Now: time.Now}
+	return &signup.Service{Store: a.Store, Log: a.Log, Now: a.now}
 }
 
 // Cleanup returns the stream function that purges deleted orgs and
@@ -335,11 +361,13 @@ func (a *App) Cleanup() *cleanup.Handler {
 	return &cleanup.Handler{Store: a.Store, Log: a.Log, Reserve: 15 * time.Second, Settle: 2 * time.Second}
 }
 
-// Outbox returns the stream function that sends outbox messages.
-func (a *App) Outbox() *outbox.Relay {
+// Outbox returns the stream function that sends outbox messages: into
+// MailDir when it is set, else through send (ses.New: Amazon SES), which the
+// caller builds so that only the mailer links the SES client.
+func (a *App) Outbox(send func(aws.Config, string) mail.Sender) *outbox.Relay {
 	var sender mail.Sender = mail.FileSender{Dir: a.Config.MailDir}
 	if a.Config.MailDir == "" {
-		sender = mail.SESSender{Client: sesv2.NewFromConfig(a.AWS), From: a.Config.MailFrom}
+		sender = send(a.AWS, a.Config.MailFrom)
 	}
 	return &outbox.Relay{Store: a.Store, Sender: sender, Opener: a.Opener, Log: a.Log}
 }

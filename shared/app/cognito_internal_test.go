@@ -6,22 +6,13 @@ import (
 	"net"
 	"net/http"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/orgkit/orgkit/shared/httpapi"
 )
 
 type failingGetUser struct{ err error }
 
-func (f failingGetUser) GetUser(context.Context, *cip.GetUserInput, ...func(*cip.Options)) (*cip.GetUserOutput, error) {
-	return nil, f.err
-}
+func (f failingGetUser) GetUser(context.Context, string) (*CognitoUser, error) { return nil, f.err }
 
 // A failed GetUser (the call access-token callers need for their email) is
 // Cognito's failure, answered 503 with Retry-After, unless Cognito refused
@@ -32,10 +23,11 @@ func TestGetUserFailure(t *testing.T) {
 		err  error
 		want int
 	}{
-		{"cognito answers 500", errors.New("operation error Cognito Identity Provider: GetUser, InternalErrorException"), http.StatusServiceUnavailable},
-		{"throttled", &ciptypes.TooManyRequestsException{}, http.StatusServiceUnavailable},
-		{"token revoked", &ciptypes.NotAuthorizedException{}, http.StatusUnauthorized},
-		{"user deleted", &ciptypes.UserNotFoundException{}, http.StatusUnauthorized},
+		{"cognito answers 500", &CognitoError{Status: 500, Code: "InternalErrorException"}, http.StatusServiceUnavailable},
+		{"throttled", &CognitoError{Status: 400, Code: "TooManyRequestsException"}, http.StatusServiceUnavailable},
+		{"a connection failed", errors.New("dial tcp: connection refused"), http.StatusServiceUnavailable},
+		{"token revoked", &CognitoError{Status: 400, Code: "NotAuthorizedException"}, http.StatusUnauthorized},
+		{"user deleted", &CognitoError{Status: 400, Code: "UserNotFoundException"}, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,8 +39,8 @@ func TestGetUserFailure(t *testing.T) {
 	}
 }
 
-// Cognito unreachable, through the real client: the SDK retries the
-// refused connection, then the caller gets 503 with code unavailable.
+// Cognito unreachable, through the real client: it retries the refused
+// connection, then the caller gets 503 with code unavailable.
 func TestGetUserUnreachableIs503(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,14 +48,7 @@ func TestGetUserUnreachableIs503(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	a := &App{Config: Config{CognitoEndpoint: "http://" + addr}, AWS: aws.Config{
-		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-			})
-		},
-	}}
+	a := &App{Config: Config{CognitoEndpoint: "http://" + addr, Region: "us-east-1"}}
 	_, err = a.cognitoEmails().VerifiedEmail(context.Background(), "token")
 	p := httpapi.ProblemOf(err, "r")
 	if p.Status != http.StatusServiceUnavailable || p.Code != "unavailable" {

@@ -6,12 +6,10 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,40 +61,78 @@ type Invitation struct {
 	ExpiresAt time.Time
 }
 
-// The org's name is free text an admin chose: it is never the subject's
-// claim, only quoted in the body, labelled as what it is, and defanged so
-// that no mail client turns a URL or domain in it into a link. The only link
-// is the accept link.
-var htmlBody = template.Must(template.New("invite").Parse(`<!doctype html>
-<html><body style="font-family: sans-serif">
-<p>{{if .InvitedBy}}{{.InvitedBy}} invited you{{else}}You are invited{{end}} to join an organization on {{.Product}} as {{.Role}}.</p>
-<p>Organization name, as its administrators wrote it:</p>
-<blockquote style="border-left: 3px solid #ccc; margin: 0 0 1em 0; padding-left: 1em">{{.OrgName}}</blockquote>
-<p><a href="{{.AcceptURL}}">Accept the invitation</a></p>
-<p>The link works once, until {{.ExpiresAt.Format "2 January 2006 15:04 MST"}}. If you did not expect this invitation, ignore this email.</p>
-</body></html>
-`))
-
-// InvitationMessage composes the email of an invitation.
+// InvitationMessage composes the email of an invitation. The org's name is
+// free text an admin chose: it is never the subject's claim, only quoted in
+// the body, labelled as what it is, and defanged so that no mail client turns
+// a URL or domain in it into a link. The only link is the accept link.
 func InvitationMessage(id string, inv Invitation) (Message, error) {
 	if inv.Product == "" {
 		inv.Product = "orgkit"
 	}
 	inv.OrgName = Defang(inv.OrgName)
-	var h bytes.Buffer
-	if err := htmlBody.Execute(&h, inv); err != nil {
-		return Message{}, err
-	}
 	who := "You are invited"
 	if inv.InvitedBy != "" {
 		who = inv.InvitedBy + " invited you"
 	}
+	until := inv.ExpiresAt.Format("2 January 2006 15:04 MST")
 	text := fmt.Sprintf("%s to join an organization on %s as %s.\n\nOrganization name, as its administrators wrote it:\n\n    %q\n\n"+
 		"Accept the invitation: %s\n\nThe link works once, until %s. If you did not expect this invitation, ignore this email.\n",
-		who, inv.Product, inv.Role, inv.OrgName, inv.AcceptURL, inv.ExpiresAt.Format("2 January 2006 15:04 MST"))
+		who, inv.Product, inv.Role, inv.OrgName, inv.AcceptURL, until)
 	subject := "You have been invited to an organization on " + inv.Product
-	return Message{ID: id, To: inv.To, Subject: subject, Text: text, HTML: h.String(), AcceptURL: inv.AcceptURL}, nil
+	return Message{ID: id, To: inv.To, Subject: subject, Text: text, HTML: invitationHTML(who, inv, until), AcceptURL: inv.AcceptURL}, nil
 }
+
+// invitationHTML writes the HTML body with the escaping html/template gives.
+// html/template itself is not used: its reflection (MethodByName) makes the
+// linker keep every exported method of every type in the binary, which
+// doubled the size of each function that composes invitations.
+func invitationHTML(who string, inv Invitation, until string) string {
+	var b strings.Builder
+	b.WriteString("<!doctype html>\n<html><body style=\"font-family: sans-serif\">\n<p>")
+	b.WriteString(escapeHTML(who))
+	b.WriteString(" to join an organization on ")
+	b.WriteString(escapeHTML(inv.Product))
+	b.WriteString(" as ")
+	b.WriteString(escapeHTML(inv.Role))
+	b.WriteString(".</p>\n<p>Organization name, as its administrators wrote it:</p>\n")
+	b.WriteString("<blockquote style=\"border-left: 3px solid #ccc; margin: 0 0 1em 0; padding-left: 1em\">")
+	b.WriteString(escapeHTML(inv.OrgName))
+	b.WriteString("</blockquote>\n<p><a href=\"")
+	b.WriteString(escapeHTML(normalizeURL(inv.AcceptURL)))
+	b.WriteString("\">Accept the invitation</a></p>\n<p>The link works once, until ")
+	b.WriteString(escapeHTML(until))
+	b.WriteString(". If you did not expect this invitation, ignore this email.</p>\n</body></html>\n")
+	return b.String()
+}
+
+// htmlEscapes are what html/template escapes in text and quoted attributes.
+var htmlEscapes = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func escapeHTML(s string) string { return htmlEscapes.Replace(s) }
+
+// normalizeURL is html/template's treatment of a URL attribute: a scheme
+// other than http, https or mailto is refused, and bytes that do not belong
+// in a URL are percent-encoded (valid escapes and reserved characters stay).
+func normalizeURL(s string) string {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		return "#ZgotmplZ"
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		// An escape at the very end is encoded again: html/template's quirk.
+		validEscape := c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0 || validEscape {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02x", c)
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
 // dots are the characters mail clients may read as a domain's dot.
 const dots = ".\u3002\uff0e\uff61\u2024\ufe52"

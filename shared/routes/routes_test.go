@@ -9,13 +9,12 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
-	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
 
@@ -49,11 +48,12 @@ func TestSampleGetMeEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := ev.RequestContext.Authorizer.JWT.Claims["sub"]
-	svc := &signup.Service{Store: s, Log: log, Now: time.Now}
+	a := app.WithStore(app.Config{Region: "us-east-1"}, log, s) // as the me function builds it
+	svc := a.Signup()
 	if _, err := svc.Confirm(context.Background(), sub, ev.RequestContext.Authorizer.JWT.Claims["email"], true); err != nil {
 		t.Fatal(err)
 	}
-	handler := routes.Mux(&api.API{Store: s, Now: time.Now}, "me").Handler(log)
+	handler := a.Mux("me").Handler(log)
 	resp, err := handler(context.Background(), ev)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /me = %d %v: %s", resp.StatusCode, err, resp.Body)

@@ -26,7 +26,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
-	"github.com/orgkit/orgkit/shared/dnsproof"
+	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -91,6 +91,12 @@ func (u *User) SetClaim(k, v string) {
 	u.Claims[k] = v
 }
 
+// Config is the configuration of the in-process API (the store is
+// storetest's).
+func Config() app.Config {
+	return app.Config{Region: "us-east-1", InviteURL: "https://app.example.test/accept"}
+}
+
 // New starts an API on a fresh table; everything stops when the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
@@ -98,19 +104,25 @@ func New(t testing.TB) *Env {
 	e := &Env{Store: s, Counter: c}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	key := outboxKey(t)
-	e.Opener = key
+	// Built as the Lambda functions and the local API build it, with an
+	// outbox key and a DNS server of the test's own.
 	dns, err := local.StartDNS("")
 	if err != nil {
 		t.Fatalf("start DNS: %v", err)
 	}
 	t.Cleanup(func() { _ = dns.Close() })
 	e.DNS = dns
-	e.API = &api.API{Store: s, Now: now, InviteURL: "https://app.example.test/accept", Sealer: key.Public(), DNS: dnsproof.New(dns.Addr)}
-	e.Signup = &signup.Service{Store: s, Log: log, Now: now}
+	cfg := Config()
+	cfg.DNSResolver = dns.Addr
+	a := app.WithStore(cfg, log, s)
+	a.Now = now
+	key := outboxKey(t)
+	a.Sealer, a.Opener, e.Opener = key.Public(), key, key
+	e.API = a.API()
+	e.Signup = a.Signup()
 	srv := httptest.NewServer(&local.Server{
 		Routes: routes.Table,
-		Mux:    routes.Mux(e.API, ""),
+		Mux:    a.Mux(""),
 		Auth:   authenticator{e},
 		Log:    log,
 	})

@@ -31,6 +31,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/mail/ses"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
@@ -143,14 +144,14 @@ func serve(ctx context.Context) error {
 		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set (run bootstrap)")
 	}
 	cleanupFn := local.StreamFunction(a.Cleanup().Handle)
-	mailerFn := local.StreamFunction(a.Outbox().Handle)
+	mailerFn := local.StreamFunction(a.Outbox(ses.New).Handle)
 	doc, err := routes.OpenAPI()
 	if err != nil {
 		return err
 	}
 	srv := &local.Server{
 		Routes: routes.Table,
-		Mux:    routes.Mux(a.API(), ""),
+		Mux:    a.Mux(""),
 		// The token alone, as API Gateway's JWT authorizer: the patched
 		// cognito-local issues the claims Cognito would.
 		Auth: &local.Verifier{
@@ -235,6 +236,6 @@ func streams(ctx context.Context) error {
 		return err
 	}
 	a.Log.Info("stream consumers running")
-	<-runStreams(ctx, a, local.StreamFunction(a.Cleanup().Handle), local.StreamFunction(a.Outbox().Handle))
+	<-runStreams(ctx, a, local.StreamFunction(a.Cleanup().Handle), local.StreamFunction(a.Outbox(ses.New).Handle))
 	return nil
 }

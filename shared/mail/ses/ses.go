@@ -1,4 +1,6 @@
-package mail
+// Package ses sends orgkit's mail through Amazon SES. It is a package of its
+// own so that only the mailer function links the SES client.
+package ses
 
 import (
 	"context"
@@ -7,16 +9,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/orgkit/orgkit/shared/mail"
 )
 
-// SESSender sends through Amazon SES from a verified identity.
-type SESSender struct {
+// Sender sends through Amazon SES from a verified identity.
+type Sender struct {
 	Client *sesv2.Client
 	From   string
 }
 
 // Send sends one message.
-func (s SESSender) Send(ctx context.Context, m Message) error {
+func (s Sender) Send(ctx context.Context, m mail.Message) error {
 	utf8 := aws.String("UTF-8")
 	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
@@ -33,4 +37,9 @@ func (s SESSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("ses send: %w", err)
 	}
 	return nil
+}
+
+// New is the Sender from the verified identity from, for app.App.Outbox.
+func New(cfg aws.Config, from string) mail.Sender {
+	return Sender{Client: sesv2.NewFromConfig(cfg), From: from}
 }

@@ -94,7 +94,7 @@ test: lint build template-check ## run every test against a local stack (starts 
 # measure, they do not abuse: their local API runs with the invitation limits
 # lifted (stack.sh restarts it when its limits differ; make up restores the
 # defaults).
-PERF_LIMITS = LIMIT_PENDING_INVITATIONS=1000000 LIMIT_INVITATIONS_PER_HOUR=1000000 LIMIT_EMAILS_PER_ADDRESS_PER_DAY=1000000
+PERF_LIMITS = LIMIT_PENDING_INVITATIONS=1000000 LIMIT_INVITATIONS_PER_HOUR=1000000 LIMIT_EMAILS_PER_ADDRESS_PER_DAY=1000000 JOIN_COOLDOWN=1ms
 .PHONY: bench
 bench: build ## per-route latency, round trips, capacity, list scaling, cold starts: infra/bench/results.{md,json} + README
 	@# The arm64 bootstraps are started as they ship: through qemu-aarch64 off arm64.

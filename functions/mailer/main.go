@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/orgkit/orgkit/shared/app"
-	"github.com/orgkit/orgkit/shared/seal/kmsseal"
 	"github.com/orgkit/orgkit/shared/mail/ses"
+	"github.com/orgkit/orgkit/shared/seal/kmsseal"
 )
 
 func main() {

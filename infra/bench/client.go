@@ -29,8 +29,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 )
 
 // User is a signed-in user of the API.
@@ -214,7 +214,7 @@ func StackClient(ctx context.Context, env map[string]string, conns int) (*Client
 			if env["DNS_DIR"] == "" {
 				return errors.New("the local stack has no DNS_DIR (make down up)")
 			}
-			return local.WriteTXTFile(env["DNS_DIR"], name, value)
+			return dnstest.WriteTXTFile(env["DNS_DIR"], name, value)
 		},
 	}, nil
 }

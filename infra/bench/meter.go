@@ -22,9 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
+	"github.com/orgkit/orgkit/shared/gateway"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
@@ -310,18 +311,19 @@ func NewInProcess(ctx context.Context, metered bool, table string) (*InProcess, 
 	if err != nil {
 		return nil, err
 	}
-	dns, err := local.StartDNS("")
+	dns, err := dnstest.Start("")
 	if err != nil {
 		return nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	cfg := apitest.Config()
 	cfg.DNSResolver = dns.Addr
+	cfg.JoinCooldown = time.Millisecond // a denied colleague asks again in the next round
 	a := app.WithStore(cfg, log, s)
 	a.Sealer = seal.PrivateKey{Key: key}.Public()
 	su := a.Signup()
 	p := &InProcess{Store: s, DB: db, Table: table, Meter: m}
-	srv := &local.Server{Routes: routes.Table, Mux: a.Mux(""), Auth: inProcessAuth{p}, Log: log}
+	srv := &gateway.Gateway{Routes: routes.Table, Mux: a.Mux(""), Auth: inProcessAuth{p}, Log: log}
 	p.close = func() {
 		_ = dns.Close()
 		if created {

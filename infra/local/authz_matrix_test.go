@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
 )
@@ -855,7 +855,7 @@ func (f *matrixFixture) newDomain(t *testing.T, publish bool) api.DomainView {
 	r.Expect(t, "the owner adds a domain", http.StatusCreated, "")
 	r.JSON(t, &d)
 	if publish {
-		if err := local.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
+		if err := dnstest.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/domain"
 )
 
@@ -212,7 +212,7 @@ func TestTenantIsolation(t *testing.T) {
 	r := f.s.Call(t, "POST", A+"/domains", f.ownerA.IDToken, map[string]string{"domain": f.domainB})
 	r.Expect(t, "A adds B's verified domain", http.StatusCreated, "")
 	r.JSON(t, &d)
-	if err := local.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
+	if err := dnstest.WriteTXTFile(f.s.Env["DNS_DIR"], d.Record.Name, d.Record.Value); err != nil {
 		t.Fatal(err)
 	}
 	f.s.Call(t, "POST", A+"/domains/"+f.domainB+"/verify", f.ownerA.IDToken, nil).Expect(t, "A verifies B's verified domain", http.StatusConflict, "domain_verified_elsewhere")

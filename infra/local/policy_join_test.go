@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 )
@@ -148,11 +148,11 @@ func TestDomainJoinNeedsADomainProvenByDNS(t *testing.T) {
 	r.JSON(t, &added)
 	verify := "/orgs/" + org + "/domains/" + d + "/verify"
 	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify before publishing", http.StatusUnprocessableEntity, "domain_verification_failed")
-	if err := local.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, "orgkit-verify=not-the-challenge"); err != nil {
+	if err := dnstest.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, "orgkit-verify=not-the-challenge"); err != nil {
 		t.Fatal(err)
 	}
 	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify a wrong record", http.StatusUnprocessableEntity, "domain_verification_failed")
-	if err := local.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, added.Record.Value); err != nil {
+	if err := dnstest.WriteTXTFile(s.Env["DNS_DIR"], added.Record.Name, added.Record.Value); err != nil {
 		t.Fatal(err)
 	}
 	s.Call(t, http.MethodPost, verify, owner.IDToken, nil).Expect(t, "verify the published record", http.StatusOK, "")

@@ -130,7 +130,7 @@ JSON
   fi
   # The limits against abuse the API runs with (unset: the defaults); a
   # running API with other limits is restarted.
-  local limits="pending=${LIMIT_PENDING_INVITATIONS:-} hour=${LIMIT_INVITATIONS_PER_HOUR:-} day=${LIMIT_EMAILS_PER_ADDRESS_PER_DAY:-} rate=${API_RATE_LIMIT:-} burst=${API_RATE_BURST:-}"
+  local limits="pending=${LIMIT_PENDING_INVITATIONS:-} hour=${LIMIT_INVITATIONS_PER_HOUR:-} day=${LIMIT_EMAILS_PER_ADDRESS_PER_DAY:-} rate=${API_RATE_LIMIT:-} burst=${API_RATE_BURST:-} cooldown=${JOIN_COOLDOWN:-}"
   if running api && [ "$(cat "$PIDS/api.limits" 2>/dev/null)" != "$limits" ]; then
     stop_one api
   fi

@@ -60,6 +60,9 @@ type Config struct {
 	// InviteTTL (INVITE_TTL, a Go duration) is how long invitations stay
 	// valid; 7 days when empty.
 	InviteTTL time.Duration
+	// JoinCooldown (JOIN_COOLDOWN, a Go duration) is how long someone whose
+	// join request was denied must wait to ask again; 30 days when empty.
+	JoinCooldown time.Duration
 	// AuditRetention (AUDIT_RETENTION_DAYS) is how long audit events are
 	// kept; 365 days when empty.
 	AuditRetention time.Duration
@@ -130,12 +133,17 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.AuditRetention = time.Duration(days) * 24 * time.Hour
 	}
-	if v := os.Getenv("INVITE_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("INVITE_TTL %q is not a positive duration", v)
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{{"INVITE_TTL", &c.InviteTTL}, {"JOIN_COOLDOWN", &c.JoinCooldown}} {
+		if v := os.Getenv(d.env); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				return c, fmt.Errorf("%s %q is not a positive duration", d.env, v)
+			}
+			*d.to = dur
 		}
-		c.InviteTTL = d
 	}
 	if c.DNSResolver != "" {
 		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
@@ -276,7 +284,7 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
 	return &api.API{Store: a.Store, Now: a.now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
-		Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver)}
+		JoinCooldown: a.Config.JoinCooldown, Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver)}
 }
 
 // cognitoEmails asks Cognito for the email of an access token's user: the

@@ -23,9 +23,9 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/store"
 )
@@ -500,7 +500,7 @@ func (s *Stack) TryProveDomain(ctx context.Context, by *User, org, name string) 
 	if err := json.Unmarshal(r.Body, &d); err != nil {
 		return err
 	}
-	if err := local.WriteTXTFile(dir, d.Record.Name, d.Record.Value); err != nil {
+	if err := dnstest.WriteTXTFile(dir, d.Record.Name, d.Record.Value); err != nil {
 		return err
 	}
 	if r, err = s.Do(ctx, http.MethodPost, "/orgs/"+org+"/domains/"+d.Domain+"/verify", by.IDToken, nil); err != nil {

@@ -24,9 +24,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/app"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
+	"github.com/orgkit/orgkit/shared/gateway"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
@@ -50,7 +51,7 @@ type Env struct {
 	HTTP   *http.Client
 	// DNS is the DNS server the API's domain proofs ask: publish records
 	// with DNS.SetTXT (or use VerifyDomain).
-	DNS *local.DNS
+	DNS *dnstest.Server
 
 	offset atomic.Int64 // how far the API's clock is ahead of the wall clock
 	users  sync.Map     // token → *User
@@ -106,7 +107,7 @@ func New(t testing.TB) *Env {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	// Built as the Lambda functions and the local API build it, with an
 	// outbox key and a DNS server of the test's own.
-	dns, err := local.StartDNS("")
+	dns, err := dnstest.Start("")
 	if err != nil {
 		t.Fatalf("start DNS: %v", err)
 	}
@@ -120,11 +121,13 @@ func New(t testing.TB) *Env {
 	a.Sealer, a.Opener, e.Opener = key.Public(), key, key
 	e.API = a.API()
 	e.Signup = a.Signup()
-	srv := httptest.NewServer(&local.Server{
+	srv := httptest.NewServer(&gateway.Gateway{
 		Routes: routes.Table,
-		Mux:    a.Mux(""),
-		Auth:   authenticator{e},
-		Log:    log,
+		// The mux of e.API itself (a.Mux would build another), so that a
+		// test may swap its parts, a failing store say.
+		Mux:  routes.Mux(e.API, ""),
+		Auth: authenticator{e},
+		Log:  log,
 	})
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL

@@ -31,6 +31,8 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
+	"github.com/orgkit/orgkit/shared/gateway"
 	"github.com/orgkit/orgkit/shared/mail/ses"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/routes"
@@ -130,7 +132,7 @@ func serve(ctx context.Context) error {
 	// Domain proofs ask the stack's own DNS server, whose records tests
 	// publish as files in DNS_DIR, unless DNS_RESOLVER names another.
 	if dir := os.Getenv("DNS_DIR"); dir != "" && a.Config.DNSResolver == "" {
-		d, err := local.StartDNS(dir)
+		d, err := dnstest.Start(dir)
 		if err != nil {
 			return fmt.Errorf("local dns: %w", err)
 		}
@@ -150,14 +152,18 @@ func serve(ctx context.Context) error {
 		return err
 	}
 	srv := &local.Server{
-		Routes: routes.Table,
-		Mux:    a.Mux(""),
-		// The token alone, as API Gateway's JWT authorizer: the patched
-		// cognito-local issues the claims Cognito would.
-		Auth: &local.Verifier{
-			Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
-			JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
-			Audiences: []string{client},
+		Gateway: gateway.Gateway{
+			Routes: routes.Table,
+			Mux:    a.Mux(""),
+			// The token alone, as API Gateway's JWT authorizer: the patched
+			// cognito-local issues the claims Cognito would.
+			Auth: &local.Verifier{
+				Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
+				JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
+				Audiences: []string{client},
+			},
+			Log:     a.Log,
+			Limiter: &gateway.RateLimiter{Rate: cmp.Or(a.Config.RateLimit, gateway.DefaultRate), Burst: cmp.Or(a.Config.RateBurst, gateway.DefaultBurst)},
 		},
 		Functions: map[string]local.InvokeFunc{
 			"postconfirmation": local.PostConfirmation(a.Signup()),
@@ -171,8 +177,6 @@ func serve(ctx context.Context) error {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(doc)
 		})},
-		Log:     a.Log,
-		Limiter: &local.RateLimiter{Rate: cmp.Or(a.Config.RateLimit, local.DefaultRate), Burst: cmp.Or(a.Config.RateBurst, local.DefaultBurst)},
 	}
 	if os.Getenv("STREAMS") != "off" {
 		runStreams(ctx, a, cleanupFn, mailerFn)

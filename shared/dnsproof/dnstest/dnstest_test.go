@@ -1,4 +1,4 @@
-package local_test
+package dnstest
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 )
@@ -17,7 +16,7 @@ import (
 // run on 127.0.0.1, over UDP.
 func TestDomainProofAgainstARealDNSServer(t *testing.T) {
 	dir := t.TempDir()
-	dns, err := local.StartDNS(dir)
+	dns, err := Start(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func TestDomainProofAgainstARealDNSServer(t *testing.T) {
 		{"the value among others", d, func() { dns.SetTXT(d.RecordName(), "v=spf1 -all", d.RecordValue()) }, true},
 		{"the value in a file", d, func() {
 			dns.SetTXT(d.RecordName())
-			if err := local.WriteTXTFile(dir, strings.ToUpper(d.RecordName()), d.RecordValue()); err != nil {
+			if err := WriteTXTFile(dir, strings.ToUpper(d.RecordName()), d.RecordValue()); err != nil {
 				t.Fatal(err)
 			}
 		}, true},
@@ -62,7 +61,7 @@ func TestDomainProofAgainstARealDNSServer(t *testing.T) {
 // TestDomainProofWhenDNSFails: a resolver that cannot be reached is a
 // failed proof with a stable code, answered well inside the API's time.
 func TestDomainProofWhenDNSFails(t *testing.T) {
-	dns, err := local.StartDNS("")
+	dns, err := Start("")
 	if err != nil {
 		t.Fatal(err)
 	}

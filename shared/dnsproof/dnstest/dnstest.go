@@ -1,4 +1,7 @@
-package local
+// Package dnstest is a DNS server for tests and the local stack: real DNS on
+// 127.0.0.1, answering the TXT records of domain proofs, so that no lookup
+// leaves the machine.
+package dnstest
 
 import (
 	"errors"
@@ -11,13 +14,13 @@ import (
 	"github.com/miekg/dns"
 )
 
-// DNS is a small authoritative DNS server on 127.0.0.1 for the local stack
+// Server is a small authoritative DNS server on 127.0.0.1 for the local stack
 // and the tests: it answers TXT questions from its records and NXDOMAIN for
 // every other name, so domain proofs run against real DNS without reaching
 // the internet. Records are set with SetTXT, or, when Dir is set, read from
 // files there named after the DNS name, one TXT value a line (the local
 // stack's tests write them, as they read mail from the mail directory).
-type DNS struct {
+type Server struct {
 	Dir  string
 	Addr string // host:port, UDP and TCP
 
@@ -26,9 +29,9 @@ type DNS struct {
 	servers []*dns.Server
 }
 
-// StartDNS starts a DNS server on a free port of 127.0.0.1.
-func StartDNS(dir string) (*DNS, error) {
-	d := &DNS{Dir: dir, txt: map[string][]string{}}
+// Start starts a DNS server on a free port of 127.0.0.1.
+func Start(dir string) (*Server, error) {
+	d := &Server{Dir: dir, txt: map[string][]string{}}
 	// The Go resolver falls back to TCP for truncated answers: serve both on
 	// one port, trying again if another process took the TCP port first.
 	for range 10 {
@@ -51,11 +54,11 @@ func StartDNS(dir string) (*DNS, error) {
 		}
 		return d, nil
 	}
-	return nil, errors.New("local dns: no free port for UDP and TCP")
+	return nil, errors.New("dnstest: no free port for UDP and TCP")
 }
 
 // Close stops the server.
-func (d *DNS) Close() error {
+func (d *Server) Close() error {
 	var errs []error
 	for _, s := range d.servers {
 		errs = append(errs, s.Shutdown())
@@ -66,7 +69,7 @@ func (d *DNS) Close() error {
 func canonical(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) }
 
 // SetTXT sets the TXT values of a name (none: the name no longer exists).
-func (d *DNS) SetTXT(name string, values ...string) {
+func (d *Server) SetTXT(name string, values ...string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if len(values) == 0 {
@@ -77,7 +80,7 @@ func (d *DNS) SetTXT(name string, values ...string) {
 }
 
 // lookup returns a name's TXT values and whether the name exists.
-func (d *DNS) lookup(name string) ([]string, bool) {
+func (d *Server) lookup(name string) ([]string, bool) {
 	name = canonical(name)
 	d.mu.Lock()
 	v, ok := d.txt[name]
@@ -106,7 +109,7 @@ func WriteTXTFile(dir, name string, values ...string) error {
 }
 
 // ServeDNS answers one query.
-func (d *DNS) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
+func (d *Server) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(q)
 	m.Authoritative = true

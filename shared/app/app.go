@@ -75,7 +75,7 @@ type Config struct {
 	// invitation tokens in the outbox (AWS). OutboxKeyFile (OUTBOX_KEY_FILE)
 	// is a PEM RSA private key doing the same locally.
 	OutboxKeyID, OutboxKeyFile string
-	// Limits against abuse (SPEC section 14): LIMIT_PENDING_INVITATIONS,
+	// Limits against abuse (DESIGN.md §9): LIMIT_PENDING_INVITATIONS,
 	// LIMIT_INVITATIONS_PER_HOUR, LIMIT_EMAILS_PER_ADDRESS_PER_DAY;
 	// store.DefaultLimits when unset.
 	Limits store.Limits

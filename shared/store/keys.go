@@ -18,7 +18,7 @@
 //	join request           ORG#<org>         JOINREQ#<sub>
 //	outbox message         ORG#<org>         OUTBOX#<msg>           (sent from the stream, then deleted)
 //	bar on a person        ORG#<org>         BAR#<email>            (removed from the org, or join request denied)
-//	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, SPEC section 14)
+//	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, DESIGN.md §9)
 //	invitations this hour  ORG#<org>         LIMIT#INVITES#<hour>   (a count; expires)
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>

@@ -8,6 +8,9 @@
 // reaches an AWS client but DynamoDB's: a function links what it uses (see
 // TestFunctionsLinkOnlyWhatTheyUse), and SES lives in shared/mail/ses, which
 // only the mailer imports.
+//
+// The settings it reads are listed in the README; the limits are
+// DESIGN.md §9.
 package app
 
 import (

@@ -4,7 +4,8 @@
 // that conditional writes compare. One global secondary index, GSI1
 // (GSI1PK/GSI1SK), serves the reverse and listing patterns. Authorization never
 // reads GSI1: it is eventually consistent in AWS. The key formats below are the
-// only place where they are spelled.
+// only place where they are spelled (DESIGN.md §12). The conditions that keep
+// the invariants of DESIGN.md §13 are written next to each entity's writes.
 //
 //	entity                 PK                SK                     GSI1PK              GSI1SK
 //	user                   USER#<sub>        PROFILE

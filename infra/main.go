@@ -1,5 +1,7 @@
 // Command infra is orgkit's CDK app (cdk.json runs it). It deploys the
 // functions that `make build` has already built; it never compiles them.
+//
+// What it deploys is DESIGN.md §15.
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Command cleanup is the Lambda function on the table's stream that purges
-// what a deleted org or workspace leaves behind.
+// what a deleted org or workspace, or a removed member, leaves behind
+// (DESIGN.md §14).
 package main
 
 import (

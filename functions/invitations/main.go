@@ -1,5 +1,7 @@
 // Command invitations is the Lambda function serving the routes of the route table
 // (shared/routes) that name "invitations".
+//
+// Wiring only; the rules it serves are DESIGN.md §7 and §9.
 package main
 
 import (

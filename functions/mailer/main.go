@@ -1,5 +1,7 @@
 // Command mailer is the stream function that sends the table's outbox
 // messages (invitation emails) through Amazon SES.
+//
+// How it resumes after a failure is DESIGN.md §14.
 package main
 
 import (

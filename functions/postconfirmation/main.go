@@ -1,4 +1,6 @@
 // Command postconfirmation is the Cognito post-confirmation trigger.
+//
+// Wiring only; the rules are DESIGN.md §4, in shared/signup.
 package main
 
 import (

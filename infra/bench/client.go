@@ -7,7 +7,8 @@
 //
 // The pieces here (an API client, an in-process API with metered DynamoDB
 // requests, a Lambda runtime API emulator, statistics, the report) are also
-// used by the load test (infra/load).
+// used by the load test (infra/load). The round trips it counts follow from
+// DESIGN.md §5 (one batch to read the access, one transaction to write).
 package bench
 
 import (

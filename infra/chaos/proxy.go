@@ -4,6 +4,8 @@
 // dropped connections, slow answers). `make chaos` (infra/load/chaos_test.go)
 // runs the load test's clients through it while the stream consumers are
 // killed mid-batch, then checks that nothing was lost, doubled or broken.
+//
+// What must survive the faults is DESIGN.md §13 and §14.
 package chaos
 
 import (

@@ -430,7 +430,7 @@ func TestLoad(t *testing.T) {
 	for _, p := range problems {
 		t.Error("invariant: " + p)
 	}
-	checked := fmt.Sprintf("Invariants (SPEC sections 3–4, apitest.Check) on the %d items of the run's %d orgs (%d deleted during the run) and %d users, %s: %d broken.",
+	checked := fmt.Sprintf("Invariants (DESIGN.md §13, apitest.Check) on the %d items of the run's %d orgs (%d deleted during the run) and %d users, %s: %d broken.",
 		len(items), len(w.orgs)+len(w.created), len(w.deleted), len(w.users), cleanup, len(problems))
 	t.Log(checked)
 	if os.Getenv("LOAD_OUT") != "-" {

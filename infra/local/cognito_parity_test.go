@@ -1,7 +1,7 @@
 package local_test
 
 // Where cognito-local 5.3.0 differed from Cognito in ways that let a caller
-// do locally what AWS refuses (SPEC section 9). Each test goes through
+// do locally what AWS refuses (DESIGN.md §15). Each test goes through
 // cognito-local with real users and tokens, as an attacker would.
 
 import (

@@ -13,7 +13,7 @@ import (
 // PostConfirmation runs the sign-up trigger on the event as Lambda would. It
 // adds nothing: the patched cognito-local (infra/local/cognito-local/patches)
 // verifies the email on ConfirmSignUp, and only there, as Cognito does, so
-// the trigger sees what it would see in AWS (SPEC section 9).
+// the trigger sees what it would see in AWS (DESIGN.md §15).
 func PostConfirmation(svc *signup.Service) InvokeFunc {
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		var ev events.CognitoEventUserPoolsPostConfirmation

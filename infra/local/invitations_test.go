@@ -110,7 +110,7 @@ func acceptByID(t *testing.T, s *localtest.Stack, u *localtest.User, id string) 
 func TestInvitationStatesAndActions(t *testing.T) {
 	s := localtest.Load(t)
 	// The cells mail one invitee far more often than an org may in a day
-	// (SPEC section 14): both APIs run with that limit lifted.
+	// (DESIGN.md §9): both APIs run with that limit lifted.
 	roomy := s.StartAPI(t, map[string]string{"LIMIT_EMAILS_PER_ADDRESS_PER_DAY": "1000"})
 	shortAPI := s.StartAPI(t, map[string]string{"INVITE_TTL": shortTTL.String(), "LIMIT_EMAILS_PER_ADDRESS_PER_DAY": "1000"})
 	s = roomy()
@@ -662,7 +662,7 @@ func TestRejoinAfterRemoval(t *testing.T) {
 }
 
 // TestInvitationsOfADeletedOrg: deleting an org makes it unreachable at once
-// (SPEC 7), its pending invitations included.
+// (DESIGN.md §10), its pending invitations included.
 func TestInvitationsOfADeletedOrg(t *testing.T) {
 	s := localtest.Load(t)
 	o := newInviteOrg(t, s)

@@ -2,6 +2,8 @@
 // a developer's machine: it verifies Cognito JWTs the way the HTTP API JWT
 // authorizer does, builds payload-format-2.0 events from the route table, and
 // calls the same handler code the Lambda functions run.
+//
+// Where it differs from AWS, and why, is DESIGN.md §15.
 package local
 
 import (

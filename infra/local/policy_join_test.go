@@ -198,7 +198,7 @@ func TestJoinRequestsApprovedDeniedRepeated(t *testing.T) {
 		t.Errorf("denied ben: %+v, want no org", me.Orgs)
 	}
 	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", ann.IDToken, nil).Expect(t, "a member asks", http.StatusConflict, "already_member")
-	// A denial stands for a cool-down (SPEC section 4), unless an admin
+	// A denial stands for a cool-down (DESIGN.md §8), unless an admin
 	// invites them.
 	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", ben.IDToken, nil).Expect(t, "ben asks again after a denial", http.StatusForbidden, "join_request_denied")
 	s.Call(t, http.MethodPost, "/invitations/accept", ben.IDToken, map[string]string{"token": s.Invite(t, owner, org, ben.Email, "member").Token}).

@@ -1,5 +1,7 @@
 // Package stack is orgkit's CDK stack: the table, the Cognito user pool, the
 // Lambda functions and the HTTP API in front of them.
+//
+// What it deploys is DESIGN.md §15; the table it declares, §12.
 package stack
 
 import (

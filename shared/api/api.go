@@ -1,6 +1,9 @@
 // Package api holds orgkit's HTTP handlers: each decodes a request, applies
 // the rules through the store, and returns a response. They know nothing of
 // Lambda, so the Lambda functions and the local API server run the same code.
+//
+// Each handler follows DESIGN.md §5: read the access in one batch, check the
+// role, then one store write whose guard checks it again.
 package api
 
 import (

@@ -11,7 +11,7 @@ import (
 )
 
 // TestEveryMembershipIsAudited: every way of getting a membership records it
-// in the org's audit log, in the same write (SPEC section 4), and the log
+// in the org's audit log, in the same write (DESIGN.md §6), and the log
 // records no membership that was not made.
 func TestEveryMembershipIsAudited(t *testing.T) {
 	e := apitest.New(t)

@@ -229,7 +229,7 @@ func TestConcurrentAddAndRemove(t *testing.T) {
 		// removal (accepting an invitation that is still pending).
 		rejoins bool
 	}{
-		// A removal voids the invitations made before it (SPEC section 4):
+		// A removal voids the invitations made before it (DESIGN.md §6):
 		// accepted after the removal, it is refused.
 		{name: "accept an invitation with a workspace grant, as a member", member: true, add: accept, ok: http.StatusOK, refused: []string{"invitation_void"}},
 		{name: "accept an invitation with a workspace grant, as a newcomer", add: accept, ok: http.StatusOK, rejoins: true},

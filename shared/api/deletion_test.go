@@ -34,7 +34,7 @@ func validBody(routeKey string) any {
 // TestDeletedOrgIsUnreachableAtOnce: once an org is deleted, before the
 // cleanup has removed what it leaves, every call on it answers 404 to its
 // former owner and members alike, and nothing of it shows anywhere
-// (SPEC section 7); then the cleanup leaves nothing.
+// (DESIGN.md §10); then the cleanup leaves nothing.
 func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 	e := apitest.New(t)
 	owner := e.Founder(t)

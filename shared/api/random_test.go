@@ -143,7 +143,7 @@ type mOrg struct {
 	joinReqs                    []string // users with a pending join request
 	lastAction                  string   // the newest audit event's action
 	// removedAt and deniedUntil bar people (by email) from walking back in
-	// on their own (SPEC section 4); times as the model saw them.
+	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time
 	deniedUntil map[string]time.Time
 }
@@ -1297,7 +1297,7 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 	if inv.email != u.Email {
 		return fail(403, "email_mismatch")
 	}
-	// Accepting re-checks today's rules (SPEC section 5), in this order.
+	// Accepting re-checks today's rules (DESIGN.md §7), in this order.
 	o := inv.org
 	e, _ := domain.ParseEmail(inv.email)
 	switch removed, ok := o.removedAt[inv.email]; {
@@ -1720,7 +1720,7 @@ func (s *sim) denyJoin() {
 }
 
 // domainSignUp: someone of an org's domain signs up, and the org's policy
-// decides what happens (SPEC sections 2 and 6).
+// decides what happens (DESIGN.md §4 and §8).
 func (s *sim) domainSignUp() {
 	var named []*mOrg
 	for _, lo := range s.liveOrgs() {

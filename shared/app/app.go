@@ -8,6 +8,9 @@
 // reaches an AWS client but DynamoDB's: a function links what it uses (see
 // TestFunctionsLinkOnlyWhatTheyUse), and SES lives in shared/mail/ses, which
 // only the mailer imports.
+//
+// The settings it reads are listed in the README; the limits are
+// DESIGN.md §9.
 package app
 
 import (
@@ -78,7 +81,7 @@ type Config struct {
 	// invitation tokens in the outbox (AWS). OutboxKeyFile (OUTBOX_KEY_FILE)
 	// is a PEM RSA private key doing the same locally.
 	OutboxKeyID, OutboxKeyFile string
-	// Limits against abuse (SPEC section 14): LIMIT_PENDING_INVITATIONS,
+	// Limits against abuse (DESIGN.md §9): LIMIT_PENDING_INVITATIONS,
 	// LIMIT_INVITATIONS_PER_HOUR, LIMIT_EMAILS_PER_ADDRESS_PER_DAY;
 	// store.DefaultLimits when unset.
 	Limits store.Limits

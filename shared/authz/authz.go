@@ -1,4 +1,4 @@
-// Package authz is the permission table of SPEC section 3, in one place. It
+// Package authz is the permission table of DESIGN.md §5, in one place. It
 // answers "may this role do that"; the store turns the same answers into
 // conditions inside each write's transaction, so a role that changed a
 // millisecond before a write is still what decides it.
@@ -37,7 +37,7 @@ var (
 	wsEveryone = []domain.WorkspaceRole{domain.WorkspaceAdmin, domain.WorkspaceMember, domain.WorkspaceViewer}
 )
 
-// orgTable reads like SPEC section 3: each action and the org roles allowed it.
+// orgTable reads like DESIGN.md §5: each action and the org roles allowed it.
 // Creating a workspace is also open to members when the org policy says so
 // (MembersCanCreateWorkspaces).
 var orgTable = map[OrgAction][]domain.OrgRole{

@@ -7,7 +7,7 @@ import (
 	"github.com/orgkit/orgkit/shared/domain"
 )
 
-// TestOrgTableMatchesSpec restates SPEC section 3 row by row (owner, admin,
+// TestOrgTableMatchesSpec restates DESIGN.md §5 row by row (owner, admin,
 // member, guest) so that any change to the table is a visible decision.
 func TestOrgTableMatchesSpec(t *testing.T) {
 	rows := []struct {

@@ -3,6 +3,8 @@
 // about the request itself, and marks the former as domain.ErrUnavailable, so
 // that the API answers 503 with Retry-After instead of 500. The DynamoDB
 // client of the store and the Cognito client of the API both go through it.
+//
+// The retry and 503 rules are DESIGN.md §11.
 package awsfault
 
 import (

@@ -3,6 +3,8 @@
 // runs on the table's stream: in AWS as a Lambda function behind an event
 // source mapping (retries, then a dead-letter queue), locally behind the
 // local stack's stream poller, with the same code.
+//
+// What it purges and how it resumes are DESIGN.md §10 and §14.
 package cleanup
 
 import (

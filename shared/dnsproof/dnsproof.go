@@ -1,5 +1,7 @@
 // Package dnsproof looks up the TXT record by which an org proves that it
 // controls an email domain.
+//
+// The proof and what it unlocks are DESIGN.md §8.
 package dnsproof
 
 import (

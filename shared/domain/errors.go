@@ -115,7 +115,7 @@ var (
 	ErrDomainJoinOff     = &Error{Kind: KindForbidden, Code: "domain_join_off", Detail: "this organization does not take join requests"}
 	ErrJoinDenied        = &Error{Kind: KindForbidden, Code: "join_request_denied", Detail: "an admin denied your join request recently; ask to be invited"}
 	// An invitation is an offer made under the rules of its time: these say
-	// which of them no longer holds when it is accepted (SPEC section 5).
+	// which of them no longer holds when it is accepted (DESIGN.md §7).
 	ErrInvitationVoid    = &Error{Kind: KindRule, Code: "invitation_void", Detail: "you were removed from the organization after this invitation was made; ask for a new invitation"}
 	ErrInviterNotAllowed = &Error{Kind: KindRule, Code: "inviter_not_allowed", Detail: "the person who invited you may no longer grant this access; ask for a new invitation"}
 )

@@ -108,7 +108,7 @@ type Invitation struct {
 	InvitedBy  string           `json:"invitedBy"`
 	Version    int64            `json:"-"`
 	// HoldsSlot says the invitation counts against the org's limit of
-	// pending invitations (SPEC section 14).
+	// pending invitations (DESIGN.md §9).
 	HoldsSlot bool `json:"-"`
 }
 
@@ -131,7 +131,7 @@ const (
 	DomainJoinAuto    DomainJoin = "auto"
 )
 
-// Policy is an org's security settings (SPEC section 6).
+// Policy is an org's security settings (DESIGN.md §8).
 type Policy struct {
 	DomainJoin                 DomainJoin    `json:"domainJoin"`
 	DefaultOrgRole             OrgRole       `json:"defaultOrgRole"`

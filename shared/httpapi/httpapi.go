@@ -2,6 +2,8 @@
 // plain requests for orgkit's handlers, and their results or errors into
 // responses: JSON bodies, RFC 9457 problem details, a request id on every
 // response and log line.
+//
+// Its conventions are DESIGN.md §11.
 package httpapi
 
 import (

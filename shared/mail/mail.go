@@ -3,6 +3,8 @@
 // never on an API call's path: the API writes the message to an outbox item in
 // the same transaction as the change, and a function fed by the table's
 // stream sends it, with retries and a dead-letter queue.
+//
+// What an invitation email may say is DESIGN.md §7; how it is sent, §14.
 package mail
 
 import (

@@ -2,6 +2,8 @@
 // outbox. In AWS it is a Lambda function on the table's stream: a slow or
 // failing mail service never slows an API call, a failed send is retried, and
 // after the retries the record goes to a dead-letter queue.
+//
+// Why a message is sent at most once but for one narrow case: DESIGN.md §14.
 package outbox
 
 import (

@@ -163,7 +163,7 @@ func (g *schemaGen) responses(r Route) map[string]any {
 		resp["415"] = problem("the body is not declared as JSON (Content-Type)")
 	}
 	// Every caller is throttled (API Gateway in AWS); invitations also meet
-	// their org's limits (SPEC section 14).
+	// their org's limits (DESIGN.md §9).
 	tooMany := problem("over a limit: the caller's request rate (rate_limited), or for invitations too_many_pending_invitations, invitation_rate_limited, email_rate_limited")
 	// API Gateway's own throttling answers in its shape, without Retry-After.
 	tooMany["content"].(map[string]any)["application/json"] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/GatewayError"}}

@@ -6,6 +6,8 @@
 //
 // The algorithm is RSAES-OAEP with SHA-256, KMS's RSAES_OAEP_SHA_256, so that
 // a locally sealed value opens with KMS Decrypt and the other way round.
+//
+// Where the sealed token goes and who opens it: DESIGN.md §7 and §14.
 package seal
 
 import (

@@ -1,6 +1,6 @@
 // Package signup is the Cognito post-confirmation trigger: it creates the
 // user's record and, for a professional email whose domain no org has claimed
-// yet, the org they own and its default workspace (SPEC section 2).
+// yet, the org they own and its default workspace (DESIGN.md §4).
 package signup
 
 import (
@@ -41,7 +41,7 @@ type Service struct {
 	Now   func() time.Time
 }
 
-// Confirm applies SPEC section 2 to a confirmed user. Every benign condition
+// Confirm applies DESIGN.md §4 to a confirmed user. Every benign condition
 // (free mail, a taken domain, a retry) is an Outcome, not an error: only a
 // failure of the infrastructure returns an error, and retrying then is safe.
 func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerified bool) (Outcome, error) {
@@ -94,7 +94,7 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 }
 
 // joinByDomain follows the domain-join policy of the org that claims the
-// user's domain (SPEC sections 2 and 6), when that org has proven the domain
+// user's domain (DESIGN.md §4 and §8), when that org has proven the domain
 // by DNS: a sign-up claim only shows that its founder read one mailbox. Off,
 // or unproven, it does nothing: the caller creates the user alone.
 func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable string, now time.Time) (Outcome, error) {

@@ -11,7 +11,7 @@ import (
 )
 
 // A bar records, per org and email, that a person may not walk in on their
-// own (SPEC section 4): RemovedAt when an admin removed them (domain join no
+// own (DESIGN.md §6, §8): RemovedAt when an admin removed them (domain join no
 // longer admits them, and invitations made before are void), DeniedUntil
 // when an admin denied their join request (they may not ask again until
 // then). An invitation accepted, or a join request approved, lifts the bar.

@@ -168,7 +168,7 @@ type Acceptance struct {
 	// and which grants apply.
 	Events func(member bool, grants []domain.Grant) []domain.AuditEvent
 	// InviterRoles are the org roles that may make this invitation: the
-	// inviter must still hold one when it is accepted (SPEC section 5).
+	// inviter must still hold one when it is accepted (DESIGN.md §7).
 	InviterRoles []domain.OrgRole
 }
 

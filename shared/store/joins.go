@@ -167,7 +167,7 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 }
 
 // DenyJoin deletes a pending request, and bars the person from asking again
-// until a time (SPEC section 4): an admin's answer is not to be worn down.
+// until a time (DESIGN.md §8): an admin's answer is not to be worn down.
 func (s *Store) DenyJoin(ctx context.Context, g Guard, req domain.JoinRequest, until time.Time, ev domain.AuditEvent) error {
 	return s.run(ctx, []step{
 		g.step(),

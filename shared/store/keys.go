@@ -4,7 +4,8 @@
 // that conditional writes compare. One global secondary index, GSI1
 // (GSI1PK/GSI1SK), serves the reverse and listing patterns. Authorization never
 // reads GSI1: it is eventually consistent in AWS. The key formats below are the
-// only place where they are spelled.
+// only place where they are spelled (DESIGN.md §12). The conditions that keep
+// the invariants of DESIGN.md §13 are written next to each entity's writes.
 //
 //	entity                 PK                SK                     GSI1PK              GSI1SK
 //	user                   USER#<sub>        PROFILE
@@ -18,7 +19,7 @@
 //	join request           ORG#<org>         JOINREQ#<sub>
 //	outbox message         ORG#<org>         OUTBOX#<msg>           (sent from the stream, then deleted)
 //	bar on a person        ORG#<org>         BAR#<email>            (removed from the org, or join request denied)
-//	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, SPEC section 14)
+//	pending invitations    ORG#<org>         LIMIT#PENDING          (a count, DESIGN.md §9)
 //	invitations this hour  ORG#<org>         LIMIT#INVITES#<hour>   (a count; expires)
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>

@@ -13,8 +13,8 @@ import (
 	"github.com/orgkit/orgkit/shared/domain"
 )
 
-// Limits are the limits against abuse that invitation writes enforce (SPEC
-// section 14). Each is checked by a condition inside the transaction that
+// Limits are the limits against abuse that invitation writes enforce
+// (DESIGN.md §9). Each is checked by a condition inside the transaction that
 // writes the invitation and its email, so that concurrent requests cannot
 // overshoot it and a refused request writes nothing and mails nobody.
 type Limits struct {
@@ -27,7 +27,7 @@ type Limits struct {
 	EmailsPerDay int
 }
 
-// DefaultLimits are SPEC section 14's.
+// DefaultLimits are DESIGN.md §9's.
 var DefaultLimits = Limits{PendingInvitations: 500, InvitationsPerHour: 100, EmailsPerDay: 5}
 
 // Errors over a limit. Their RetryAfter is set where they are raised.

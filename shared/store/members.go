@@ -68,7 +68,7 @@ type Removal struct {
 	Member     domain.Membership
 	Workspaces []domain.WorkspaceMembership
 	// Removed is true when an admin removed the member: the person is barred
-	// from walking back in on their own (SPEC section 4).
+	// from walking back in on their own (DESIGN.md §6).
 	Removed bool
 	Now     time.Time
 	Event   domain.AuditEvent

@@ -1,6 +1,8 @@
 // Package localtest drives the running local stack the way a user's client
 // does: sign-up and sign-in through cognito-local, calls over HTTP to the local
 // API. Tests that use it need `make up` (make test does it).
+//
+// The local stack it drives is DESIGN.md §15.
 package localtest
 
 import (

@@ -3,6 +3,8 @@
 // the local API server (route matching, payload-format-2.0 events, problem
 // documents), with a stand-in for the JWT authorizer whose bearer token is
 // simply the user's id. Tests that use it need DynamoDB Local (make up).
+//
+// Its invariant checker (Check) is DESIGN.md §13.
 package apitest
 
 import (

@@ -1,6 +1,8 @@
 // Package freemail tells whether an email domain belongs to a free or personal
 // mail provider. Its data is the list maintained in the npm package
 // free-email-domains (MIT), regenerated with `make freemail`.
+//
+// Sign-up uses it (DESIGN.md §4).
 package freemail
 
 import (

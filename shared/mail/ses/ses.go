@@ -1,5 +1,6 @@
 // Package ses sends orgkit's mail through Amazon SES. It is a package of its
-// own so that only the mailer function links the SES client.
+// own so that only the mailer function links the SES client. How and when
+// the mailer sends is DESIGN.md §14.
 package ses
 
 import (

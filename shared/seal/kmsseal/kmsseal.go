@@ -3,6 +3,8 @@
 // half, fetched once (kms:GetPublicKey), and the mailer alone may open
 // (kms:Decrypt). It is a package of its own so that only those two functions
 // link the KMS client.
+//
+// The key and its grants are part of the stack: DESIGN.md §15.
 package kmsseal
 
 import (

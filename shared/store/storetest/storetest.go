@@ -1,6 +1,8 @@
 // Package storetest gives tests a fresh table on DynamoDB Local and a counter
 // of DynamoDB round trips. Tests that use it need DynamoDB Local running (make
 // up, or make test, which starts it).
+//
+// The table it creates is DESIGN.md §12.
 package storetest
 
 import (

@@ -8,7 +8,8 @@
 // They read their settings from the environment (see infra/local/stack.sh).
 // STREAMS=off makes serve leave the stream consumers to a streams process;
 // STREAMS_CHECKPOINT_DIR makes the consumers keep their place in the stream
-// there, so that a killed process resumes where it was (make chaos).
+// there, so that a killed process resumes where it was (make chaos,
+// DESIGN.md §14). How the local stack differs from AWS is DESIGN.md §15.
 package main
 
 import (

@@ -179,13 +179,3 @@ func (s *Store) DenyJoin(ctx context.Context, g Guard, req domain.JoinRequest, u
 		putAudit(ev),
 	})
 }
-
-// ListJoinRequests returns a page of an org's pending join requests.
-func (s *Store) ListJoinRequests(ctx context.Context, org string, limit int, cursor string) (Page[domain.JoinRequest], error) {
-	recs, next, err := s.query(ctx, baseList(orgPK(org), prefixJoinReq), limit, cursor, true)
-	p := Page[domain.JoinRequest]{Next: next, Items: []domain.JoinRequest{}}
-	for _, r := range recs {
-		p.Items = append(p.Items, r.joinRequest())
-	}
-	return p, err
-}

@@ -84,15 +84,3 @@ func (s *Store) OrgAndPolicy(ctx context.Context, org string) (domain.Org, domai
 	}
 	return o, p, found, nil
 }
-
-// ListAuditEvents returns a page of an org's audit log, newest first.
-func (s *Store) ListAuditEvents(ctx context.Context, org string, limit int, cursor string) (Page[domain.AuditEvent], error) {
-	q := baseList(orgPK(org), prefixAudit)
-	q.newestFirst = true
-	recs, next, err := s.query(ctx, q, limit, cursor, true)
-	p := Page[domain.AuditEvent]{Next: next, Items: []domain.AuditEvent{}}
-	for _, r := range recs {
-		p.Items = append(p.Items, r.auditEvent())
-	}
-	return p, err
-}

@@ -214,7 +214,7 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
 		return b, "stream removal of a workspace 3 s old (purge)", err
 	case "mailer":
-		id := domain.NewID("msg_", now)
+		id := domain.NewID(domain.PrefixMessage, now)
 		img := map[string]events.DynamoDBAttributeValue{
 			"PK": events.NewStringAttribute("ORG#" + ct.Org), "SK": events.NewStringAttribute("OUTBOX#" + id),
 			"Type": events.NewStringAttribute("Outbox"), "Version": events.NewNumberAttribute("1"), "OrgId": events.NewStringAttribute(ct.Org),

@@ -8,7 +8,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -150,12 +149,12 @@ func (a *API) acceptLink(token string) string {
 
 // retryConflicts runs a handler again, from its reads, when its transaction
 // lost a race on something it read (ErrConflict): a policy changed while an
-// invitation was made, say. The client sees a conflict only when it persists.
+// invitation was made, say. The policy is the store's one (store.Retry).
 func retryConflicts(ctx context.Context, r *httpapi.Request, h func(context.Context, *httpapi.Request) (*httpapi.Response, error)) (*httpapi.Response, error) {
-	for attempt := 1; ; attempt++ {
-		resp, err := h(ctx, r)
-		if !errors.Is(err, domain.ErrConflict) || attempt == 3 {
-			return resp, err
-		}
-	}
+	var resp *httpapi.Response
+	err := store.Retry(ctx, func() (err error) {
+		resp, err = h(ctx, r)
+		return err
+	})
+	return resp, err
 }

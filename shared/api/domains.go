@@ -84,7 +84,7 @@ func (a *API) AddDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 		return nil, err
 	}
 	d := domain.OrgDomain{OrgID: acc.Org.ID, Domain: name, Status: domain.DomainPending, CreatedAt: a.now(), CreatedBy: r.Caller.Sub, Challenge: domain.NewChallenge()}
-	ev := a.event(r, acc.Org.ID, "org.domain.added", "domain", name, "", map[string]string{"domain": name})
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgDomainAdded, "domain", name, "", map[string]string{"domain": name})
 	if err := a.Store.AddDomain(ctx, guard(acc, authz.ManageDomains), d, ev); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (a *API) verifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 		details["claimMoved"] = "true"
 		// The org that loses its sign-up claim learns it from its own log;
 		// who proved the domain is the other org's business.
-		ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: c.OrgID, Action: "org.domain.claim_moved",
+		ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: c.OrgID, Action: domain.ActionOrgDomainClaimMoved,
 			TargetType: "domain", TargetID: name, Details: map[string]string{"domain": name, "reason": "verified_by_another_org"}, At: now}
 		if a.AuditRetention > 0 {
 			ev.ExpiresAt = now.Add(a.AuditRetention)
@@ -135,7 +135,7 @@ func (a *API) verifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 		released = &ev
 	}
 	v := store.Verification{Domain: *d, Claim: acc.Claim, Now: now,
-		Events: []domain.AuditEvent{a.event(r, acc.Org.ID, "org.domain.verified", "domain", name, "", details)}}
+		Events: []domain.AuditEvent{a.event(r, acc.Org.ID, domain.ActionOrgDomainVerified, "domain", name, "", details)}}
 	if released != nil {
 		v.Events = append(v.Events, *released)
 	}
@@ -165,7 +165,7 @@ func (a *API) deleteDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 	if acc.Domain == nil {
 		return nil, domain.ErrDomainNotFound
 	}
-	ev := a.event(r, acc.Org.ID, "org.domain.deleted", "domain", name, "", map[string]string{"domain": name, "status": string(acc.Domain.Status)})
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgDomainDeleted, "domain", name, "", map[string]string{"domain": name, "status": string(acc.Domain.Status)})
 	if err := a.Store.DeleteDomain(ctx, guard(acc, authz.ManageDomains), acc.Org, *acc.Domain, ev); err != nil {
 		return nil, err
 	}

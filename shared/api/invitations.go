@@ -102,7 +102,7 @@ func (a *API) invitationMail(ctx context.Context, inv domain.Invitation, inviter
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	placeholder := "sealed" + hex.EncodeToString(b)
-	m, err := mail.InvitationMessage(domain.NewID("msg_", a.now()), mail.Invitation{
+	m, err := mail.InvitationMessage(domain.NewID(domain.PrefixMessage, a.now()), mail.Invitation{
 		Product: a.Product, To: inv.Email, OrgName: inv.OrgName, InvitedBy: inviter, Role: string(inv.Role),
 		AcceptURL: a.acceptLink(placeholder), ExpiresAt: inv.ExpiresAt,
 	})
@@ -172,7 +172,7 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	case role == domain.OrgOwner:
 		return nil, domain.ErrInvalidRole.WithDetail("invitations cannot make owners: invite, then grant the owner role")
 	case len(b.Workspaces) > maxGrants:
-		return nil, domain.Invalid("too_many_workspaces", "an invitation grants at most 20 workspaces")
+		return nil, domain.ErrTooManyGrants
 	}
 	seen := map[string]bool{}
 	for _, g := range b.Workspaces {
@@ -183,7 +183,7 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 			return nil, domain.ErrInvalidRole.WithDetail("unknown workspace role")
 		}
 		if seen[g.WorkspaceID] {
-			return nil, domain.Invalid("duplicate_workspace", "a workspace is granted twice")
+			return nil, domain.ErrDuplicateGrant
 		}
 		seen[g.WorkspaceID] = true
 	}
@@ -198,7 +198,7 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	ev := a.event(r, inv.OrgID, "invitation.created", "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
+	ev := a.event(r, inv.OrgID, domain.ActionInvitationCreated, "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
 	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, msg, ev); err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (a *API) resendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	ev := a.event(r, inv.OrgID, "invitation.resent", "invitation", inv.ID, inv.Email, nil)
+	ev := a.event(r, inv.OrgID, domain.ActionInvitationResent, "invitation", inv.ID, inv.Email, nil)
 	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, now, expires, msg, ev); err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (a *API) revokeInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if inv.Status != domain.InvitePending {
 		return nil, domain.ErrInviteUsed
 	}
-	ev := a.event(r, inv.OrgID, "invitation.revoked", "invitation", inv.ID, inv.Email, nil)
+	ev := a.event(r, inv.OrgID, domain.ActionInvitationRevoked, "invitation", inv.ID, inv.Email, nil)
 	if err := a.Store.RevokeInvitation(ctx, guard(acc, authz.ManageInvitations), inv, ev); err != nil {
 		return nil, err
 	}
@@ -366,12 +366,12 @@ func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitation, hash, email string) (*httpapi.Response, error) {
 	now := a.now()
 	events := func(member bool, grants []domain.Grant) []domain.AuditEvent {
-		evs := []domain.AuditEvent{a.event(r, inv.OrgID, "invitation.accepted", "invitation", inv.ID, email, nil)}
+		evs := []domain.AuditEvent{a.event(r, inv.OrgID, domain.ActionInvitationAccepted, "invitation", inv.ID, email, nil)}
 		if !member {
-			evs = append(evs, a.event(r, inv.OrgID, "org.member.added", "user", r.Caller.Sub, email, map[string]string{"role": string(inv.Role), "invitationId": inv.ID}))
+			evs = append(evs, a.event(r, inv.OrgID, domain.ActionOrgMemberAdded, "user", r.Caller.Sub, email, map[string]string{"role": string(inv.Role), "invitationId": inv.ID}))
 		}
 		for _, g := range grants {
-			evs = append(evs, a.event(r, inv.OrgID, "workspace.member.added", "user", r.Caller.Sub, email, map[string]string{"workspaceId": g.WorkspaceID, "role": string(g.Role)}))
+			evs = append(evs, a.event(r, inv.OrgID, domain.ActionWorkspaceMemberAdded, "user", r.Caller.Sub, email, map[string]string{"workspaceId": g.WorkspaceID, "role": string(g.Role)}))
 		}
 		return evs
 	}

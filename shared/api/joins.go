@@ -60,9 +60,9 @@ func (a *API) requestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 	now := a.now()
 	j := store.Joining{User: domain.User{ID: r.Caller.Sub, Email: e.Address, CreatedAt: now}, Org: st.Org, Domain: e.Registrable, Policy: st.Policy, Now: now}
 	if st.Policy.DomainJoin == domain.DomainJoinAuto {
-		j.Events = []domain.AuditEvent{a.event(r, org, "org.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"role": string(st.Policy.DefaultOrgRole), "via": "domain"})}
+		j.Events = []domain.AuditEvent{a.event(r, org, domain.ActionOrgMemberAdded, "user", r.Caller.Sub, e.Address, map[string]string{"role": string(st.Policy.DefaultOrgRole), "via": "domain"})}
 		if ws := st.Org.DefaultWorkspaceID; ws != "" {
-			j.WorkspaceEvent = a.event(r, org, "workspace.member.added", "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"})
+			j.WorkspaceEvent = a.event(r, org, domain.ActionWorkspaceMemberAdded, "user", r.Caller.Sub, e.Address, map[string]string{"workspaceId": ws, "role": string(st.Policy.DefaultWorkspaceRole), "via": "domain"})
 		}
 		err := a.Store.JoinByDomain(ctx, j)
 		if err == nil {
@@ -75,7 +75,7 @@ func (a *API) requestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 		// may ask, as in request mode.
 		j.WorkspaceEvent = domain.AuditEvent{}
 	}
-	j.Events = []domain.AuditEvent{a.event(r, org, "join_request.created", "user", r.Caller.Sub, e.Address, nil)}
+	j.Events = []domain.AuditEvent{a.event(r, org, domain.ActionJoinRequestCreated, "user", r.Caller.Sub, e.Address, nil)}
 	if err := a.Store.RequestJoin(ctx, j); err != nil {
 		return nil, err
 	}
@@ -118,10 +118,10 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	}
 	req, now := *acc.JoinRequest, a.now()
 	evs := []domain.AuditEvent{
-		a.event(r, acc.Org.ID, "join_request.approved", "user", user, req.Email, nil),
-		a.event(r, acc.Org.ID, "org.member.added", "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),
+		a.event(r, acc.Org.ID, domain.ActionJoinRequestApproved, "user", user, req.Email, nil),
+		a.event(r, acc.Org.ID, domain.ActionOrgMemberAdded, "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),
 	}
-	wsEvent := a.event(r, acc.Org.ID, "workspace.member.added", "user", user, req.Email, map[string]string{"workspaceId": acc.Org.DefaultWorkspaceID, "role": string(acc.Policy.DefaultWorkspaceRole), "via": "join_request"})
+	wsEvent := a.event(r, acc.Org.ID, domain.ActionWorkspaceMemberAdded, "user", user, req.Email, map[string]string{"workspaceId": acc.Org.DefaultWorkspaceID, "role": string(acc.Policy.DefaultWorkspaceRole), "via": "join_request"})
 	if err := a.Store.ApproveJoin(ctx, guard(acc, authz.ManageInvitations), req, acc.Org, acc.Policy, now, evs, wsEvent); err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (a *API) DenyJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi
 		return nil, domain.ErrJoinRequestAbsent
 	}
 	req := *acc.JoinRequest
-	ev := a.event(r, acc.Org.ID, "join_request.denied", "user", user, req.Email, nil)
+	ev := a.event(r, acc.Org.ID, domain.ActionJoinRequestDenied, "user", user, req.Email, nil)
 	if err := a.Store.DenyJoin(ctx, guard(acc, authz.ManageInvitations), req, a.now().Add(a.joinCooldown()), ev); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -87,7 +86,7 @@ func (a *API) ChangeMemberRole(ctx context.Context, r *httpapi.Request) (*httpap
 		gg := guard(acc, action)
 		g = &gg
 	}
-	ev := a.event(r, acc.Org.ID, "org.member.role_changed", "user", target, m.Email, map[string]string{"from": string(m.Role), "to": string(role)})
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgMemberRoleChanged, "user", target, m.Email, map[string]string{"from": string(m.Role), "to": string(role)})
 	if err := a.Store.ChangeRole(ctx, g, m, role, ev); err != nil {
 		return nil, err
 	}
@@ -109,31 +108,28 @@ func (a *API) RemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 	leaving := target == r.Caller.Sub
 	// A concurrent change to the member (a workspace added, a role changed)
 	// fails the removal's condition: read again and retry.
-	for attempt := 0; ; attempt++ {
+	err = store.Retry(ctx, func() error {
 		m, ws, err := a.removalTarget(ctx, r, org, target, leaving)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rm := store.Removal{Member: m, Workspaces: ws, Now: a.now()}
-		action := "org.member.left"
+		action := domain.ActionOrgMemberLeft
 		if !leaving {
 			need := authz.RemoveMember
 			if m.Role == domain.OrgOwner {
 				need = authz.RemoveOwner
 			}
 			g := store.OrgGuard(org, r.Caller.Sub, authz.OrgRoles(need))
-			rm.Guard, rm.Removed, action = &g, true, "org.member.removed"
+			rm.Guard, rm.Removed, action = &g, true, domain.ActionOrgMemberRemoved
 		}
 		rm.Event = a.event(r, org, action, "user", target, m.Email, map[string]string{"role": string(m.Role)})
-		err = a.Store.RemoveMember(ctx, rm)
-		if errors.Is(err, domain.ErrConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return httpapi.NoContent(), nil
+		return a.Store.RemoveMember(ctx, rm)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return httpapi.NoContent(), nil
 }
 
 // removalTarget reads the member to remove and their workspace memberships,

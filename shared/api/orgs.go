@@ -84,7 +84,7 @@ func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 	if err != nil {
 		return nil, err
 	}
-	ev := a.event(r, acc.Org.ID, "org.renamed", "org", acc.Org.ID, "", map[string]string{"from": acc.Org.Name, "to": name})
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgRenamed, "org", acc.Org.ID, "", map[string]string{"from": acc.Org.Name, "to": name})
 	if err := a.Store.RenameOrg(ctx, guard(acc, authz.RenameOrg), acc.Org.ID, name, r.Caller.Sub, a.now(), ev); err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (a *API) deleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 			}
 		}
 	}
-	ev := a.event(r, acc.Org.ID, "org.deleted", "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgDeleted, "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
 	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, verified, ev); err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (a *API) PutPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 	if p.DomainJoin != domain.DomainJoinOff && acc.Org.VerifiedDomains < 1 {
 		return nil, domain.ErrNoVerifiedDomain
 	}
-	ev := a.event(r, acc.Org.ID, "org.policy.changed", "org", acc.Org.ID, "", map[string]string{
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgPolicyChanged, "org", acc.Org.ID, "", map[string]string{
 		"domainJoin": string(p.DomainJoin), "defaultOrgRole": string(p.DefaultOrgRole), "defaultWorkspaceRole": string(p.DefaultWorkspaceRole),
 		"membersCanCreateWorkspaces": strconv.FormatBool(p.MembersCanCreateWorkspaces), "allowedEmailDomains": strings.Join(p.AllowedEmailDomains, ","),
 		"requireMfa": strconv.FormatBool(p.RequireMfa), "requireSso": strconv.FormatBool(p.RequireSso),

@@ -142,8 +142,8 @@ func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1}
 	creator := domain.WorkspaceMembership{OrgID: w.OrgID, WorkspaceID: w.ID, UserID: r.Caller.Sub, Email: acc.Member.Email, Role: domain.WorkspaceAdmin, JoinedAt: now}
 	evs := []domain.AuditEvent{
-		a.event(r, w.OrgID, "workspace.created", "workspace", w.ID, "", map[string]string{"name": name}),
-		a.event(r, w.OrgID, "workspace.member.added", "user", r.Caller.Sub, acc.Member.Email, map[string]string{"workspaceId": w.ID, "role": string(domain.WorkspaceAdmin)}),
+		a.event(r, w.OrgID, domain.ActionWorkspaceCreated, "workspace", w.ID, "", map[string]string{"name": name}),
+		a.event(r, w.OrgID, domain.ActionWorkspaceMemberAdded, "user", r.Caller.Sub, acc.Member.Email, map[string]string{"workspaceId": w.ID, "role": string(domain.WorkspaceAdmin)}),
 	}
 	if err := a.Store.CreateWorkspace(ctx, g, w, creator, evs, relied); err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func (a *API) RenameWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 		return nil, err
 	}
 	w := *wa.Workspace
-	ev := a.event(r, w.OrgID, "workspace.renamed", "workspace", w.ID, "", map[string]string{"from": w.Name, "to": name})
+	ev := a.event(r, w.OrgID, domain.ActionWorkspaceRenamed, "workspace", w.ID, "", map[string]string{"from": w.Name, "to": name})
 	if err := a.Store.RenameWorkspace(ctx, wa.guard(authz.EditWorkspace), w, name, r.Caller.Sub, a.now(), ev); err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (a *API) DeleteWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 		return nil, err
 	}
 	w := *wa.Workspace
-	ev := a.event(r, w.OrgID, "workspace.deleted", "workspace", w.ID, "", map[string]string{"name": w.Name})
+	ev := a.event(r, w.OrgID, domain.ActionWorkspaceDeleted, "workspace", w.ID, "", map[string]string{"name": w.Name})
 	if err := a.Store.DeleteWorkspace(ctx, wa.guard(authz.DeleteWorkspace), w, ev); err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*http
 	}
 	now := a.now()
 	m := domain.WorkspaceMembership{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, UserID: target, Email: tm.Email, Role: role, JoinedAt: now}
-	ev := a.event(r, wa.Org.ID, "workspace.member.set", "user", target, tm.Email, map[string]string{"workspaceId": m.WorkspaceID, "role": string(role)})
+	ev := a.event(r, wa.Org.ID, domain.ActionWorkspaceMemberSet, "user", target, tm.Email, map[string]string{"workspaceId": m.WorkspaceID, "role": string(role)})
 	if err := a.Store.PutWorkspaceMember(ctx, wa.guard(authz.ManageWsMembers), m, ev); err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func (a *API) RemoveWorkspaceMember(ctx context.Context, r *httpapi.Request) (*h
 		gg := wa.guard(action)
 		g = &gg
 	}
-	ev := a.event(r, wa.Org.ID, "workspace.member.removed", "user", target, "", map[string]string{"workspaceId": wa.Workspace.ID})
+	ev := a.event(r, wa.Org.ID, domain.ActionWorkspaceMemberRemoved, "user", target, "", map[string]string{"workspaceId": wa.Workspace.ID})
 	if err := a.Store.RemoveWorkspaceMember(ctx, g, wa.Org.ID, wa.Workspace.ID, target, ev); err != nil {
 		return nil, err
 	}

@@ -68,6 +68,10 @@ var (
 	ErrInvalidCursor    = Invalid("invalid_cursor", "the cursor is not valid for this list")
 	ErrInvalidLimit     = Invalid("invalid_limit", "limit must be an integer from 1 to 200")
 	ErrInvalidID        = Invalid("invalid_id", "the id in the path is not valid")
+	ErrInvalidQuery     = Invalid("invalid_query", "the query string is malformed")
+	ErrInvalidPolicy    = Invalid("invalid_policy", "the policy is not valid")
+	ErrTooManyGrants    = Invalid("too_many_workspaces", "an invitation grants at most 20 workspaces")
+	ErrDuplicateGrant   = Invalid("duplicate_workspace", "a workspace is granted twice")
 	ErrUnauthenticated  = &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Detail: "a valid bearer token is required"}
 	ErrForbidden        = &Error{Kind: KindForbidden, Code: "forbidden", Detail: "your role does not allow this"}
 	ErrNotFound         = &Error{Kind: KindNotFound, Code: "not_found", Detail: "no such resource"}

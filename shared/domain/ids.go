@@ -15,6 +15,7 @@ const (
 	PrefixWorkspace  = "ws_"
 	PrefixInvitation = "inv_"
 	PrefixAudit      = "evt_"
+	PrefixMessage    = "msg_"
 )
 
 var (

@@ -171,23 +171,23 @@ func (p *Policy) Validate() error {
 	switch p.DomainJoin {
 	case DomainJoinOff, DomainJoinRequest, DomainJoinAuto:
 	default:
-		return Invalid("invalid_policy", "domainJoin must be off, request or auto")
+		return ErrInvalidPolicy.WithDetail("domainJoin must be off, request or auto")
 	}
 	if p.DefaultOrgRole != OrgMember && p.DefaultOrgRole != OrgGuest {
-		return Invalid("invalid_policy", "defaultOrgRole must be member or guest")
+		return ErrInvalidPolicy.WithDetail("defaultOrgRole must be member or guest")
 	}
 	if !p.DefaultWorkspaceRole.Valid() {
-		return Invalid("invalid_policy", "defaultWorkspaceRole must be admin, member or viewer")
+		return ErrInvalidPolicy.WithDetail("defaultWorkspaceRole must be admin, member or viewer")
 	}
 	if len(p.AllowedEmailDomains) > 50 {
-		return Invalid("invalid_policy", "at most 50 allowed email domains")
+		return ErrInvalidPolicy.WithDetail("at most 50 allowed email domains")
 	}
 	seen := map[string]bool{}
 	domains := []string{}
 	for _, d := range p.AllowedEmailDomains {
 		e, err := ParseEmail("x@" + d)
 		if err != nil {
-			return Invalid("invalid_policy", "allowedEmailDomains holds an invalid domain")
+			return ErrInvalidPolicy.WithDetail("allowedEmailDomains holds an invalid domain")
 		}
 		if !seen[e.Domain] {
 			seen[e.Domain] = true

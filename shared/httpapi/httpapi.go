@@ -165,7 +165,7 @@ func newRequest(ev events.APIGatewayV2HTTPRequest, log *slog.Logger) (*Request, 
 	}
 	query, err := url.ParseQuery(ev.RawQueryString)
 	if err != nil {
-		return nil, domain.Invalid("invalid_query", "the query string is malformed")
+		return nil, domain.ErrInvalidQuery
 	}
 	header := http.Header{}
 	for k, v := range ev.Headers {

@@ -70,11 +70,10 @@ func (s *Service) Confirm(ctx context.Context, sub, rawEmail string, emailVerifi
 		case errors.Is(err, store.ErrDomainClaimed):
 			// A conflict is a claim or policy that changed since it was
 			// read: read them again.
-			for range 3 {
-				if outcome, err = s.joinByDomain(ctx, user, email.Registrable, now); !errors.Is(err, domain.ErrConflict) {
-					break
-				}
-			}
+			err = store.Retry(ctx, func() (err error) {
+				outcome, err = s.joinByDomain(ctx, user, email.Registrable, now)
+				return err
+			})
 			if errors.Is(err, store.ErrUserExists) {
 				return AlreadyDone, nil
 			}
@@ -113,9 +112,9 @@ func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable s
 	}
 	mode := policy.DomainJoin
 	if mode == domain.DomainJoinAuto {
-		j.Events = []domain.AuditEvent{event("org.member.added", map[string]string{"role": string(policy.DefaultOrgRole), "via": "domain"})}
+		j.Events = []domain.AuditEvent{event(domain.ActionOrgMemberAdded, map[string]string{"role": string(policy.DefaultOrgRole), "via": "domain"})}
 		if org.DefaultWorkspaceID != "" {
-			j.WorkspaceEvent = event("workspace.member.added", map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"})
+			j.WorkspaceEvent = event(domain.ActionWorkspaceMemberAdded, map[string]string{"workspaceId": org.DefaultWorkspaceID, "role": string(policy.DefaultWorkspaceRole), "via": "domain"})
 		}
 		err := s.Store.JoinByDomain(ctx, j)
 		switch {
@@ -130,7 +129,7 @@ func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable s
 		}
 	}
 	if mode == domain.DomainJoinRequest {
-		j.Events = []domain.AuditEvent{event("join_request.created", nil)}
+		j.Events = []domain.AuditEvent{event(domain.ActionJoinRequestCreated, nil)}
 		err := s.Store.RequestJoin(ctx, j)
 		if errors.Is(err, domain.ErrJoinDenied) {
 			return DomainTaken, nil
@@ -149,10 +148,10 @@ func founding(u domain.User, registrable string, now time.Time) store.Founding {
 			TargetType: targetType, TargetID: targetID, TargetEmail: u.Email, Details: details, At: now}
 	}
 	return store.Founding{User: u, Org: org, Workspace: ws, Events: []domain.AuditEvent{
-		event("org.created", "org", org.ID, map[string]string{"name": org.Name, "domain": registrable}),
-		event("org.member.added", "user", u.ID, map[string]string{"role": string(domain.OrgOwner)}),
-		event("workspace.created", "workspace", ws.ID, map[string]string{"name": ws.Name}),
-		event("workspace.member.added", "user", u.ID, map[string]string{"workspaceId": ws.ID, "role": string(domain.WorkspaceAdmin)}),
+		event(domain.ActionOrgCreated, "org", org.ID, map[string]string{"name": org.Name, "domain": registrable}),
+		event(domain.ActionOrgMemberAdded, "user", u.ID, map[string]string{"role": string(domain.OrgOwner)}),
+		event(domain.ActionWorkspaceCreated, "workspace", ws.ID, map[string]string{"name": ws.Name}),
+		event(domain.ActionWorkspaceMemberAdded, "user", u.ID, map[string]string{"workspaceId": ws.ID, "role": string(domain.WorkspaceAdmin)}),
 	}}
 }
 

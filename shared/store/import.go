@@ -21,6 +21,10 @@ type Import struct {
 	Events           []domain.AuditEvent
 }
 
+// ErrImportOwner refuses to import an owner: owner counts live on the org
+// item, and only the API's role changes keep them true.
+var ErrImportOwner = domain.Invalid("import_owner", "owners cannot be imported: grant the role through the API")
+
 // Imported remembers what an Import wrote, so it can be removed again.
 type Imported struct {
 	s    *Store
@@ -41,7 +45,7 @@ func (s *Store) Import(ctx context.Context, im Import) (*Imported, error) {
 	}
 	for _, m := range im.Members {
 		if m.Role == domain.OrgOwner {
-			return nil, domain.Invalid("import_owner", "owners cannot be imported: grant the role through the API")
+			return nil, ErrImportOwner
 		}
 		recs = append(recs, memberRecord(m))
 	}

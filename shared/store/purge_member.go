@@ -114,7 +114,7 @@ func (s *Store) revokeVoidInvitations(ctx context.Context, org, email string, re
 				continue
 			}
 			now := s.now().UTC()
-			ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: "invitation.revoked", ActorID: "orgkit",
+			ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: domain.ActionInvitationRevoked, ActorID: "orgkit",
 				TargetType: "invitation", TargetID: inv.ID, TargetEmail: inv.Email, Details: map[string]string{"reason": "invitee removed from the organization"}, At: now}
 			switch err := s.revoke(ctx, inv, ev); {
 			case errors.Is(err, domain.ErrInviteUsed), errors.Is(err, domain.ErrInviteNotFound), errors.Is(err, domain.ErrOrgNotFound):

@@ -43,28 +43,21 @@ func putIfAbsent(r record) types.TransactWriteItem {
 func (s *Store) CreateFounder(ctx context.Context, f Founding) error {
 	u, o, w := f.User, f.Org, f.Workspace
 	u.CreatedOrgID = o.ID
-	items := []types.TransactWriteItem{
-		putIfAbsent(userRecord(u)),
-		putIfAbsent(domainClaimRecord(o.Domain, o.ID, o.CreatedAt)),
-		putIfAbsent(orgRecord(o)),
-		putIfAbsent(memberRecord(domain.Membership{OrgID: o.ID, UserID: u.ID, Email: u.Email, Role: domain.OrgOwner, JoinedAt: o.CreatedAt})),
-		putIfAbsent(workspaceRecord(w)),
-		putIfAbsent(wsMemberRecord(domain.WorkspaceMembership{OrgID: o.ID, WorkspaceID: w.ID, UserID: u.ID, Email: u.Email, Role: domain.WorkspaceAdmin, JoinedAt: w.CreatedAt})),
+	steps := []step{
+		{item: putIfAbsent(userRecord(u)), onFail: failWith(ErrUserExists)},
+		{item: putIfAbsent(domainClaimRecord(o.Domain, o.ID, o.CreatedAt)), onFail: failWith(ErrDomainClaimed)},
+		{item: putIfAbsent(orgRecord(o))},
+		{item: putIfAbsent(memberRecord(domain.Membership{OrgID: o.ID, UserID: u.ID, Email: u.Email, Role: domain.OrgOwner, JoinedAt: o.CreatedAt}))},
+		{item: putIfAbsent(workspaceRecord(w))},
+		{item: putIfAbsent(wsMemberRecord(domain.WorkspaceMembership{OrgID: o.ID, WorkspaceID: w.ID, UserID: u.ID, Email: u.Email, Role: domain.WorkspaceAdmin, JoinedAt: w.CreatedAt}))},
 	}
 	for _, e := range f.Events {
-		items = append(items, putIfAbsent(auditRecord(e)))
+		steps = append(steps, step{item: putIfAbsent(auditRecord(e))})
 	}
-	err := s.transact(ctx, items)
-	reasons := cancelReasons(err)
-	switch {
-	case err == nil:
-		return nil
-	case failedAt(reasons, 0):
-		return ErrUserExists
-	case failedAt(reasons, 1):
-		return ErrDomainClaimed
+	if err := s.run(ctx, steps); err != nil {
+		return fmt.Errorf("create founder: %w", err)
 	}
-	return fmt.Errorf("create founder: %w", err)
+	return nil
 }
 
 // CreateUser creates a user with no org. It returns ErrUserExists when the

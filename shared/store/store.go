@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -109,10 +108,6 @@ func keyString(v types.AttributeValue) string {
 	return fmt.Sprint(v)
 }
 
-// maxTransactAttempts bounds retries of a transaction that DynamoDB cancelled
-// because another transaction touched one of its items at the same time.
-const maxTransactAttempts = 6
-
 // transact runs a write transaction, retrying with jittered backoff while it is
 // cancelled only for TransactionConflict. Any other cancellation is returned
 // for the caller to read its reasons.
@@ -143,27 +138,16 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 		}
 		seen[id] = true
 	}
-	backoff := 10 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		// The SDK gives each call a ClientRequestToken and keeps it across
-		// its own retries, so a transaction whose answer was lost (a dropped
-		// connection, a 500 after the write) and that the SDK sends again is
-		// applied once and answered as a success, not as a failed condition
-		// (DynamoDB Local honours the token too). A cancelled attempt
-		// changed nothing, so each attempt here is a new call with a new token.
-		in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
-		_, err := s.db.TransactWriteItems(ctx, in)
-		if err == nil || attempt == maxTransactAttempts || !onlyConflicts(err) {
-			return err
-		}
-		sleep := backoff/2 + rand.N(backoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(sleep):
-		}
-		backoff *= 2
-	}
+	// The SDK gives each call a ClientRequestToken and keeps it across its
+	// own retries, so a transaction whose answer was lost (a dropped
+	// connection, a 500 after the write) and that the SDK sends again is
+	// applied once and answered as a success, not as a failed condition
+	// (DynamoDB Local honours the token too). A cancelled attempt changed
+	// nothing, so each attempt of Retry is a new call with a new token.
+	return Retry(ctx, func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
 }
 
 // onlyConflicts reports whether err is a cancelled transaction whose only
@@ -185,24 +169,4 @@ func onlyConflicts(err error) bool {
 		}
 	}
 	return conflict
-}
-
-// cancelReasons returns the per-item cancellation codes of a cancelled
-// transaction ("None", "ConditionalCheckFailed", …), or nil for other errors.
-func cancelReasons(err error) []string {
-	var tc *types.TransactionCanceledException
-	if !errors.As(err, &tc) {
-		return nil
-	}
-	codes := make([]string, len(tc.CancellationReasons))
-	for i, r := range tc.CancellationReasons {
-		codes[i] = aws.ToString(r.Code)
-	}
-	return codes
-}
-
-// failedAt reports whether the transaction was cancelled by a failed condition
-// on item i.
-func failedAt(reasons []string, i int) bool {
-	return i < len(reasons) && reasons[i] == "ConditionalCheckFailed"
 }

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 
@@ -240,4 +241,15 @@ func (s *Site) Handle(_ context.Context, ev events.APIGatewayV2HTTPRequest) (eve
 		out.Body = string(resp.Body)
 	}
 	return out, nil
+}
+
+// ConfigFromEnv is the console function's configuration in AWS: the app
+// client from USER_POOL_CLIENT_ID, Cognito of the function's own region
+// unless COGNITO_ENDPOINT says otherwise, the API on the console's origin.
+func ConfigFromEnv() Config {
+	c := Config{Region: os.Getenv("AWS_REGION"), ClientID: os.Getenv("USER_POOL_CLIENT_ID"), CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT")}
+	if c.CognitoEndpoint == "" {
+		c.CognitoEndpoint = "https://cognito-idp." + c.Region + ".amazonaws.com/"
+	}
+	return c
 }

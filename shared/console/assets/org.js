@@ -527,7 +527,7 @@ function audit(ctx, res) {
   }, 'Load older events');
   function draw() {
     body.replaceChildren(...items.map((e) => h('tr', {},
-      h('td', {}, when(e.at)),
+      h('td', { class: 'nowrap' }, when(e.at)),
       h('td', {}, e.actorEmail || e.actorId),
       h('td', {}, actionNames[e.action] || e.action.replace(/[._]/g, ' ')),
       h('td', {}, e.targetEmail || `${e.targetType} ${e.targetId}`),

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/chromedp/chromedp"
 
 	"github.com/orgkit/orgkit/infra/local/localtest"
@@ -172,6 +175,18 @@ func (p *person) open(path, want, name string) {
 	}
 	p.checkA11y(path)
 	p.screenshot(name)
+}
+
+// visit loads path in a fresh document and waits for the page, without the
+// checks of open.
+func (p *person) visit(path, want string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+path)); err != nil {
+		p.fatalf("open %s: %v", path, err)
+	}
+	p.waitRender(0, want)
 }
 
 // checkA11y runs axe-core on the page as it is now.
@@ -491,7 +506,27 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("switched to Eve's org, where Ada is a member: want its members without role menus")
 	}
 
+	// 13. An ID token the API refuses (expired, say) is renewed with the
+	// refresh token, without the person noticing.
+	old := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).idToken`)
+	eval[bool](ada, `(() => { const s = JSON.parse(localStorage.getItem('orgkit.session')); s.idToken = s.idToken.slice(0, -4) + 'AAAA'; localStorage.setItem('orgkit.session', JSON.stringify(s)); return true; })()`)
+	ada.visit(orgPath+"/members", orgPath+"/members")
+	if renewed := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).idToken`); renewed == old || ada.count(`main table tr[data-email]`) == 0 {
+		ada.fatalf("a refused token was not renewed")
+	}
+
+	// 14. Signing out revokes the refresh token at Cognito.
+	refresh := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).refreshToken`)
 	ada.act("/console/signin", func() { ada.press("header", "Sign out") })
+	if eval[bool](ada, `localStorage.getItem('orgkit.session') !== null`) {
+		ada.fatalf("the session is still stored")
+	}
+	if _, err := s.Cognito.InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		ClientId: aws.String(s.Env["USER_POOL_CLIENT_ID"]), AuthFlow: ciptypes.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": refresh},
+	}); err == nil {
+		t.Error("the refresh token still works after signing out")
+	}
 
 	names := make([]string, 0, len(times))
 	for n := range times {

@@ -186,8 +186,14 @@ export function confirmPage(params) {
   return page('Confirm your email', form, resent);
 }
 
-export function signOut() {
+// signOut forgets the session and revokes its refresh token at Cognito, so
+// that a copy of it left anywhere cannot start a new one.
+export async function signOut() {
+  const s = session();
   signOutLocal();
   localStorage.removeItem('orgkit.org');
+  if (s && s.refreshToken) {
+    await cognito('RevokeToken', { ClientId: cfg.clientId, Token: s.refreshToken }).catch(() => {});
+  }
   go('/console/signin');
 }

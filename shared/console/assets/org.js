@@ -104,6 +104,13 @@ function members(ctx, res) {
   const body = h('tbody');
   const note = h('p', { class: 'hint', role: 'status' });
   const more = h('button', { type: 'button', onclick: action(box, loadMore) }, 'Load more');
+  // The API has no email filter: searching everyone means loading every page.
+  const all = h('button', {
+    type: 'button',
+    onclick: action(box, async () => {
+      while (cursor) await loadMore();
+    }),
+  }, 'Search all members');
   const owners = () => items.filter((m) => m.role === 'owner').length;
 
   async function loadMore() {
@@ -192,6 +199,7 @@ function members(ctx, res) {
       ? `${shown.length} of the ${items.length} members loaded${cursor ? ' so far (load more to search further)' : ''} match.`
       : '';
     more.hidden = !cursor;
+    all.hidden = !cursor || !needle;
     lastOwner.hidden = !(ctx.role === 'owner' && owners() === 1 && !cursor && items.some((m) => m.userId === myId && m.role === 'owner'));
   }
 
@@ -201,7 +209,7 @@ function members(ctx, res) {
   t.querySelector('tbody').replaceWith(body);
   draw();
   return [heading(ctx, 'Members'), lastOwner,
-    field('Search by email', search, 'Filters the members loaded on this page.'), note, box, t, more];
+    field('Search by email', search, 'Filters the members loaded on this page.'), note, all, box, t, more];
 }
 
 // ---- invitations

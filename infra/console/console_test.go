@@ -489,7 +489,42 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("approving did not take the request off the list")
 	}
 
-	// 12. Someone in two orgs switches between them: Eve invites Ada, who
+	// 12. A workspace's members: add Dan, change his role, remove him.
+	ada.open(orgPath+"/workspaces", orgPath+"/workspaces", "")
+	ada.fill(`main form input[name=name]`, "Ops")
+	ada.act("", func() { ada.press("main", "Create workspace") })
+	opsPath := eval[string](ada, `location.pathname`)
+	ada.fill(`main select[name=member]`, dan.Sub)
+	ada.fill(`main select[name=role]`, "viewer")
+	ada.act(opsPath, func() { ada.press("main", "Add") })
+	danRole := `select[aria-label="Workspace role of ` + dan.Email + `"]`
+	if ada.count(danRole) != 1 || eval[string](ada, `document.querySelector('`+danRole+`').value`) != "viewer" {
+		ada.fatalf("Dan was not added as a viewer")
+	}
+	ada.act(opsPath, func() { ada.fill(danRole, "member") })
+	if eval[string](ada, `document.querySelector('`+danRole+`').value`) != "member" {
+		ada.fatalf("Dan's workspace role did not change")
+	}
+	ada.act(opsPath, func() { ada.press(`tr[data-email="`+dan.Email+`"]`, "Remove") })
+	if ada.count(`tr[data-email="`+dan.Email+`"]`) != 0 {
+		ada.fatalf("Dan is still in the workspace")
+	}
+
+	// 13. Ada hands the org over to Dan: he becomes an owner, she an admin.
+	ada.open(orgPath+"/members", orgPath+"/members", "")
+	ada.press(`tr[data-email="`+dan.Email+`"]`, "Transfer ownership")
+	ada.act(orgPath+"/members", func() { ada.press("dialog[open]", "Transfer ownership") })
+	if got := eval[string](ada, `document.querySelector('tr[data-email="`+dan.Email+`"] td:nth-child(2)').textContent`); got != "owner" {
+		ada.fatalf("Dan's role shows %q, want owner (and no menu: an admin cannot change an owner)", got)
+	}
+	if got := eval[string](ada, `document.querySelector('select[aria-label="Role of `+ada.email+`"]').value`); got != "admin" {
+		ada.fatalf("Ada's role = %q after the transfer, want admin", got)
+	}
+	if ada.has("Transfer ownership") {
+		ada.fatalf("an admin is offered to transfer ownership")
+	}
+
+	// 14. Someone in two orgs switches between them: Eve invites Ada, who
 	// accepts from her list of invitations.
 	eve := s.SignUp(t, "eve@"+localtest.RandomDomain())
 	eveOrg, _ := s.OwnOrg(t, eve)
@@ -506,7 +541,7 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("switched to Eve's org, where Ada is a member: want its members without role menus")
 	}
 
-	// 13. An ID token the API refuses (expired, say) is renewed with the
+	// 15. An ID token the API refuses (expired, say) is renewed with the
 	// refresh token, without the person noticing.
 	old := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).idToken`)
 	eval[bool](ada, `(() => { const s = JSON.parse(localStorage.getItem('orgkit.session')); s.idToken = s.idToken.slice(0, -4) + 'AAAA'; localStorage.setItem('orgkit.session', JSON.stringify(s)); return true; })()`)
@@ -515,7 +550,7 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("a refused token was not renewed")
 	}
 
-	// 14. Signing out revokes the refresh token at Cognito.
+	// 16. Signing out revokes the refresh token at Cognito.
 	refresh := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).refreshToken`)
 	ada.act("/console/signin", func() { ada.press("header", "Sign out") })
 	if eval[bool](ada, `localStorage.getItem('orgkit.session') !== null`) {

@@ -389,8 +389,8 @@ export async function workspacePage(orgId, wsId) {
     }, 'Remove') : null))), 'Workspace members'));
   const candidates = ((orgMembers.data && orgMembers.data.items) || []).filter((m) => !inWs.has(m.userId));
   if (admin && candidates.length) {
-    const who = select(candidates.map((m) => [m.userId, m.email]), candidates[0].userId);
-    const role = select([['member', 'member'], ['viewer', 'viewer'], ['admin', 'admin']], 'member');
+    const who = select(candidates.map((m) => [m.userId, m.email]), candidates[0].userId, { name: 'member' });
+    const role = select([['member', 'member'], ['viewer', 'viewer'], ['admin', 'admin']], 'member', { name: 'role' });
     out.push(h('form', {
       class: 'inline',
       onsubmit: action(box, async () => {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -526,8 +527,18 @@ func TestConsole(t *testing.T) {
 
 	// 14. Someone in two orgs switches between them: Eve invites Ada, who
 	// accepts from her list of invitations.
-	eve := s.SignUp(t, "eve@"+localtest.RandomDomain())
+	// Eve's org is bigger than a page: 50 colleagues join it by domain.
+	eveDomain := localtest.RandomDomain()
+	eve := s.SignUp(t, "eve@"+eveDomain)
 	eveOrg, _ := s.OwnOrg(t, eve)
+	s.Call(t, http.MethodPut, "/orgs/"+eveOrg+"/policy", eve.IDToken, map[string]any{
+		"domainJoin": "auto", "defaultOrgRole": "member", "defaultWorkspaceRole": "member",
+	}).Expect(t, "Eve's policy: automatic domain join", http.StatusOK, "")
+	var colleagues []string
+	for i := range 50 {
+		colleagues = append(colleagues, fmt.Sprintf("u%02d@%s", i, eveDomain))
+	}
+	s.SignUpAll(t, colleagues...)
 	s.Invite(t, eve, eveOrg, ada.email, "member")
 	ada.open("/console", "/console", "")
 	eveName := eval[string](ada, `(document.querySelector('main .list button') || {}).textContent || ''`)
@@ -539,6 +550,19 @@ func TestConsole(t *testing.T) {
 	ada.act("/console/orgs/"+eveOrg+"/members", func() { ada.fill(`select.switcher`, eveOrg) })
 	if eval[string](ada, `document.querySelector('main .eyebrow').textContent`) != strings.TrimPrefix(eveName, "Accept invitation to ") || ada.count(`main table select`) != 0 {
 		ada.fatalf("switched to Eve's org, where Ada is a member: want its members without role menus")
+	}
+	// Members come a page at a time; searching everyone loads the rest.
+	if n := ada.count(`main tr[data-email]`); n != 50 {
+		ada.fatalf("%d members on the first page, want 50", n)
+	}
+	ada.fill(`main input[type=search]`, "u42@")
+	if ada.count(`main tr[data-email]`) > 1 || !ada.has("load more to search further") {
+		ada.fatalf("a search over a partial list must say so")
+	}
+	ada.press("main", "Search all members")
+	ada.waitText("1 of the 52 members loaded match")
+	if got := eval[string](ada, `document.querySelector('main tr[data-email]').dataset.email`); got != "u42@"+eveDomain {
+		ada.fatalf("search found %q", got)
 	}
 
 	// 15. An ID token the API refuses (expired, say) is renewed with the

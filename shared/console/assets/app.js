@@ -58,7 +58,9 @@ export async function render() {
   main.removeAttribute('aria-busy');
   const h1 = main.querySelector('h1');
   document.title = (h1 ? h1.textContent + ' · ' : '') + 'orgkit console';
-  if (window.__ready) h1 && h1.focus({ preventScroll: true }); // later navigations: move focus for screen readers
+  // A new page (not the first, not a re-render after a change) moves focus
+  // to its heading, as a page load would for screen readers.
+  if (window.__ready && window.__ready.path !== path && h1) h1.focus({ preventScroll: true });
   // For the browser tests: which page is up, how long it took, and how many
   // renders there were.
   window.__ready = { path, at: performance.now(), took: performance.now() - t0, n: (window.__ready ? window.__ready.n : 0) + 1 };

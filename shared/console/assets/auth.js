@@ -68,7 +68,7 @@ async function cognito(target, body) {
   const j = await r.json().catch(() => ({}));
   if (!r.ok) {
     const type = String(j.__type || j.code || '').split('#').pop();
-    throw new Error(cognitoMessages[type] || 'Signing in failed. Please try again.');
+    throw new Error(cognitoMessages[type] || 'The sign-in service could not do this just now. Please try again.');
   }
   return j;
 }

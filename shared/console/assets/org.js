@@ -57,12 +57,14 @@ function heading(ctx, title) {
   return [h('p', { class: 'eyebrow' }, ctx.org.name), h('h1', { tabindex: '-1' }, title)];
 }
 
-function layout(ctx, section, content) {
+// layout puts a page in the org's frame. The switcher keeps the section
+// when it changes orgs, except from one workspace, which the other org lacks.
+function layout(ctx, section, content, inWorkspace) {
   const orgs = ctx.me.orgs || [];
-  const sub = section === 'overview' ? '' : '/' + section;
+  const sub = section === 'overview' || inWorkspace ? '' : '/' + section;
   const switcher = orgs.length > 1
     ? field('Organization', select(orgs.map((o) => [o.id, o.name]), ctx.orgId, {
-      onchange: (e) => go('/console/orgs/' + enc(e.target.value) + (sections[section] && section !== 'workspaces' ? sub : '')),
+      onchange: (e) => go('/console/orgs/' + enc(e.target.value) + sub),
       class: 'switcher',
     }))
     : h('p', { class: 'orgname' }, ctx.org.name);
@@ -347,7 +349,7 @@ export async function workspacePage(orgId, wsId) {
   if (f.missing) return orgMissing();
   const { ctx, data: [wsRes, memRes, orgMembers] } = f;
   if (wsRes.error && wsRes.error.status === 404) {
-    return layout(ctx, 'workspaces', [heading(ctx, 'Not found'), h('p', {}, 'This workspace does not exist, or you are not a member of it.')]);
+    return layout(ctx, 'workspaces', [heading(ctx, 'Not found'), h('p', {}, 'This workspace does not exist, or you are not a member of it.')], true);
   }
   const ws = value(wsRes);
   const admin = ws.role === 'admin';
@@ -413,7 +415,7 @@ export async function workspacePage(orgId, wsId) {
         }),
       }, 'Delete workspace')));
   }
-  return layout(ctx, 'workspaces', out);
+  return layout(ctx, 'workspaces', out, true);
 }
 
 // ---- settings

@@ -525,6 +525,25 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("an admin is offered to transfer ownership")
 	}
 
+	// Someone new follows an invitation link: they create their account on
+	// the way and land back on the invitation.
+	fay := newPerson(t, root, "fay", "fay@"+localtest.RandomDomain(), base, axe, times)
+	ada.open(orgPath+"/invitations", orgPath+"/invitations", "")
+	ada.fill(`input[name=email]`, fay.email)
+	ada.act(orgPath+"/invitations", func() { ada.press("main", "Send invitation") })
+	fayLink := strings.TrimPrefix(waitForMail(t, s.Env["MAIL_DIR"], fay.email).AcceptURL, base)
+	fay.open(fayLink, "/console/accept", "")
+	fay.act("/console/signup", func() { fay.press("main", "Create an account") })
+	fay.fill(`input[name=email]`, fay.email)
+	fay.fill(`input[name=password]`, password)
+	fay.act("/console/confirm", func() { fay.press("main", "Create account") })
+	fay.fill(`input[name=code]`, s.Env["CONFIRMATION_CODE"])
+	fay.act("/console/accept", func() { fay.press("main", "Confirm") })
+	fay.act(orgPath, func() { fay.press("main", "Accept invitation") })
+	if eval[string](fay, `document.querySelector('[data-testid=my-role]').textContent`) != "member" {
+		fay.fatalf("after signing up from the link: want a member of the org")
+	}
+
 	// 14. Someone in two orgs switches between them: Eve invites Ada, who
 	// accepts from her list of invitations.
 	// Eve's org is bigger than a page: 50 colleagues join it by domain.

@@ -543,6 +543,19 @@ func TestConsole(t *testing.T) {
 	if eval[string](fay, `document.querySelector('[data-testid=my-role]').textContent`) != "member" {
 		fay.fatalf("after signing up from the link: want a member of the org")
 	}
+	// Her new domain gave Fay an org of her own too, which she deletes.
+	fay.open("/console", "/console", "")
+	fayOrg := eval[string](fay, `[...document.querySelectorAll('main .cards li')].find(li => li.textContent.includes('Your role: owner')).querySelector('a').getAttribute('href')`)
+	fayOrgName := eval[string](fay, `document.querySelector('main .cards a[href="`+fayOrg+`"]').textContent`)
+	fay.open(fayOrg+"/settings", fayOrg+"/settings", "")
+	fay.fill(`form.danger-zone input`, "not the name")
+	fay.press("main", "Delete organization")
+	fay.waitText("Type the organization's name exactly to confirm.")
+	fay.fill(`form.danger-zone input`, fayOrgName)
+	fay.act("/console", func() { fay.press("main", "Delete organization") })
+	if fay.count(`main .cards a[href="`+fayOrg+`"]`) != 0 || fay.count(`main .cards li`) != 1 {
+		fay.fatalf("the deleted org is still listed")
+	}
 
 	// 14. Someone in two orgs switches between them: Eve invites Ada, who
 	// accepts from her list of invitations.

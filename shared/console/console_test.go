@@ -8,7 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -158,5 +161,38 @@ func TestLambdaHandler(t *testing.T) {
 	out, _ = s.Handle(context.Background(), ev)
 	if out.IsBase64Encoded || !strings.Contains(out.Body, "<!doctype html>") {
 		t.Errorf("a page without gzip: base64 %v, body %.40q", out.IsBase64Encoded, out.Body)
+	}
+}
+
+// TestEveryErrorCodeHasAMessage: each problem code the API can answer with
+// (the domain errors declared under shared/) has a sentence in api.js, so the
+// console never falls back to a generic one for a known failure.
+func TestEveryErrorCodeHasAMessage(t *testing.T) {
+	declared := regexp.MustCompile(`Code:\s*"([a-z_]+)"|Invalid\("([a-z_]+)"`)
+	codes := map[string]string{}
+	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.Contains(p, "console") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		for _, m := range declared.FindAllStringSubmatch(string(b), -1) {
+			codes[m[1]+m[2]] = p
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) < 20 {
+		t.Fatalf("found only %d codes: the pattern no longer matches how errors are declared", len(codes))
+	}
+	js, err := os.ReadFile("assets/api.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, where := range codes {
+		if !regexp.MustCompile(`(?m)^\s+` + code + `: '`).Match(js) {
+			t.Errorf("problem code %q (%s) has no message in shared/console/assets/api.js", code, where)
+		}
 	}
 }

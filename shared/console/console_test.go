@@ -168,7 +168,7 @@ func TestLambdaHandler(t *testing.T) {
 // (the domain errors declared under shared/) has a sentence in api.js, so the
 // console never falls back to a generic one for a known failure.
 func TestEveryErrorCodeHasAMessage(t *testing.T) {
-	declared := regexp.MustCompile(`Code:\s*"([a-z_]+)"|Invalid\("([a-z_]+)"`)
+	declared := regexp.MustCompile(`Code:\s*"([a-z_]+)"|(?:Invalid|TooMany)\("([a-z_]+)"`)
 	codes := map[string]string{}
 	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.Contains(p, "console") {

@@ -50,6 +50,15 @@ const messages = {
   invalid_query: 'The list could not be filtered that way.',
   import_owner: 'An owner cannot be added this way.',
   internal: 'Something went wrong on our side. Please try again in a moment.',
+  unavailable: 'The service is busy right now. Please try again in a moment.',
+  unsupported_media_type: 'The request was not understood. Please reload the page and try again.',
+  join_request_denied: 'An admin recently turned down your request to join. Ask an admin to invite you instead.',
+  inviter_not_allowed: 'The person who invited you can no longer give this access. Ask for a new invitation.',
+  invitation_void: 'You were removed from this organization after the invitation was sent, so it no longer works. Ask for a new invitation.',
+  too_many_pending_invitations: 'The organization has too many invitations waiting. Revoke some that are no longer needed, then try again.',
+  invitation_rate_limited: 'The organization has sent too many invitations this hour. Please try again later.',
+  email_rate_limited: 'This address has been sent too many invitations today. Please try again tomorrow.',
+  rate_limited: 'Too many requests: please wait a moment and try again.',
 };
 
 const byStatus = {

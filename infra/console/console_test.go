@@ -18,6 +18,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/chromedp/chromedp"
 
+	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/mail"
 )
@@ -374,7 +375,7 @@ func TestConsole(t *testing.T) {
 	if n := bob.count(`main table select`); n != 0 {
 		bob.fatalf("a member sees %d role menus", n)
 	}
-	for _, admin := range []string{"Remove", "Transfer ownership", "Invitations", "Audit log", "Join requests"} {
+	for _, admin := range []string{"Remove", "Transfer ownership", "Invitations", "Audit log", "Join requests", "Domains"} {
 		if eval[bool](bob, fmt.Sprintf(`[...document.querySelectorAll('main button, main a')].some(e => e.textContent.trim() === %q)`, admin)) {
 			bob.fatalf("a member sees %q", admin)
 		}
@@ -475,8 +476,26 @@ func TestConsole(t *testing.T) {
 		ada.fatalf("the invitation is not shown revoked")
 	}
 
-	// 11. Policy and join requests: with "ask an admin", a colleague's
-	// sign-up files a request, which Ada approves.
+	// 11. Domains, policy and join requests: Ada proves her domain by DNS,
+	// turns on "ask an admin", and a colleague's sign-up files a request,
+	// which she approves.
+	ada.open(orgPath+"/domains", orgPath+"/domains", "domains")
+	ada.fill(`main input[name=domain]`, domain)
+	ada.act(orgPath+"/domains", func() { ada.press("main", "Add domain") })
+	row := `tr[data-domain="` + domain + `"]`
+	ada.press(row, "Verify")
+	ada.waitText("The TXT record was not found yet")
+	txt := eval[[]string](ada, `[...document.querySelectorAll('`+row+` code')].map(c => c.textContent)`)
+	if len(txt) != 2 {
+		ada.fatalf("the TXT record to publish is not shown")
+	}
+	if err := local.WriteTXTFile(s.Env["DNS_DIR"], txt[0], txt[1]); err != nil {
+		t.Fatal(err)
+	}
+	ada.act(orgPath+"/domains", func() { ada.press(row, "Verify") })
+	if ada.count(row+` .badge.accepted`) != 1 {
+		ada.fatalf("the domain is not shown verified")
+	}
 	ada.open(orgPath+"/settings", orgPath+"/settings", "")
 	ada.fill(`main form.card select`, "request")
 	ada.act(orgPath+"/settings", func() { ada.press("main", "Save policy") })
@@ -563,6 +582,7 @@ func TestConsole(t *testing.T) {
 	eveDomain := localtest.RandomDomain()
 	eve := s.SignUp(t, "eve@"+eveDomain)
 	eveOrg, _ := s.OwnOrg(t, eve)
+	s.ProveDomain(t, eve, eveOrg, eveDomain)
 	s.Call(t, http.MethodPut, "/orgs/"+eveOrg+"/policy", eve.IDToken, map[string]any{
 		"domainJoin": "auto", "defaultOrgRole": "member", "defaultWorkspaceRole": "member",
 	}).Expect(t, "Eve's policy: automatic domain join", http.StatusOK, "")

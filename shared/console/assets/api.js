@@ -59,6 +59,14 @@ const messages = {
   invitation_rate_limited: 'The organization has sent too many invitations this hour. Please try again later.',
   email_rate_limited: 'This address has been sent too many invitations today. Please try again tomorrow.',
   rate_limited: 'Too many requests: please wait a moment and try again.',
+  invalid_domain: 'Please enter a domain name such as acme.com.',
+  free_mail_domain: 'A free mail provider\'s domain (gmail.com, say) cannot belong to an organization.',
+  domain_not_found: 'This domain is not in the organization any more.',
+  domain_exists: 'The organization has already added this domain.',
+  too_many_domains: 'The organization has as many domains as it may have. Remove one first.',
+  domain_verification_failed: 'The TXT record was not found yet. Publish it exactly as shown; DNS changes can take a while to appear, so try again in a few minutes.',
+  domain_verified_elsewhere: 'Another organization has already verified this domain.',
+  domain_not_verified: 'Domain join needs a verified domain: add and verify one on the Domains page first.',
 };
 
 const byStatus = {

@@ -12,7 +12,7 @@ const routes = [
   [/^\/console\/confirm$/, (m, q) => confirmPage(q), false],
   [/^\/console\/accept$/, (m, q) => acceptPage(q), false],
   [/^\/console\/orgs\/([^/]+)\/workspaces\/([^/]+)$/, (m) => workspacePage(decodeURIComponent(m[1]), decodeURIComponent(m[2])), true],
-  [/^\/console\/orgs\/([^/]+)(?:\/(members|invitations|join-requests|workspaces|settings|audit))?$/, (m, q) => orgPage(decodeURIComponent(m[1]), m[2] || 'overview', q), true],
+  [/^\/console\/orgs\/([^/]+)(?:\/(members|invitations|join-requests|workspaces|domains|settings|audit))?$/, (m, q) => orgPage(decodeURIComponent(m[1]), m[2] || 'overview', q), true],
 ];
 
 export function go(path, replace) {

@@ -15,6 +15,7 @@ export const sections = {
   invitations: { title: 'Invitations', needs: (o) => [`/orgs/${o}/invitations?limit=50`, `/orgs/${o}/workspaces?limit=200`], render: invitations, show: manages },
   'join-requests': { title: 'Join requests', needs: (o) => [`/orgs/${o}/join-requests`], render: joinRequests, show: manages },
   workspaces: { title: 'Workspaces', needs: (o) => [`/orgs/${o}/workspaces`, `/orgs/${o}/policy`], render: workspaces },
+  domains: { title: 'Domains', needs: (o) => [`/orgs/${o}/domains`], render: domains, show: manages },
   settings: { title: 'Settings', needs: (o) => [`/orgs/${o}/policy`], render: settings },
   audit: { title: 'Audit log', needs: (o) => [`/orgs/${o}/audit-events?limit=50`], render: audit, show: manages },
 };
@@ -418,6 +419,49 @@ export async function workspacePage(orgId, wsId) {
   return layout(ctx, 'workspaces', out, true);
 }
 
+// ---- domains
+
+function domains(ctx, res) {
+  const items = value(res).items;
+  const box = errorBox();
+  const name = h('input', { type: 'text', name: 'domain', required: true, autocomplete: 'off', placeholder: 'acme.com' });
+  return [heading(ctx, 'Domains'),
+    h('p', { class: 'hint' }, 'Prove that the organization owns an email domain: publish its TXT record in the domain\'s DNS, then verify it. Domain join (Settings) admits people of verified domains only.'),
+    h('form', {
+      class: 'inline',
+      onsubmit: action(box, async () => {
+        const d = await post(`/orgs/${ctx.o}/domains`, { domain: name.value.trim() });
+        toast(`Added ${d.domain}: publish its TXT record, then verify it.`);
+        render();
+      }),
+    }, field('Domain', name), h('button', { class: 'primary', type: 'submit' }, 'Add domain')),
+    box,
+    items.length ? table(['Domain', 'Status', 'TXT record to publish', 'Actions'], items.map((d) => h('tr', { 'data-domain': d.domain },
+      h('td', {}, d.domain),
+      h('td', {}, h('span', { class: 'badge ' + (d.status === 'verified' ? 'accepted' : 'pending') }, d.status),
+        d.verifiedAt ? h('span', { class: 'hint' }, ' ' + when(d.verifiedAt)) : null),
+      h('td', {}, h('code', {}, d.record.name), h('br'), h('code', { class: 'txt' }, d.record.value)),
+      h('td', { class: 'actions' },
+        d.status !== 'verified' ? h('button', {
+          type: 'button', class: 'primary', 'aria-label': `Verify ${d.domain}`,
+          onclick: action(box, async () => {
+            await post(`/orgs/${ctx.o}/domains/${enc(d.domain)}/verify`);
+            toast(`${d.domain} is verified.`);
+            render();
+          }),
+        }, 'Verify') : null,
+        h('button', {
+          type: 'button', class: 'danger', 'aria-label': `Remove ${d.domain}`,
+          onclick: action(box, async () => {
+            if (!await confirmDialog(`Remove ${d.domain}?`, d.status === 'verified' ? 'People of this domain can no longer join by domain.' : 'Its TXT record will no longer prove anything.', 'Remove')) return;
+            await del(`/orgs/${ctx.o}/domains/${enc(d.domain)}`);
+            toast(`${d.domain} removed.`);
+            render();
+          }),
+        }, 'Remove')))), 'Domains')
+      : h('p', { class: 'empty' }, 'No domains yet.')];
+}
+
 // ---- settings
 
 const joinLabels = [['off', 'Off: only invitations'], ['request', 'Ask an admin: people of the domain file a join request'], ['auto', 'Automatic: people of the domain join at sign-up']];
@@ -461,7 +505,7 @@ function settings(ctx, policyRes) {
         render();
       }),
     }, h('h2', {}, 'Policy'),
-    ctx.org.domain ? field('Domain join', domainJoin, `What happens when someone with an @${ctx.org.domain} address signs up.`) : field('Domain join', domainJoin),
+    field('Domain join', domainJoin, 'What happens when someone with an address of a verified domain (see Domains) signs up.'),
     field('Role of people who join by domain', defaultOrgRole),
     field('Their role in the default workspace', defaultWorkspaceRole),
     h('div', { class: 'check' }, field('Members can create workspaces', mcw)),

@@ -73,7 +73,7 @@ const OutboxKeyEnv = "OUTBOX_KEY_ID"
 // environment (no deploy-time custom resource to write it into a bucket),
 // and the local stack serves it with the very same code. It costs a Lambda
 // invocation per uncached file (a handful per visit, all revalidated with
-// ETags, under 20 KB gzipped in all) and no edge caching: a product that
+// ETags, about 20 KB gzipped in all) and no edge caching: a product that
 // wants a CDN can put CloudFront in front of the API.
 const Console = "console"
 

@@ -18,8 +18,8 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/chromedp/chromedp"
 
-	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/infra/local/localtest"
+	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/mail"
 )
 
@@ -489,7 +489,7 @@ func TestConsole(t *testing.T) {
 	if len(txt) != 2 {
 		ada.fatalf("the TXT record to publish is not shown")
 	}
-	if err := local.WriteTXTFile(s.Env["DNS_DIR"], txt[0], txt[1]); err != nil {
+	if err := dnstest.WriteTXTFile(s.Env["DNS_DIR"], txt[0], txt[1]); err != nil {
 		t.Fatal(err)
 	}
 	ada.act(orgPath+"/domains", func() { ada.press(row, "Verify") })

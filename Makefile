@@ -32,6 +32,11 @@ CONTRACT_RUN := $(CONTRACT_VENV)/bin/python infra/local/contract/run.py
 CONTRACT_EXAMPLES ?= 20
 FUZZ_EXAMPLES ?= 100
 FUZZ_SECONDS ?= 300
+# The console's browser tests (infra/console): Debian's chromium, and
+# axe-core pinned with its lockfile in infra/console/axe, installed into .local/axe.
+CHROMIUM := /usr/bin/chromium
+AXE_DIR := .local/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 # Starts the local stack unless it runs, and stops it on exit if it started it.
 WITH_STACK = if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT
@@ -81,11 +86,11 @@ lint: ## gofmt, go vet, go.mod tidy
 	  echo "go.mod/go.sum were not tidy (now fixed: commit them)"; exit 1; fi
 
 .PHONY: test
-test: lint build template-check ## run every test against a local stack (starts it, and stops it if it started it)
+test: lint build template-check chromium $(AXE) ## run every test against a local stack (starts it, and stops it if it started it)
 	@if $(STACK) status | grep -q 'api: running'; then started=""; else started=1; $(STACK) up; fi; \
 	trap '[ -z "$$started" ] || $(STACK) down' EXIT; \
 	set -a; . .local/stack.env; set +a; \
-	go test -count=1 -timeout 12m ./...; \
+	ORGKIT_BROWSER_TESTS=required go test -count=1 -timeout 12m ./...; \
 	$(MAKE) --no-print-directory contract-test
 
 # The benchmark and the load test run against the local stack: started when
@@ -143,6 +148,30 @@ template-check: build $(CFN_LINT) $(CHECKOV) ## synthesize the template (with cd
 	python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; \
 	  print("template-check: checkov %s: %d passed, %d failed, %d skipped, %d parsing errors" % (s["checkov_version"], s["passed"], s["failed"], s["skipped"], s["parsing_errors"])); \
 	  sys.exit(0 if s["passed"] > 0 and s["failed"] == 0 and s["parsing_errors"] == 0 else 1)' "$$out/checkov.json"
+
+.PHONY: chromium
+chromium: ## install Debian's chromium for the browser tests (nothing to do when $(CHROMIUM) exists)
+	@if [ ! -x $(CHROMIUM) ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
+
+.PHONY: axe
+axe: $(AXE) ## install axe-core (pinned by infra/console/axe's lockfile) into .local/axe
+
+$(AXE): infra/console/axe/package.json infra/console/axe/package-lock.json
+	rm -rf $(AXE_DIR) && mkdir -p $(AXE_DIR)
+	cp infra/console/axe/package.json infra/console/axe/package-lock.json $(AXE_DIR)/
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: console-test
+console-test: chromium $(AXE) ## the console's browser test alone (starts the local stack if needed)
+	@$(WITH_STACK); set -a; . .local/stack.env; set +a; \
+	ORGKIT_BROWSER_TESTS=required go test -count=1 -run '^TestConsole$$' -v ./infra/console
+
+.PHONY: console-screenshots
+console-screenshots: chromium $(AXE) ## regenerate the console's screenshots (infra/console/screenshots, shown in the README)
+	@$(WITH_STACK); set -a; . .local/stack.env; set +a; mkdir -p infra/console/screenshots; \
+	ORGKIT_BROWSER_TESTS=required ORGKIT_CONSOLE_SCREENSHOTS=$(CURDIR)/infra/console/screenshots \
+	  go test -count=1 -run '^TestConsole$$' ./infra/console
 
 .PHONY: cfn-lint
 cfn-lint: $(CFN_LINT) ## install cfn-lint (pinned) into .local/venv

@@ -224,6 +224,11 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		}
 		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("INSERT", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, img, nil)}})
 		return b, "stream insert of an outbox message (send to MAIL_DIR)", err
+	case "console":
+		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/console", Headers: map[string]string{"accept-encoding": "gzip"}}
+		ev.RequestContext.HTTP.Method = "GET"
+		b, err := json.Marshal(ev)
+		return b, "`GET /console` (index.html, gzipped)", err
 	}
 	if fn == Hello { // the event of an HTTP function, answered without work
 		ev, _, err := ct.Event("me", n)

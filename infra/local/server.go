@@ -28,6 +28,9 @@ type Server struct {
 	// function, so no web page or other local process can post a trigger
 	// event; with no secret, nothing is invoked.
 	InvokeSecret string
+	// Console serves the admin console at / and under /console, without a
+	// token, as the console function's routes do in AWS.
+	Console http.Handler
 }
 
 const invokePrefix = "/2015-03-31/functions/"
@@ -40,6 +43,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(r.URL.Path, invokePrefix) && strings.HasSuffix(r.URL.Path, "/invocations") && r.Method == http.MethodPost:
 		s.invoke(w, r)
+		return
+	}
+	if s.Console != nil && (r.URL.Path == "/" || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/")) {
+		s.Console.ServeHTTP(w, r)
 		return
 	}
 	if h, ok := s.Extra[r.URL.Path]; ok {

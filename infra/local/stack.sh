@@ -119,7 +119,7 @@ JSON
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT" COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
   export STACK_ENV="$LOCAL/stack.env"
   # The local mailbox: the mailer writes each message there as a JSON file.
-  export MAIL_DIR="$LOCAL/mail" INVITE_URL=${INVITE_URL:-http://127.0.0.1:$API_PORT/accept-invitation}
+  export MAIL_DIR="$LOCAL/mail" INVITE_URL=${INVITE_URL:-http://127.0.0.1:$API_PORT/console/accept}
   # The local DNS zone: the API's own DNS server answers TXT questions from
   # files there (domain proofs); tests publish records by writing them.
   export DNS_DIR="$LOCAL/dns"
@@ -140,6 +140,7 @@ JSON
   wait_for api "http://127.0.0.1:$API_PORT/healthz" 30
   log "up:"
   sed 's/^/  /' "$STACK_ENV" >&2
+  log "console: $CONSOLE_URL"
 }
 
 stop_one() { # name

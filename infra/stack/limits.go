@@ -43,7 +43,7 @@ const (
 const httpReservedConcurrency = 50
 
 // DefaultLimits are the limits for what cdk.json does not set. The reserved
-// concurrency adds up to 270, within the 1,000 concurrent executions an AWS
+// concurrency adds up to 280, within the 1,000 concurrent executions an AWS
 // account has by default (Lambda keeps 100 of them unreserved).
 func DefaultLimits() Limits {
 	l := Limits{APIRateLimit: 50, APIBurstLimit: 100, ReservedConcurrency: map[string]int{}}
@@ -57,6 +57,8 @@ func DefaultLimits() Limits {
 	// throttled batch is retried, not lost.
 	l.ReservedConcurrency[Cleanup] = 5
 	l.ReservedConcurrency[Mailer] = 5
+	// The console's files are a handful per visit, most answered 304.
+	l.ReservedConcurrency[Console] = 10
 	return l
 }
 

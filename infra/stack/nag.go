@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -45,6 +46,14 @@ func CheckNag(s awscdk.Stack) {
 		AppliesTo: &[]any{"Resource::<" + tableLogicalID(s) + ".Arn>/index/*"},
 	}}, nil)
 	streamSuppressions(s)
+	for _, p := range ConsolePaths {
+		route := "/" + *s.Node().Path() + "/HttpApi/GET" + strings.ReplaceAll(p, "/", "--") + "/Resource"
+		cdknag.NagSuppressions_AddResourceSuppressionsByPath(s, jsii.String(route), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("the admin console's static pages and config.json (app client id, Cognito endpoint: both " +
+				"public) are served before anyone signs in; every API call the pages make goes through the JWT authorizer."),
+		}}, nil)
+	}
 }
 
 // streamSuppressions covers what the stream functions need that cdk-nag

@@ -63,11 +63,30 @@ const Invitations = "invitations"
 // ARN, in the invitations function and the mailer only.
 const OutboxKeyEnv = "OUTBOX_KEY_ID"
 
+// Console is the function that serves the admin console (shared/console).
+//
+// The console is served through the HTTP API itself, on routes without the
+// JWT authorizer, rather than from S3 behind CloudFront: on the API's own
+// origin the browser calls the API without CORS preflights (one round trip
+// per call, not two, and no CORS configuration to keep in step), invitation
+// links open on the API's host, its config.json comes from the function's
+// environment (no deploy-time custom resource to write it into a bucket),
+// and the local stack serves it with the very same code. It costs a Lambda
+// invocation per uncached file (a handful per visit, all revalidated with
+// ETags, about 20 KB gzipped in all) and no edge caching: a product that
+// wants a CDN can put CloudFront in front of the API.
+const Console = "console"
+
+// ConsolePaths are the console's routes (GET, no authorizer): / redirects to
+// /console, under which every page and file lives.
+var ConsolePaths = []string{"/", "/console", "/console/{proxy+}"}
+
 // function is one Lambda function of the stack; its code is in
 // <AssetDir>/<name>/bootstrap.
 type function struct {
 	name    string
 	timeout float64 // seconds
+	noTable bool    // the function never touches the table
 }
 
 // httpTimeout leaves room for transaction retries yet answers far inside API
@@ -77,17 +96,18 @@ const httpTimeout = 10
 // otherFunctions are the functions that no HTTP route serves; how each is
 // invoked is wired in NewOrgkitStack.
 var otherFunctions = []function{
-	{PostConfirmation, 5}, // Cognito gives up on a trigger after 5 s anyway
+	{PostConfirmation, 5, false}, // Cognito gives up on a trigger after 5 s anyway
 	// Room for a big org in one invocation; a purge cut short resumes on
 	// the retry.
-	{Cleanup, 300},
-	{Mailer, 30},
+	{Cleanup, 300, false},
+	{Mailer, 30, false},
+	{Console, httpTimeout, true},
 }
 
 func functions() []function {
 	var fns []function
 	for _, name := range routes.Functions() {
-		fns = append(fns, function{name, httpTimeout})
+		fns = append(fns, function{name: name, timeout: httpTimeout})
 	}
 	return append(fns, otherFunctions...)
 }
@@ -125,18 +145,15 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions() {
 		fns[f.name] = newFunction(s, assetDir, f, table, logsKey, limits.ReservedConcurrency[f.name])
-	}
-	// Read/write data only: grantReadWriteData covers the table and its
-	// indexes without table-management or stream actions.
-	for _, fn := range fns {
-		table.GrantReadWriteData(fn)
+		// Read/write data only: grantReadWriteData covers the table and its
+		// indexes without table-management or stream actions.
+		if !f.noTable {
+			table.GrantReadWriteData(fns[f.name])
+		}
 	}
 	queueKey := newQueueKey(s)
 	addCleanupSource(s, table, fns[Cleanup], queueKey)
 	addMailerSource(s, table, fns[Mailer], mailFrom, queueKey)
-	if inviteURL != "" {
-		fns[Invitations].AddEnvironment(jsii.String("INVITE_URL"), jsii.String(inviteURL), nil)
-	}
 	addOutboxKey(s, fns[Invitations], fns[Mailer])
 	addCheckovSkips(fns, table)
 
@@ -228,11 +245,40 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		})
 	}
 
+	consoleURL := awscdk.Fn_Join(jsii.String(""), &[]*string{api.ApiEndpoint(), jsii.String("/console")})
+	addConsole(api, fns[Console], client)
+	// Invitation links open the console unless the product has a page of
+	// its own (cdk -c inviteUrl=...).
+	if inviteURL == "" {
+		inviteURL = *awscdk.Fn_Join(jsii.String(""), &[]*string{consoleURL, jsii.String("/accept")})
+	}
+	fns[Invitations].AddEnvironment(jsii.String("INVITE_URL"), jsii.String(inviteURL), nil)
+
 	awscdk.NewCfnOutput(s, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
+	awscdk.NewCfnOutput(s, jsii.String("ConsoleUrl"), &awscdk.CfnOutputProps{Value: consoleURL})
 	awscdk.NewCfnOutput(s, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId()})
 	awscdk.NewCfnOutput(s, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	return s
+}
+
+// addConsole routes the console's paths to its function, without the JWT
+// authorizer (the pages are public; every API call they make carries the
+// user's token), and tells it the app client to sign in with.
+func addConsole(api awsapigatewayv2.HttpApi, fn awslambda.Function, client awscognito.UserPoolClient) {
+	fn.AddEnvironment(jsii.String("USER_POOL_CLIENT_ID"), client.UserPoolClientId(), nil)
+	in := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Integration-"+Console), fn,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	for _, p := range ConsolePaths {
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(p),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+			Integration: in,
+			Authorizer:  awsapigatewayv2.NewHttpNoneAuthorizer(),
+		})
+	}
 }
 
 // accessLogFormat is the HTTP API's access-log line: no bodies, no tokens.
@@ -353,6 +399,10 @@ func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.
 		Description: jsii.String("orgkit " + f.name + " function"),
 	})
 	logs.GrantWrite(role)
+	env := &map[string]*string{}
+	if !f.noTable {
+		env = &map[string]*string{"TABLE_NAME": table.TableName()}
+	}
 	return awslambda.NewFunction(s, jsii.String("Function-"+f.name), &awslambda.FunctionProps{
 		Role: role,
 		// Tests and operators find a function by this, since its physical
@@ -366,7 +416,7 @@ func newFunction(s awscdk.Stack, assetDir string, f function, table awsdynamodb.
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(f.timeout)),
 		// Never 0 (Limits.withDefaults), which would disable the function.
 		ReservedConcurrentExecutions: jsii.Number(float64(reserved)),
-		Environment:                  &map[string]*string{"TABLE_NAME": table.TableName()},
+		Environment:                  env,
 		LogGroup:                     logs,
 		// The functions already write one JSON object per line; this keeps
 		// Lambda's own lines in the same shape.

@@ -451,9 +451,10 @@ func TestRoutes(t *testing.T) {
 	// WHEN its routes are listed
 	rs := resources(t, tpl, "AWS::ApiGatewayV2::Route")
 
-	// THEN each entry of routes.Table is one JWT-protected route to its function
+	// THEN each entry of routes.Table is one JWT-protected route to its
+	// function (the console's routes, TestConsoleIsServedByTheAPI, aside)
 	check(t, "route count", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes.Table)))
+		tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes.Table)+len(stack.ConsolePaths)))
 	})
 	byKey := map[string]resource{}
 	for _, r := range rs {
@@ -491,7 +492,7 @@ func TestRoutes(t *testing.T) {
 	}
 	check(t, "API Gateway may invoke each route's function", func() {
 		tpl.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Permission"),
-			map[string]any{"Principal": "apigateway.amazonaws.com"}, jsii.Number(len(routes.Table)))
+			map[string]any{"Principal": "apigateway.amazonaws.com"}, jsii.Number(len(routes.Table)+len(stack.ConsolePaths)))
 	})
 }
 
@@ -594,7 +595,7 @@ func TestOutputs(t *testing.T) {
 
 	// WHEN its outputs are read
 	// THEN clients and tooling find the API, the pool, the client and the table
-	for _, name := range []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName"} {
+	for _, name := range []string{"ApiUrl", "ConsoleUrl", "UserPoolId", "UserPoolClientId", "TableName"} {
 		check(t, "output "+name, func() { tpl.HasOutput(jsii.String(name), map[string]any{}) })
 	}
 }
@@ -1184,5 +1185,60 @@ func TestCheckovSkipsHaveReasons(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("checkov skips = %v, want %v", got, want)
+	}
+}
+
+func TestConsoleIsServedByTheAPI(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+	fns := functionIDs(t, tpl)
+	clientID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+	apiID, api := only(t, resources(t, tpl, "AWS::ApiGatewayV2::Api"))
+	integrations := resources(t, tpl, "AWS::ApiGatewayV2::Integration")
+	byKey := map[string]resource{}
+	for _, r := range resources(t, tpl, "AWS::ApiGatewayV2::Route") {
+		byKey[fmt.Sprint(r.Properties["RouteKey"])] = r
+	}
+
+	// WHEN the console's routes, function and the invitation link are read
+	// THEN each console path is a GET route without authorizer to the console
+	// function, on the API's own origin (so the API needs no CORS)
+	for _, p := range stack.ConsolePaths {
+		r, ok := byKey["GET "+p]
+		if !ok {
+			t.Errorf("no route GET %s", p)
+			continue
+		}
+		if r.Properties["AuthorizationType"] != "NONE" || r.Properties["AuthorizerId"] != nil {
+			t.Errorf("GET %s: authorization %v %v, want none (the pages are public)", p, r.Properties["AuthorizationType"], r.Properties["AuthorizerId"])
+		}
+		found := false
+		for id, in := range integrations {
+			found = found || (mentions(r.Properties["Target"], id) && reflect.DeepEqual(in.Properties["IntegrationUri"], arnOf(fns[stack.Console])))
+		}
+		if !found {
+			t.Errorf("GET %s does not reach the console function", p)
+		}
+	}
+	if api.Properties["CorsConfiguration"] != nil {
+		t.Errorf("the API has a CORS configuration %s: the console is on its origin and needs none", jsonString(api.Properties["CorsConfiguration"]))
+	}
+	fn := resources(t, tpl, "AWS::Lambda::Function")[fns[stack.Console]]
+	var env struct{ Variables map[string]any }
+	roundTrip(t, fn.Properties["Environment"], &env)
+	if !reflect.DeepEqual(env.Variables["USER_POOL_CLIENT_ID"], ref(clientID)) || env.Variables["TABLE_NAME"] != nil {
+		t.Errorf("console environment %s: want the app client and no table", jsonString(env.Variables))
+	}
+	// The console function reads no data: no policy of it names the table.
+	for id, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		if contains(p.Properties["Roles"], "Role"+stack.Console) && contains(p.Properties["PolicyDocument"], "dynamodb:") {
+			t.Errorf("policy %s gives the console function DynamoDB access", id)
+		}
+	}
+	inv := resources(t, tpl, "AWS::Lambda::Function")[fns["invitations"]]
+	var invEnv struct{ Variables map[string]any }
+	roundTrip(t, inv.Properties["Environment"], &invEnv)
+	if !mentions(invEnv.Variables["INVITE_URL"], apiID) || !contains(invEnv.Variables["INVITE_URL"], "/console/accept") {
+		t.Errorf("INVITE_URL = %s, want the console's accept page on the API", jsonString(invEnv.Variables["INVITE_URL"]))
 	}
 }

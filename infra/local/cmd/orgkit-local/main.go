@@ -32,6 +32,7 @@ import (
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/app"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/console"
 	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/gateway"
 	"github.com/orgkit/orgkit/shared/mail/ses"
@@ -122,6 +123,7 @@ func bootstrap(ctx context.Context) error {
 		"OUTBOX_KEY_FILE":     keyFile,
 		"INVITE_URL":          a.Config.InviteURL,
 		"DNS_DIR":             os.Getenv("DNS_DIR"),
+		"CONSOLE_URL":         "http://127.0.0.1:" + env("API_PORT", "3000") + console.Root,
 	})
 }
 
@@ -152,7 +154,12 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	site, err := console.New(console.Config{CognitoEndpoint: cognito, Region: a.Config.Region, ClientID: client})
+	if err != nil {
+		return err
+	}
 	srv := &local.Server{
+		Console: site,
 		Gateway: gateway.Gateway{
 			Routes: routes.Table,
 			Mux:    a.Mux(""),

@@ -1,0 +1,144 @@
+// The API client: bearer token, problem+json turned into sentences, and the
+// reads index.html started before the modules loaded.
+import { session, refresh, signOutLocal } from './auth.js';
+
+export let cfg = { apiUrl: '', cognitoEndpoint: '', clientId: '', region: '' };
+
+export async function loadConfig() {
+  const pre = window.__pre && window.__pre.config;
+  const r = await (pre || fetch('/console/config.json'));
+  cfg = await r.json();
+  return cfg;
+}
+
+// Messages by the API's stable problem codes. Anything else falls back to
+// a sentence by HTTP status, never to the raw payload.
+const messages = {
+  unauthenticated: 'Your session has ended. Please sign in again.',
+  forbidden: 'Your role in this organization does not allow this.',
+  not_found: 'Not found: it does not exist, or you do not have access to it.',
+  org_not_found: 'This organization does not exist, or you are not a member of it.',
+  workspace_not_found: 'This workspace does not exist, or you are not a member of it.',
+  member_not_found: 'This person is no longer a member.',
+  invitation_not_found: 'This invitation does not exist any more.',
+  join_request_not_found: 'This join request has already been handled.',
+  route_not_found: 'This action is not available.',
+  last_owner: 'An organization must always keep at least one owner. Make someone else an owner first (Transfer ownership on the Members page), then try again.',
+  conflict: 'Someone changed this at the same time. Please try again.',
+  stale_version: 'These settings were changed by someone else since you opened them. Reload the page to see the latest version, then make your change again.',
+  already_member: 'This person is already a member.',
+  body_too_large: 'That is too much text to save at once.',
+  not_org_member: 'Only members of the organization can be added to its workspaces.',
+  email_mismatch: 'This invitation was sent to another email address. Sign in with the address it was sent to.',
+  email_unverified: 'Your email address is not verified yet. Confirm it with the emailed code first.',
+  invitation_expired: 'This invitation has expired. Ask an admin of the organization to send it again.',
+  invitation_used: 'This invitation has already been used or was revoked. Ask an admin for a new one if you still need access.',
+  join_request_pending: 'You have already asked to join; an admin will answer.',
+  domain_join_off: 'This organization does not accept join requests.',
+  email_domain_not_allowed: 'The organization only allows invitations to some email domains, and this address is not one of them (see Settings).',
+  duplicate_workspace: 'A workspace with this name already exists.',
+  too_many_workspaces: 'The organization has reached its number of workspaces.',
+  unknown_workspace: 'One of the chosen workspaces does not exist any more. Reload and choose again.',
+  invalid_email: 'Please enter a valid email address.',
+  invalid_name: 'A name is 1 to 100 characters, without line breaks or control characters.',
+  invalid_role: 'Please choose one of the offered roles.',
+  invalid_policy: 'Some settings are not valid: check the allowed domains and roles.',
+  invalid_body: 'The request was not understood. Please reload the page and try again.',
+  invalid_cursor: 'The list changed; please reload it.',
+  invalid_limit: 'The list could not be loaded; please reload it.',
+  invalid_id: 'This address does not point to anything: check the link.',
+  invalid_query: 'The list could not be filtered that way.',
+  import_owner: 'An owner cannot be added this way.',
+  internal: 'Something went wrong on our side. Please try again in a moment.',
+  unavailable: 'The service is busy right now. Please try again in a moment.',
+  unsupported_media_type: 'The request was not understood. Please reload the page and try again.',
+  join_request_denied: 'An admin recently turned down your request to join. Ask an admin to invite you instead.',
+  inviter_not_allowed: 'The person who invited you can no longer give this access. Ask for a new invitation.',
+  invitation_void: 'You were removed from this organization after the invitation was sent, so it no longer works. Ask for a new invitation.',
+  too_many_pending_invitations: 'The organization has too many invitations waiting. Revoke some that are no longer needed, then try again.',
+  invitation_rate_limited: 'The organization has sent too many invitations this hour. Please try again later.',
+  email_rate_limited: 'This address has been sent too many invitations today. Please try again tomorrow.',
+  rate_limited: 'Too many requests: please wait a moment and try again.',
+  invalid_domain: 'Please enter a domain name such as acme.com.',
+  free_mail_domain: 'A free mail provider\'s domain (gmail.com, say) cannot belong to an organization.',
+  domain_not_found: 'This domain is not in the organization any more.',
+  domain_exists: 'The organization has already added this domain.',
+  too_many_domains: 'The organization has as many domains as it may have. Remove one first.',
+  domain_verification_failed: 'The TXT record was not found yet. Publish it exactly as shown; DNS changes can take a while to appear, so try again in a few minutes.',
+  domain_verified_elsewhere: 'Another organization has already verified this domain.',
+  domain_not_verified: 'Domain join needs a verified domain: add and verify one on the Domains page first.',
+};
+
+const byStatus = {
+  400: 'The request was not valid.',
+  401: messages.unauthenticated,
+  403: messages.forbidden,
+  404: messages.not_found,
+  409: messages.conflict,
+  412: messages.stale_version,
+  413: messages.body_too_large,
+  422: 'This breaks a rule of the organization.',
+  429: 'Too many requests: please wait a moment and try again.',
+};
+
+export class APIError extends Error {
+  constructor(status, code) {
+    super(messages[code] || byStatus[status] || (status >= 500 ? messages.internal : 'The request failed.'));
+    this.status = status;
+    this.code = code || '';
+  }
+}
+
+// Network failures become an APIError too, so pages show one kind of error.
+function offline() {
+  return Object.assign(new APIError(0, ''), { message: 'The server cannot be reached. Check your connection and try again.' });
+}
+
+async function send(method, path, body, headers) {
+  const run = async () => {
+    const s = session();
+    const h = { ...(headers || {}) };
+    if (s) h.Authorization = 'Bearer ' + s.idToken;
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    const pre = method === 'GET' && !cfg.apiUrl && window.__pre && window.__pre[path];
+    if (pre) delete window.__pre[path];
+    try {
+      return await (pre || fetch(cfg.apiUrl + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }));
+    } catch {
+      throw offline();
+    }
+  };
+  let r = await run();
+  if (r.status === 401 && await refresh()) r = await run();
+  if (r.status === 401) {
+    signOutLocal();
+    throw new APIError(401, 'unauthenticated');
+  }
+  if (!r.ok) {
+    let code = '';
+    try { code = (await r.json()).code || ''; } catch { /* not JSON: the status says enough */ }
+    throw new APIError(r.status, code);
+  }
+  if (r.status === 204) return { data: null, etag: '' };
+  return { data: await r.json(), etag: r.headers.get('ETag') || '' };
+}
+
+export const get = async (path) => (await send('GET', path)).data;
+export const getWithTag = (path) => send('GET', path);
+export const post = async (path, body) => (await send('POST', path, body)).data;
+export const patch = async (path, body) => (await send('PATCH', path, body)).data;
+export const put = async (path, body, headers) => (await send('PUT', path, body, headers)).data;
+export const del = async (path) => (await send('DELETE', path)).data;
+
+// Reads everything we know of a failed read, for the callers that treat
+// "hidden" and "forbidden" as a state of the page rather than an error.
+export async function tryGet(path) {
+  try {
+    return await send('GET', path);
+  } catch (e) {
+    if (e.status === 401) throw e;
+    return { error: e };
+  }
+}
+
+export const enc = encodeURIComponent;

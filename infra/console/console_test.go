@@ -20,7 +20,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
-	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/domain"
 )
 
 const password = "Corr3ct-Horse-Battery!"
@@ -292,14 +292,14 @@ func (p *person) signUp(code string) {
 	p.act("/console", func() { p.press("main", "Confirm") })
 }
 
-func waitForMail(t *testing.T, dir, to string) mail.Message {
+func waitForMail(t *testing.T, dir, to string) domain.Message {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 		for _, f := range files {
 			b, err := os.ReadFile(f)
-			var m mail.Message
+			var m domain.Message
 			if err == nil && json.Unmarshal(b, &m) == nil && m.To == to {
 				return m
 			}
@@ -307,7 +307,7 @@ func waitForMail(t *testing.T, dir, to string) mail.Message {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("no mail to %s in %s", to, dir)
-	return mail.Message{}
+	return domain.Message{}
 }
 
 // TestConsole walks the console as two people do: both sign up, the first

@@ -17,26 +17,26 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/api"
-	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
 
 // mailbox returns the messages to an address in the local mailbox, one per
 // message id (delivery is at least once, and a second local API runs a
 // mailer of its own).
-func mailbox(t *testing.T, s *localtest.Stack, to string) map[string]mail.Message {
+func mailbox(t *testing.T, s *localtest.Stack, to string) map[string]domain.Message {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(s.Env["MAIL_DIR"], "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]mail.Message{}
+	out := map[string]domain.Message{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			continue // a message being written
 		}
-		var m mail.Message
+		var m domain.Message
 		if json.Unmarshal(b, &m) == nil && m.To == to {
 			out[m.ID] = m
 		}

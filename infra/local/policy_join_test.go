@@ -15,7 +15,6 @@ import (
 	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
 	"github.com/orgkit/orgkit/shared/domain"
-	"github.com/orgkit/orgkit/shared/mail"
 )
 
 // setPolicy reads the org's policy, applies edit, and writes it with the
@@ -255,7 +254,7 @@ func TestInvitationMailLinkWorks(t *testing.T) {
 	s.Call(t, http.MethodPost, "/invitations/accept", guest.IDToken, map[string]string{"token": token}).Expect(t, "accept from the mailed link", http.StatusOK, "")
 }
 
-func waitForMail(t *testing.T, s *localtest.Stack, to string) mail.Message {
+func waitForMail(t *testing.T, s *localtest.Stack, to string) domain.Message {
 	t.Helper()
 	dir := s.Env["MAIL_DIR"]
 	if dir == "" {
@@ -269,7 +268,7 @@ func waitForMail(t *testing.T, s *localtest.Stack, to string) mail.Message {
 			if err != nil {
 				continue
 			}
-			var m mail.Message
+			var m domain.Message
 			if json.Unmarshal(b, &m) == nil && m.To == to {
 				return m
 			}
@@ -277,7 +276,7 @@ func waitForMail(t *testing.T, s *localtest.Stack, to string) mail.Message {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("no mail to %s in %s", to, dir)
-	return mail.Message{}
+	return domain.Message{}
 }
 
 // TestAuditLogOfAScriptedScenario checks that every change appears, newest

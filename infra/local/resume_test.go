@@ -21,6 +21,7 @@ import (
 
 	"github.com/orgkit/orgkit/infra/local"
 	"github.com/orgkit/orgkit/shared/cleanup"
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/outbox"
 	"github.com/orgkit/orgkit/shared/store"
@@ -40,7 +41,7 @@ type killingSender struct {
 
 var errKilled = errors.New("killed")
 
-func (k *killingSender) Send(ctx context.Context, m mail.Message) error {
+func (k *killingSender) Send(ctx context.Context, m domain.Message) error {
 	if err := k.FileSender.Send(ctx, m); err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ package api
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,19 +131,6 @@ func (a *API) verifiedEmail(ctx context.Context, r *httpapi.Request) (string, er
 		return "", domain.ErrEmailUnverified
 	}
 	return e.Address, nil
-}
-
-// acceptLink is the link an invitee follows.
-func (a *API) acceptLink(token string) string {
-	base := a.InviteURL
-	if base == "" {
-		base = "http://localhost:3000/accept-invitation"
-	}
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "token=" + url.QueryEscape(token)
 }
 
 // retryConflicts runs a handler again, from its reads, when its transaction

@@ -2,19 +2,13 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
-	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/invite"
 	"github.com/orgkit/orgkit/shared/store"
 )
 
@@ -65,55 +59,9 @@ type AcceptBody struct {
 	Token string `json:"token"`
 }
 
-// newToken makes an invitation token: the org and invitation ids, which say
-// where to look, and 256 random bits, which prove it was sent. Only its
-// SHA-256 is stored.
-func newToken(org, inv string) (token, hash string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	token = org + "." + inv + "." + base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
-func parseToken(token string) (org, inv string, ok bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || len(parts[2]) != 43 || !domain.ValidID(domain.PrefixOrg, parts[0]) || !domain.ValidID(domain.PrefixInvitation, parts[1]) {
-		return "", "", false
-	}
-	return parts[0], parts[1], true
-}
-
-// invitationMail composes the invitation's email; each send gets its own
-// message id. The token goes into the outbox only sealed for the mailer: the
-// message holds a random placeholder where the mailer puts the token back.
-func (a *API) invitationMail(ctx context.Context, inv domain.Invitation, inviter, token string) (mail.Message, error) {
-	if a.Sealer == nil {
-		return mail.Message{}, errors.New("api: no outbox key to seal invitation tokens with (OUTBOX_KEY_ID or OUTBOX_KEY_FILE)")
-	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	placeholder := "sealed" + hex.EncodeToString(b)
-	m, err := mail.InvitationMessage(domain.NewID(domain.PrefixMessage, a.now()), mail.Invitation{
-		Product: a.Product, To: inv.Email, OrgName: inv.OrgName, InvitedBy: inviter, Role: string(inv.Role),
-		AcceptURL: a.acceptLink(placeholder), ExpiresAt: inv.ExpiresAt,
-	})
-	if err != nil {
-		return mail.Message{}, err
-	}
-	if m.SealedToken, err = a.Sealer.Seal(ctx, []byte(token)); err != nil {
-		return mail.Message{}, err
-	}
-	m.TokenPlaceholder = placeholder
-	return m, nil
+// invites composes invitation emails with the API's settings.
+func (a *API) invites() invite.Mailer {
+	return invite.Mailer{InviteURL: a.InviteURL, Product: a.Product, Sealer: a.Sealer}
 }
 
 func (a *API) ttl() time.Duration {
@@ -193,8 +141,8 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		Email: email.Address, Role: role, Workspaces: b.Workspaces, Status: domain.InvitePending,
 		CreatedAt: now, ExpiresAt: now.Add(a.ttl()), InvitedBy: r.Caller.Sub, Version: 1,
 	}
-	token, hash := newToken(inv.OrgID, inv.ID)
-	msg, err := a.invitationMail(ctx, inv, acc.Member.Email, token)
+	token, hash := invite.NewToken(inv.OrgID, inv.ID)
+	msg, err := a.invites().Message(ctx, domain.NewID(domain.PrefixMessage, a.now()), inv, acc.Member.Email, token)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +150,7 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, msg, ev); err != nil {
 		return nil, err
 	}
-	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
+	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.invites().Link(token)}), nil
 }
 
 // invitation reads the caller's access and the invitation in the path.
@@ -239,11 +187,11 @@ func (a *API) resendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if inv.Status != domain.InvitePending {
 		return nil, domain.ErrInviteUsed
 	}
-	token, hash := newToken(inv.OrgID, inv.ID)
+	token, hash := invite.NewToken(inv.OrgID, inv.ID)
 	now := a.now()
 	expires := now.Add(a.ttl())
 	inv.ExpiresAt = expires
-	msg, err := a.invitationMail(ctx, inv, acc.Member.Email, token)
+	msg, err := a.invites().Message(ctx, domain.NewID(domain.PrefixMessage, a.now()), inv, acc.Member.Email, token)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +200,7 @@ func (a *API) resendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, err
 	}
 	inv.Version++
-	return httpapi.JSON(http.StatusOK, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.acceptLink(token)}), nil
+	return httpapi.JSON(http.StatusOK, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.invites().Link(token)}), nil
 }
 
 // RevokeInvitation answers DELETE /orgs/{orgId}/invitations/{invitationId}.
@@ -337,7 +285,7 @@ func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err := r.Decode(&b); err != nil {
 		return nil, err
 	}
-	org, id, ok := parseToken(b.Token)
+	org, id, ok := invite.Parse(b.Token)
 	if !ok {
 		return nil, domain.ErrInviteNotFound
 	}
@@ -349,7 +297,7 @@ func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	if hash != hashToken(b.Token) {
+	if hash != invite.Hash(b.Token) {
 		return nil, domain.ErrInviteNotFound // a forged token, or a resent invitation's old one
 	}
 	switch {
@@ -360,7 +308,7 @@ func (a *API) AcceptInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	case inv.Email != email:
 		return nil, domain.ErrEmailMismatch
 	}
-	return a.accept(ctx, r, inv, hashToken(b.Token), email)
+	return a.accept(ctx, r, inv, invite.Hash(b.Token), email)
 }
 
 func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitation, hash, email string) (*httpapi.Response, error) {

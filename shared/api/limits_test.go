@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
-	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
@@ -244,15 +244,15 @@ func TestMyInvitationsPages(t *testing.T) {
 }
 
 // outboxMessages returns the org's outbox messages as the mailer reads them.
-func outboxMessages(t *testing.T, e *apitest.Env, org string) []mail.Message {
+func outboxMessages(t *testing.T, e *apitest.Env, org string) []domain.Message {
 	t.Helper()
-	var out []mail.Message
+	var out []domain.Message
 	for _, it := range storetest.OfType(storetest.Scan(t, e.Store), apitest.TypeOutbox) {
 		if it["OrgId"] != org {
 			continue
 		}
 		s := func(k string) string { v, _ := it[k].(string); return v }
-		out = append(out, mail.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"),
+		out = append(out, domain.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"),
 			AcceptURL: s("AcceptUrl"), SealedToken: s("SealedToken"), TokenPlaceholder: s("TokenPlaceholder")})
 	}
 	return out

@@ -10,16 +10,15 @@ package cleanup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/store"
+	"github.com/orgkit/orgkit/shared/streamrec"
 )
 
 // The event source mapping's settings, which the local poller mirrors.
@@ -88,7 +87,7 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 		return nil
 	}
 	log = log.With("event_id", r.EventID, "sequence_number", r.Change.SequenceNumber)
-	old, err := itemOf(r.Change.OldImage)
+	old, err := streamrec.Item(r.Change.OldImage)
 	var t store.PurgeTarget
 	if err == nil {
 		t, err = store.PurgeTargetOf(old)
@@ -135,57 +134,6 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 	}
 	log.InfoContext(ctx, "cleanup: purged "+what)
 	return nil
-}
-
-// itemOf turns a stream image into the item it was.
-func itemOf(image map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
-	item := make(map[string]types.AttributeValue, len(image))
-	for k, v := range image {
-		av, err := attributeOf(v)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", k, err)
-		}
-		item[k] = av
-	}
-	return item, nil
-}
-
-func attributeOf(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
-	switch v.DataType() {
-	case events.DataTypeString:
-		return &types.AttributeValueMemberS{Value: v.String()}, nil
-	case events.DataTypeNumber:
-		return &types.AttributeValueMemberN{Value: v.Number()}, nil
-	case events.DataTypeBinary:
-		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
-	case events.DataTypeBoolean:
-		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
-	case events.DataTypeNull:
-		return &types.AttributeValueMemberNULL{Value: true}, nil
-	case events.DataTypeStringSet:
-		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
-	case events.DataTypeNumberSet:
-		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
-	case events.DataTypeBinarySet:
-		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
-	case events.DataTypeList:
-		l := make([]types.AttributeValue, len(v.List()))
-		for i, e := range v.List() {
-			av, err := attributeOf(e)
-			if err != nil {
-				return nil, err
-			}
-			l[i] = av
-		}
-		return &types.AttributeValueMemberL{Value: l}, nil
-	case events.DataTypeMap:
-		m, err := itemOf(v.Map())
-		if err != nil {
-			return nil, err
-		}
-		return &types.AttributeValueMemberM{Value: m}, nil
-	}
-	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -10,46 +10,19 @@ package mail
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/orgkit/orgkit/shared/domain"
 )
-
-// Message is one email.
-type Message struct {
-	ID        string `json:"id"`
-	To        string `json:"to"`
-	Subject   string `json:"subject"`
-	Text      string `json:"text"`
-	HTML      string `json:"html"`
-	AcceptURL string `json:"acceptUrl,omitempty"`
-	// SealedToken is the accept link's token, encrypted for the mailer
-	// alone (package seal). Until the mailer opens it, Text, HTML and
-	// AcceptURL hold TokenPlaceholder in its place: what rests in the outbox
-	// accepts nothing. Neither field is ever sent.
-	SealedToken      string `json:"-"`
-	TokenPlaceholder string `json:"-"`
-}
-
-// WithToken puts the opened token where the placeholder is.
-func (m Message) WithToken(token string) (Message, error) {
-	if m.TokenPlaceholder == "" || !strings.Contains(m.AcceptURL, m.TokenPlaceholder) {
-		return Message{}, errors.New("mail: the message has no token placeholder")
-	}
-	for _, f := range []*string{&m.Text, &m.HTML, &m.AcceptURL} {
-		*f = strings.ReplaceAll(*f, m.TokenPlaceholder, token)
-	}
-	m.SealedToken, m.TokenPlaceholder = "", ""
-	return m, nil
-}
 
 // Sender delivers messages.
 type Sender interface {
-	Send(ctx context.Context, m Message) error
+	Send(ctx context.Context, m domain.Message) error
 }
 
 // Invitation is what an invitation email says.
@@ -67,7 +40,7 @@ type Invitation struct {
 // free text an admin chose: it is never the subject's claim, only quoted in
 // the body, labelled as what it is, and defanged so that no mail client turns
 // a URL or domain in it into a link. The only link is the accept link.
-func InvitationMessage(id string, inv Invitation) (Message, error) {
+func InvitationMessage(id string, inv Invitation) (domain.Message, error) {
 	if inv.Product == "" {
 		inv.Product = "orgkit"
 	}
@@ -81,7 +54,7 @@ func InvitationMessage(id string, inv Invitation) (Message, error) {
 		"Accept the invitation: %s\n\nThe link works once, until %s. If you did not expect this invitation, ignore this email.\n",
 		who, inv.Product, inv.Role, inv.OrgName, inv.AcceptURL, until)
 	subject := "You have been invited to an organization on " + inv.Product
-	return Message{ID: id, To: inv.To, Subject: subject, Text: text, HTML: invitationHTML(who, inv, until), AcceptURL: inv.AcceptURL}, nil
+	return domain.Message{ID: id, To: inv.To, Subject: subject, Text: text, HTML: invitationHTML(who, inv, until), AcceptURL: inv.AcceptURL}, nil
 }
 
 // invitationHTML writes the HTML body with the escaping html/template gives.
@@ -168,7 +141,7 @@ type FileSender struct {
 // same message id is there already: like a mail service that deduplicates
 // by message id, it delivers a message sent again (its sender killed
 // between sending and recording it) once.
-func (f FileSender) Send(_ context.Context, m Message) error {
+func (f FileSender) Send(_ context.Context, m domain.Message) error {
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 )
 
@@ -49,7 +50,7 @@ func TestInvitationMessage(t *testing.T) {
 		sent.AcceptURL != "https://app.example/accept?token=org_a.inv_b.secret" || !strings.Contains(sent.HTML, `href="https://app.example/accept?token=org_a.inv_b.secret"`) {
 		t.Errorf("WithToken = %+v, %v", sent, err)
 	}
-	if _, err := (mail.Message{AcceptURL: "https://app.example/accept"}).WithToken("x"); err == nil {
+	if _, err := (domain.Message{AcceptURL: "https://app.example/accept"}).WithToken("x"); err == nil {
 		t.Error("WithToken on a message without a placeholder: no error")
 	}
 }

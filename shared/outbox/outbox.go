@@ -13,9 +13,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
+	"github.com/orgkit/orgkit/shared/streamrec"
 )
 
 // Relay sends outbox messages and deletes them once sent.
@@ -34,8 +36,17 @@ func Wants(rec events.DynamoDBEventRecord) bool {
 	if rec.EventName != string(events.DynamoDBOperationTypeInsert) {
 		return false
 	}
-	_, _, ok := store.OutboxMessage(rec.Change.NewImage)
+	_, _, ok := message(rec)
 	return ok
+}
+
+// message reads the outbox message a stream record carries.
+func message(rec events.DynamoDBEventRecord) (org string, m domain.Message, ok bool) {
+	item, err := streamrec.Item(rec.Change.NewImage)
+	if err != nil {
+		return "", domain.Message{}, false
+	}
+	return store.OutboxMessage(item)
 }
 
 // Handle processes a batch of stream records. It reports the records that
@@ -46,7 +57,7 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 		if !Wants(rec) {
 			continue
 		}
-		org, m, _ := store.OutboxMessage(rec.Change.NewImage)
+		org, m, _ := message(rec)
 		// A record comes again when its batch is retried or was cut short
 		// (a killed or timed-out invocation): a message already sent is gone
 		// from the outbox, and is not sent twice.
@@ -80,7 +91,7 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 }
 
 // open puts the opened token into a message that carries a sealed one.
-func (r *Relay) open(ctx context.Context, m mail.Message) (mail.Message, error) {
+func (r *Relay) open(ctx context.Context, m domain.Message) (domain.Message, error) {
 	if m.SealedToken == "" {
 		return m, nil
 	}

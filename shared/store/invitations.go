@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/domain"
-	"github.com/orgkit/orgkit/shared/mail"
 )
 
 // ErrUnknownWorkspace refuses an invitation that grants a workspace the org
@@ -26,7 +25,7 @@ var ErrUnknownWorkspace = &domain.Error{Kind: domain.KindRule, Code: "unknown_wo
 // msg is the invitation email: written to the org's outbox in the same
 // transaction, sent from the table's stream. The same transaction counts the
 // invitation against the org's limits; over one, nothing is written.
-func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, msg mail.Message, ev domain.AuditEvent) error {
+func (s *Store) CreateInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, p domain.Policy, msg domain.Message, ev domain.AuditEvent) error {
 	inv.HoldsSlot = true
 	steps := []step{
 		policyAsRead(inv.OrgID, p),
@@ -101,7 +100,7 @@ func pendingAsRead(inv domain.Invitation) (string, map[string]types.AttributeVal
 // new expiry; the old token stops working at once. The new email counts
 // against the org's limits, and an invitation whose slot was given back when
 // it expired takes one again.
-func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, now, expires time.Time, msg mail.Message, ev domain.AuditEvent) error {
+func (s *Store) ResendInvitation(ctx context.Context, g Guard, inv domain.Invitation, tokenHash string, now, expires time.Time, msg domain.Message, ev domain.AuditEvent) error {
 	cond, values, onFail := pendingAsRead(inv)
 	values[":hash"], values[":until"], values[":ttl"], values[":one"] = str(tokenHash), num(expires.UnixMilli()), num(expires.Add(invitationKeep).Unix()), num(1)
 	values[":gpk"], values[":gsk"], values[":true"] = str(emailGSI(inv.Email)), str(invitationSK(inv.ID)), &types.AttributeValueMemberBOOL{Value: true}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/orgkit/orgkit/shared/mail"
+	"github.com/orgkit/orgkit/shared/domain"
 )
 
 // outboxKeep bounds how long an unsent message (with its accept link) stays
@@ -22,9 +20,9 @@ var OutboxTrigger = struct{ TypeAttr, Type string }{attrType, typeOutbox}
 
 // putOutbox writes a message to send into the org's outbox, in the same
 // transaction as the change it tells about. An invitation's token rests there
-// only sealed for the mailer (mail.Message.SealedToken); the item is deleted
+// only sealed for the mailer (domain.Message.SealedToken); the item is deleted
 // once sent, and expires in any case.
-func putOutbox(org string, m mail.Message, nowUnix int64) step {
+func putOutbox(org string, m domain.Message, nowUnix int64) step {
 	item := map[string]types.AttributeValue{
 		attrPK: str(orgPK(org)), attrSK: str(outboxSK(m.ID)), attrType: str(typeOutbox), attrVer: num(1),
 		"OrgId": str(org), "Id": str(m.ID), "Email": str(m.To), "Subject": str(m.Subject),
@@ -36,19 +34,19 @@ func putOutbox(org string, m mail.Message, nowUnix int64) step {
 	return step{item: types.TransactWriteItem{Put: &types.Put{Item: item}}}
 }
 
-// OutboxMessage reads a message from a stream record's new image; ok is false
-// for items that are not outbox messages.
-func OutboxMessage(image map[string]events.DynamoDBAttributeValue) (org string, m mail.Message, ok bool) {
+// OutboxMessage reads a message from an item (a stream record's new
+// image); ok is false for items that are not outbox messages.
+func OutboxMessage(item map[string]types.AttributeValue) (org string, m domain.Message, ok bool) {
 	s := func(k string) string {
-		if v, found := image[k]; found && v.DataType() == events.DataTypeString {
-			return v.String()
+		if v, found := item[k].(*types.AttributeValueMemberS); found {
+			return v.Value
 		}
 		return ""
 	}
 	if s(attrType) != typeOutbox {
-		return "", mail.Message{}, false
+		return "", domain.Message{}, false
 	}
-	return s("OrgId"), mail.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"), AcceptURL: s("AcceptUrl"),
+	return s("OrgId"), domain.Message{ID: s("Id"), To: s("Email"), Subject: s("Subject"), Text: s("Text"), HTML: s("Html"), AcceptURL: s("AcceptUrl"),
 		SealedToken: s("SealedToken"), TokenPlaceholder: s("TokenPlaceholder")}, true
 }
 

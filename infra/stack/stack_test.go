@@ -34,7 +34,9 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if assetRoot != "" {
-		os.RemoveAll(assetRoot)
+		if err := os.RemoveAll(assetRoot); err != nil {
+			fmt.Fprintln(os.Stderr, "leaving the synthesized assets behind:", err)
+		}
 	}
 	// No jsii.Close: the node child exits when our end of its pipe closes,
 	// and Close races the runtime's own wait, printing a spurious

@@ -343,7 +343,10 @@ func (s *Stack) startAPI(dir string, env map[string]string, logs *lockedBuffer, 
 		return nil, err
 	}
 	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	// The process listens on this port next; it cannot while we still do.
+	if err := l.Close(); err != nil {
+		return nil, err
+	}
 	vars := os.Environ()
 	for k, v := range s.Env {
 		vars = append(vars, k+"="+v)

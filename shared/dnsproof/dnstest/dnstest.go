@@ -41,7 +41,7 @@ func Start(dir string) (*Server, error) {
 		}
 		l, err := net.Listen("tcp", pc.LocalAddr().String())
 		if err != nil {
-			pc.Close()
+			_ = pc.Close() // this port is given up either way; the next try takes another
 			continue
 		}
 		d.Addr = pc.LocalAddr().String()

@@ -243,6 +243,15 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
 			return call{u: admin, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
 		}, 204, 1, 1, ""},
+		// Leaving reads nothing: the transaction's conditions are the check.
+		{"DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "leave", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
+			return call{u: u, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
+		}, 204, 0, 1, ""},
+		{"DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "leave one not joined (404)", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member")
+			return call{u: u, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
+		}, 404, 1, 1, ""},
 	}
 
 	covered := map[string]bool{}

@@ -128,19 +128,29 @@ func (s *Store) PutWorkspaceMember(ctx context.Context, g Guard, m domain.Worksp
 	return s.run(ctx, steps)
 }
 
-// RemoveWorkspaceMember removes a member from a workspace. g is nil when
-// members leave a workspace by themselves.
-func (s *Store) RemoveWorkspaceMember(ctx context.Context, g *Guard, org, ws, user string, ev domain.AuditEvent) error {
-	steps := []step{
-		{item: types.TransactWriteItem{Delete: &types.Delete{
+// RemoveWorkspaceMember removes a member from a workspace, by the right of
+// the guard's holder.
+func (s *Store) RemoveWorkspaceMember(ctx context.Context, g Guard, org, ws, user string, ev domain.AuditEvent) error {
+	return s.removeWorkspaceMember(ctx, org, ws, user, ev, g.steps()...)
+}
+
+// LeaveWorkspace removes a member's own workspace membership. It reads
+// nothing first: its conditions are the right to leave (the member's org
+// membership, the org, the workspace), checked in the same transaction.
+func (s *Store) LeaveWorkspace(ctx context.Context, org, ws, user string, ev domain.AuditEvent) error {
+	return s.removeWorkspaceMember(ctx, org, ws, user, ev,
+		exists(userPK(user), orgMemberSK(org), domain.ErrOrgNotFound),
+		exists(orgPK(org), workspaceSK(ws), domain.ErrWorkspaceMissing))
+}
+
+func (s *Store) removeWorkspaceMember(ctx context.Context, org, ws, user string, ev domain.AuditEvent, checks ...step) error {
+	return s.run(ctx, append(checks,
+		// The org first: a deleted org's workspaces are "not found" as it is.
+		exists(orgPK(org), orgSK(), domain.ErrOrgNotFound),
+		step{item: types.TransactWriteItem{Delete: &types.Delete{
 			Key:                 key(userPK(user), wsMemberSK(org, ws)),
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		}}, onFail: failWith(domain.ErrMemberNotFound)},
-		exists(orgPK(org), orgSK(), domain.ErrOrgNotFound),
 		putAudit(ev),
-	}
-	if g != nil {
-		steps = append(steps, g.steps()...)
-	}
-	return s.run(ctx, steps)
+	))
 }

@@ -139,7 +139,7 @@ chaos: ## load test with CHAOS_RATE (0.1) of DynamoDB requests failing and the s
 	$(STACK) stop api; \
 	go build -o .local/bin/orgkit-local ./infra/local/cmd/orgkit-local; \
 	set -a; . .local/stack.env; set +a; \
-	ORGKIT_CHAOS=1 go test -count=1 -run '^TestChaos$$' -v -timeout 30m ./infra/load
+	env $(PERF_LIMITS) ORGKIT_CHAOS=1 go test -count=1 -run '^TestChaos$$' -v -timeout 30m ./infra/load
 
 # Synthesizes as `cdk synth` would (cdk.json's context, build/ assets) but
 # without the cdk CLI, so cdk-nag runs too (infra/main.go), then lints the

@@ -437,6 +437,13 @@ func TestChaos(t *testing.T) {
 	}
 	procEnv = append(procEnv, "DYNAMODB_ENDPOINT=http://127.0.0.1:"+port, "API_PORT="+apiURL.Port(),
 		"INVITE_URL=http://127.0.0.1:"+apiURL.Port()+"/accept-invitation", "STREAMS=off")
+	// The API stands in for the stack's on its port, so cognito-local's
+	// trigger calls reach it: it must know the secret they are signed with.
+	secret, err := os.ReadFile(filepath.Join(bench.Root(), ".local", "invoke.secret"))
+	if err != nil {
+		t.Fatalf("the stack's invoke secret (make up writes it): %v", err)
+	}
+	procEnv = append(procEnv, "INVOKE_SECRET="+strings.TrimSpace(string(secret)))
 	apiLog, err := os.Create(filepath.Join(logDir, "chaos-api.log"))
 	if err != nil {
 		t.Fatal(err)

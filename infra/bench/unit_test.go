@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store/storetest"
 )
 
 // TestMain doubles as a Lambda function for TestRunColdStart: with
@@ -189,6 +190,7 @@ func TestMarkdownAndReadme(t *testing.T) {
 // (DynamoDB Local): a case that no longer fits the API fails here, not in
 // the middle of make bench.
 func TestCasesRunInProcess(t *testing.T) {
+	storetest.SkipShort(t)
 	ctx := context.Background()
 	p, err := NewInProcess(ctx, true, "")
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 // request, with the SDK's retries off so that each fault shows.
 func proxied(t *testing.T, kind chaos.Fault) (*dynamodb.Client, *chaos.Proxy) {
 	t.Helper()
+	storetest.SkipShort(t)
 	target, err := url.Parse(storetest.Endpoint())
 	if err != nil {
 		t.Fatal(err)

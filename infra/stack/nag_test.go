@@ -24,6 +24,7 @@ import (
 // line each.
 func nagFindings(t *testing.T, add func(awscdk.Stack)) []string {
 	t.Helper()
+	skipShort(t)
 	dir := t.TempDir()
 	assets, outdir := filepath.Join(dir, "build"), filepath.Join(dir, "cdk.out")
 	if err := dummyAssets(assets, stack.FunctionNames()); err != nil {

@@ -78,6 +78,7 @@ func newApp(outdir string) (awscdk.App, error) {
 // synth returns the template of a stack built on dummy bootstraps.
 func synth(t *testing.T) assertions.Template {
 	t.Helper()
+	skipShort(t)
 	synthOnce.Do(func() {
 		// CDK reports errors by panicking; keep the first one for every test.
 		defer func() { synthErr = recover() }()
@@ -106,6 +107,16 @@ func synth(t *testing.T) assertions.Template {
 		t.Fatalf("synth: %v", synthErr)
 	}
 	return tmpl
+}
+
+// skipShort skips the test under `go test -short` (make test-unit): every
+// test here runs the CDK construct library, which needs Node (jsii), and
+// synthesizing takes most of a minute.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Node for CDK synthesis: make test")
+	}
 }
 
 // check turns a failed CDK assertion (a panic carrying the JS error) into a
@@ -603,6 +614,7 @@ func TestOutputs(t *testing.T) {
 }
 
 func TestMissingBootstrapIsReported(t *testing.T) {
+	skipShort(t)
 	// GIVEN an asset dir where one function has not been built
 	dir := t.TempDir()
 	names := stack.FunctionNames()
@@ -877,6 +889,7 @@ func TestAPIDefaultRouteThrottling(t *testing.T) {
 }
 
 func TestLimitsFromContext(t *testing.T) {
+	skipShort(t)
 	defaults := stack.DefaultLimits()
 	tests := []struct {
 		name    string
@@ -930,6 +943,7 @@ func TestLimitsFromContext(t *testing.T) {
 }
 
 func TestLimitsReachTheTemplate(t *testing.T) {
+	skipShort(t)
 	// GIVEN limits other than cdk.json's
 	dir := t.TempDir()
 	if err := dummyAssets(dir, stack.FunctionNames()); err != nil {

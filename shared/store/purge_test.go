@@ -42,6 +42,7 @@ var seedTime = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 // holds. These tests write thousands of items and read no stream.
 func newStore(t *testing.T, optFns ...func(*dynamodb.Options)) (*store.Store, *storetest.Counter) {
 	t.Helper()
+	storetest.SkipShort(t)
 	calls := &storetest.Counter{}
 	db := storetest.Client(append(optFns, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })...)
 	in := store.CreateTableInput(fmt.Sprintf("test-purge-%x", rand.Uint64()))

@@ -35,9 +35,13 @@ type Stack struct {
 }
 
 // Load reads the stack's env file (STACK_ENV, or .local/stack.env at the
-// repository root) and fails the test when the stack is not up.
+// repository root) and fails the test when the stack is not up. Under
+// `go test -short` (make test-unit) it skips the test instead.
 func Load(t testing.TB) *Stack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the local stack: make test")
+	}
 	path := os.Getenv("STACK_ENV")
 	if path == "" {
 		_, file, _, _ := runtime.Caller(0)

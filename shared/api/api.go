@@ -8,10 +8,12 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
@@ -63,6 +65,32 @@ const (
 	defaultLimit = 50
 	maxLimit     = 200
 )
+
+// orgList serves a page of one of an org's lists to a caller whose role
+// allows the action: the access batch, then one query, whatever the list's
+// size; view shapes each item as the API shows it.
+func orgList[T, V any](ctx context.Context, a *API, r *httpapi.Request, action authz.OrgAction,
+	read func(ctx context.Context, org string, limit int, cursor string) (store.Page[T], error), view func(T) V) (*httpapi.Response, error) {
+	limit, cursor, err := page(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, action)
+	if err != nil {
+		return nil, err
+	}
+	p, err := read(ctx, acc.Org.ID, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := List[V]{Items: make([]V, 0, len(p.Items)), NextCursor: p.Next}
+	for _, it := range p.Items {
+		out.Items = append(out.Items, view(it))
+	}
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+func same[T any](t T) T { return t }
 
 // page reads ?limit= and ?cursor=.
 func page(r *httpapi.Request) (int, string, error) {

@@ -73,23 +73,7 @@ func (a *API) ttl() time.Duration {
 
 // ListInvitations answers GET /orgs/{orgId}/invitations.
 func (a *API) ListInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	limit, cursor, err := page(r)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
-	if err != nil {
-		return nil, err
-	}
-	p, err := a.Store.ListInvitations(ctx, acc.Org.ID, limit, cursor)
-	if err != nil {
-		return nil, err
-	}
-	out := List[InvitationView]{Items: make([]InvitationView, 0, len(p.Items)), NextCursor: p.Next}
-	for _, inv := range p.Items {
-		out.Items = append(out.Items, a.invitationView(inv))
-	}
-	return httpapi.JSON(http.StatusOK, out), nil
+	return orgList(ctx, a, r, authz.ManageInvitations, a.Store.ListInvitations, a.invitationView)
 }
 
 // CreateInvitation answers POST /orgs/{orgId}/invitations.

@@ -85,19 +85,7 @@ func (a *API) requestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 
 // ListJoinRequests answers GET /orgs/{orgId}/join-requests.
 func (a *API) ListJoinRequests(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	limit, cursor, err := page(r)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
-	if err != nil {
-		return nil, err
-	}
-	p, err := a.Store.ListJoinRequests(ctx, acc.Org.ID, limit, cursor)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.JSON(http.StatusOK, List[domain.JoinRequest]{Items: p.Items, NextCursor: p.Next}), nil
+	return orgList(ctx, a, r, authz.ManageInvitations, a.Store.ListJoinRequests, same[domain.JoinRequest])
 }
 
 // ApproveJoinRequest answers POST /orgs/{orgId}/join-requests/{userId}/approve.

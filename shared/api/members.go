@@ -30,23 +30,7 @@ type RoleBody struct {
 
 // ListMembers answers GET /orgs/{orgId}/members.
 func (a *API) ListMembers(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	limit, cursor, err := page(r)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := a.access(ctx, r, authz.ListMembers)
-	if err != nil {
-		return nil, err
-	}
-	p, err := a.Store.ListMembers(ctx, acc.Org.ID, limit, cursor)
-	if err != nil {
-		return nil, err
-	}
-	out := List[MemberView]{Items: make([]MemberView, 0, len(p.Items)), NextCursor: p.Next}
-	for _, m := range p.Items {
-		out.Items = append(out.Items, memberView(m))
-	}
-	return httpapi.JSON(http.StatusOK, out), nil
+	return orgList(ctx, a, r, authz.ListMembers, a.Store.ListMembers, memberView)
 }
 
 // ChangeMemberRole answers PATCH /orgs/{orgId}/members/{userId}.

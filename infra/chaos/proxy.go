@@ -65,6 +65,10 @@ type Proxy struct {
 	client *http.Client
 	counts map[string]map[Fault]int // operation → fault ("" none) → requests
 	next   int                      // FaultFirst's requests still to fail
+	// applied holds the ClientRequestTokens of the transactions DynamoDB
+	// applied: a replay of one is answered from DynamoDB's idempotency
+	// record, before any conflict check, so it never gets a conflict.
+	applied map[string]bool
 }
 
 // FaultFirst makes the next n requests fail whatever the Rate, and the ones
@@ -81,11 +85,13 @@ func (p *Proxy) init() {
 		p.rnd = rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15))
 		p.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
 		p.counts = map[string]map[Fault]int{}
+		p.applied = map[string]bool{}
 	})
 }
 
-// pick decides the fault of one request of operation op ("" for none).
-func (p *Proxy) pick(op string) Fault {
+// pick decides the fault of one request of operation op ("" for none);
+// token is a transaction's ClientRequestToken.
+func (p *Proxy) pick(op, token string) Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var f Fault
@@ -99,7 +105,7 @@ func (p *Proxy) pick(op string) Fault {
 			kinds = Faults
 		}
 		f = kinds[p.rnd.IntN(len(kinds))]
-		if f == Conflict && op != "TransactWriteItems" {
+		if f == Conflict && (op != "TransactWriteItems" || p.applied[token]) {
 			f = Throttle
 		}
 	}
@@ -160,7 +166,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "DynamoDBStreams_20120810.GetRecords".
 	target := r.Header.Get("X-Amz-Target")
 	op := target[strings.LastIndex(target, ".")+1:]
-	fault := p.pick(op)
+	var tx struct{ ClientRequestToken string }
+	if op == "TransactWriteItems" {
+		_ = json.Unmarshal(body, &tx) // no token: no replay to recognise
+	}
+	fault := p.pick(op, tx.ClientRequestToken)
 	switch fault {
 	case Throttle:
 		awsError(w, http.StatusBadRequest, "ThrottlingException", "Rate of requests exceeds the allowed throughput.", nil)
@@ -181,6 +191,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
+	}
+	if tx.ClientRequestToken != "" && resp.status == http.StatusOK {
+		p.mu.Lock()
+		p.applied[tx.ClientRequestToken] = true
+		p.mu.Unlock()
 	}
 	switch fault {
 	case ServerErrorAfter:

@@ -184,3 +184,28 @@ func TestLostAnswerRetriedOnce(t *testing.T) {
 		})
 	}
 }
+
+// DynamoDB answers the replay of a transaction it applied from its
+// idempotency record, before any conflict check: the proxy never injects a
+// conflict into one, which would tell the store an applied write was not.
+func TestNoConflictOnAReplayOfAnAppliedTransaction(t *testing.T) {
+	db, p := proxied(t, chaos.Conflict)
+	table := storetest.NewTable(t, storetest.Client())
+	in := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("replayed-token"), TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(table), Item: item("replayed")}},
+	}}
+	p.SetRate(0)
+	if _, err := db.TransactWriteItems(context.Background(), in); err != nil {
+		t.Fatalf("first call, no fault: %v", err)
+	}
+	p.SetRate(1) // every request a conflict, but a replay of the applied token
+	_, err := db.TransactWriteItems(context.Background(), in)
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		t.Fatalf("the replay of an applied transaction got a conflict: %v", err)
+	}
+	in.ClientRequestToken = aws.String("fresh-token")
+	if _, err := db.TransactWriteItems(context.Background(), in); !errors.As(err, &tc) {
+		t.Fatalf("a new transaction under rate 1: %v, want the injected conflict", err)
+	}
+}

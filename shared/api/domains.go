@@ -100,18 +100,12 @@ func (a *API) VerifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 }
 
 func (a *API) verifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	name, err := pathDomain(r)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := a.accessWith(ctx, r, authz.ManageDomains, store.Also{Domain: name})
+	acc, name, err := a.domainAccess(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	d := acc.Domain
 	switch {
-	case d == nil:
-		return nil, domain.ErrDomainNotFound
 	case d.Status == domain.DomainVerified:
 		return httpapi.JSON(http.StatusOK, domainView(*d)), nil
 	case acc.Claim != nil && acc.Claim.Verified && acc.Claim.OrgID != acc.Org.ID:
@@ -154,20 +148,31 @@ func (a *API) DeleteDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 }
 
 func (a *API) deleteDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	name, err := pathDomain(r)
+	acc, name, err := a.domainAccess(ctx, r)
 	if err != nil {
 		return nil, err
-	}
-	acc, err := a.accessWith(ctx, r, authz.ManageDomains, store.Also{Domain: name})
-	if err != nil {
-		return nil, err
-	}
-	if acc.Domain == nil {
-		return nil, domain.ErrDomainNotFound
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgDomainDeleted, "domain", name, "", map[string]string{"domain": name, "status": string(acc.Domain.Status)})
 	if err := a.Store.DeleteDomain(ctx, guard(acc, authz.ManageDomains), acc.Org, *acc.Domain, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
+}
+
+// domainAccess reads, in one batch, the caller's right to manage the org's
+// domains and the domain named in the path (and its claim), which must be
+// one of the org's.
+func (a *API) domainAccess(ctx context.Context, r *httpapi.Request) (store.Access, string, error) {
+	name, err := pathDomain(r)
+	if err != nil {
+		return store.Access{}, "", err
+	}
+	acc, err := a.accessWith(ctx, r, authz.ManageDomains, store.Also{Domain: name})
+	if err != nil {
+		return acc, name, err
+	}
+	if acc.Domain == nil {
+		return acc, name, domain.ErrDomainNotFound
+	}
+	return acc, name, nil
 }

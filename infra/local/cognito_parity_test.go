@@ -133,8 +133,7 @@ func TestInvokeOnlyForCognitoLocal(t *testing.T) {
 func TestUserCannotVerifyTheirOwnEmail(t *testing.T) {
 	s := localtest.Load(t)
 	o := newInviteOrg(t, s)
-	s.ProveDomain(t, o.owner, o.org, o.domain)
-	setPolicy(t, s, o.owner, o.org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinAuto })
+	domainJoin(t, s, o.owner, o.org, o.domain, domain.DomainJoinAuto)
 	victim := "victim@" + o.domain
 	inv := s.Invite(t, o.owner, o.org, victim, "admin")
 	mallory := s.SignUp(t, "mallory@"+localtest.RandomDomain())

@@ -29,8 +29,7 @@ func TestRemovalSticks(t *testing.T) {
 	d := localtest.RandomDomain()
 	owner := s.SignUp(t, "owner@"+d)
 	org, _ := s.OwnOrg(t, owner)
-	s.ProveDomain(t, owner, org, d)
-	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinAuto })
+	domainJoin(t, s, owner, org, d, domain.DomainJoinAuto)
 	u := s.SignUp(t, "u@"+d)
 	if me := s.Me(t, u); len(me.Orgs) != 1 {
 		t.Fatalf("auto mode: %s did not join at sign-up: %+v", u.Email, me.Orgs)
@@ -119,8 +118,7 @@ func TestInvitationsFollowTodaysRules(t *testing.T) {
 		})
 	})
 	t.Run("a join request ends when its author joins by invitation", func(t *testing.T) {
-		s.ProveDomain(t, owner, org, d)
-		setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinRequest })
+		domainJoin(t, s, owner, org, d, domain.DomainJoinRequest)
 		colleague := s.SignUp(t, "colleague@"+d) // files a join request at sign-up
 		inv := s.Invite(t, owner, org, colleague.Email, "admin")
 		s.Call(t, http.MethodPost, "/invitations/accept", colleague.IDToken, map[string]string{"token": inv.Token}).Expect(t, "colleague accepts", http.StatusOK, "")

@@ -29,6 +29,14 @@ func setPolicy(t *testing.T, s *localtest.Stack, u *localtest.User, org string, 
 	put.Expect(t, "PUT policy", http.StatusOK, "")
 }
 
+// domainJoin proves the org's domain by DNS, which domain join needs, and
+// sets the policy's domain join mode.
+func domainJoin(t *testing.T, s *localtest.Stack, owner *localtest.User, org, d string, mode domain.DomainJoin) {
+	t.Helper()
+	s.ProveDomain(t, owner, org, d)
+	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = mode })
+}
+
 func TestPolicyDefaultsAndOptimisticConcurrency(t *testing.T) {
 	s := localtest.Load(t)
 	d := localtest.RandomDomain()
@@ -177,8 +185,7 @@ func TestJoinRequestsApprovedDeniedRepeated(t *testing.T) {
 	// Users who signed up before the policy changed ask later.
 	users := s.SignUpAll(t, "ann@"+d, "ben@"+d)
 	ann, ben := users[0], users[1]
-	s.ProveDomain(t, owner, org, d)
-	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinRequest })
+	domainJoin(t, s, owner, org, d, domain.DomainJoinRequest)
 
 	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", ann.IDToken, nil).Expect(t, "ann asks", http.StatusCreated, "")
 	s.Call(t, http.MethodPost, "/orgs/"+org+"/join-requests", ann.IDToken, nil).Expect(t, "ann asks again", http.StatusConflict, "join_request_pending")
@@ -209,8 +216,7 @@ func TestTenSimultaneousSignUpsInAutoMode(t *testing.T) {
 	d := localtest.RandomDomain()
 	owner := s.SignUp(t, "owner@"+d)
 	org, _ := s.OwnOrg(t, owner)
-	s.ProveDomain(t, owner, org, d)
-	setPolicy(t, s, owner, org, func(p *domain.Policy) { p.DomainJoin = domain.DomainJoinAuto })
+	domainJoin(t, s, owner, org, d, domain.DomainJoinAuto)
 	var emails []string
 	for i := range 10 {
 		emails = append(emails, fmt.Sprintf("p%d@%s", i, d))

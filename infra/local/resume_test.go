@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -104,14 +105,7 @@ func TestMailerKilledMidBatchResumes(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	relay := &outbox.Relay{Store: s, Sender: sender, Log: log}
 	incarnation := func() (*local.StreamPoller, context.Context, context.CancelFunc) {
-		ctx, cancel := context.WithCancel(context.Background())
-		return &local.StreamPoller{
-			DB: s.Client(),
-			Streams: local.NewStreamsClient(aws.Config{Region: "us-east-1",
-				Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, storetest.Endpoint()),
-			Table: s.Table(), Function: local.StreamFunction(relay.Handle), Filter: outbox.Wants,
-			Interval: 50 * time.Millisecond, Backoff: 10 * time.Millisecond, Log: log, Checkpoint: checkpoint,
-		}, ctx, cancel
+		return resumablePoller(s, local.StreamFunction(relay.Handle), outbox.Wants, checkpoint, log)
 	}
 
 	first, ctx, kill := incarnation()
@@ -209,14 +203,7 @@ func TestCleanupKilledMidBatchResumes(t *testing.T) {
 	purger := &killingPurger{Store: s, removed: map[string][]int{}}
 	h := &cleanup.Handler{Store: purger, Log: slog.New(slog.DiscardHandler)}
 	incarnation := func() (*local.StreamPoller, context.Context, context.CancelFunc) {
-		ctx, cancel := context.WithCancel(context.Background())
-		return &local.StreamPoller{
-			DB: s.Client(),
-			Streams: local.NewStreamsClient(aws.Config{Region: "us-east-1",
-				Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, storetest.Endpoint()),
-			Table: s.Table(), Function: local.StreamFunction(h.Handle), Filter: cleanup.Wants,
-			Interval: 50 * time.Millisecond, Backoff: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler), Checkpoint: checkpoint,
-		}, ctx, cancel
+		return resumablePoller(s, local.StreamFunction(h.Handle), cleanup.Wants, checkpoint, slog.New(slog.DiscardHandler))
 	}
 	ada, bob, cy, other := founder(t, s, "ada"), founder(t, s, "bob"), founder(t, s, "cy"), founder(t, s, "dan")
 	otherBefore := typesOf(storetest.Scan(t, s), other.Org.ID)
@@ -263,4 +250,17 @@ func TestCleanupKilledMidBatchResumes(t *testing.T) {
 	if got := typesOf(storetest.Scan(t, s), other.Org.ID); !slices.Equal(got, otherBefore) {
 		t.Errorf("the other org has %q, had %q", got, otherBefore)
 	}
+}
+
+// resumablePoller is one incarnation of a stream consumer on the test's
+// table, resuming from checkpoint, and the context that kills it.
+func resumablePoller(s *store.Store, fn local.InvokeFunc, filter func(events.DynamoDBEventRecord) bool, checkpoint string, log *slog.Logger) (*local.StreamPoller, context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &local.StreamPoller{
+		DB: s.Client(),
+		Streams: local.NewStreamsClient(aws.Config{Region: "us-east-1",
+			Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, storetest.Endpoint()),
+		Table: s.Table(), Function: fn, Filter: filter,
+		Interval: 50 * time.Millisecond, Backoff: 10 * time.Millisecond, Log: log, Checkpoint: checkpoint,
+	}, ctx, cancel
 }

@@ -125,10 +125,17 @@ func pathUser(r *httpapi.Request) (string, error) {
 
 // event builds an audit event of the caller's action.
 func (a *API) event(r *httpapi.Request, org, action, targetType, targetID, targetEmail string, details map[string]string) domain.AuditEvent {
+	ev := a.orgEvent(org, action, targetType, targetID, targetEmail, details)
+	ev.ActorID, ev.ActorEmail = r.Caller.Sub, r.Caller.Email
+	return ev
+}
+
+// orgEvent builds an audit event with no actor named: what one org's change
+// did to another org, whose log must not name who did it.
+func (a *API) orgEvent(org, action, targetType, targetID, targetEmail string, details map[string]string) domain.AuditEvent {
 	now := a.now()
 	ev := domain.AuditEvent{
 		ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: action,
-		ActorID: r.Caller.Sub, ActorEmail: r.Caller.Email,
 		TargetType: targetType, TargetID: targetID, TargetEmail: targetEmail, Details: details, At: now,
 	}
 	if a.AuditRetention > 0 {

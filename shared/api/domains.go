@@ -121,11 +121,7 @@ func (a *API) verifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 		details["claimMoved"] = "true"
 		// The org that loses its sign-up claim learns it from its own log;
 		// who proved the domain is the other org's business.
-		ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: c.OrgID, Action: domain.ActionOrgDomainClaimMoved,
-			TargetType: "domain", TargetID: name, Details: map[string]string{"domain": name, "reason": "verified_by_another_org"}, At: now}
-		if a.AuditRetention > 0 {
-			ev.ExpiresAt = now.Add(a.AuditRetention)
-		}
+		ev := a.orgEvent(c.OrgID, domain.ActionOrgDomainClaimMoved, "domain", name, "", map[string]string{"domain": name, "reason": "verified_by_another_org"})
 		released = &ev
 	}
 	v := store.Verification{Domain: *d, Claim: acc.Claim, Now: now,

@@ -16,6 +16,10 @@ const (
 	PrefixInvitation = "inv_"
 	PrefixAudit      = "evt_"
 	PrefixMessage    = "msg_"
+	PrefixRole       = "role_"
+	PrefixTeam       = "team_"
+	PrefixWebhook    = "wh_"
+	PrefixDelivery   = "dlv_"
 )
 
 var (

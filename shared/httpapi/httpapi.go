@@ -37,6 +37,11 @@ type Caller struct {
 	EmailVerified bool
 	ClientID      string
 	TokenUse      string // "id" or "access"
+	// Scopes are the OAuth scopes of an access token (the "scope" claim).
+	Scopes []string
+	// Machine is true for a client-credentials token: a product's server,
+	// not a person. Sub is then the app client's id.
+	Machine bool
 }
 
 // Request is what a handler sees of an HTTP request.
@@ -204,6 +209,10 @@ func callerFrom(ev events.APIGatewayV2HTTPRequest) (Caller, error) {
 	if caller.ClientID == "" {
 		caller.ClientID = c["aud"]
 	}
+	caller.Scopes = strings.Fields(c["scope"])
+	// Cognito's client-credentials tokens name no user: their subject is
+	// the app client itself.
+	caller.Machine = caller.TokenUse == "access" && c["username"] == "" && caller.Sub == caller.ClientID
 	// An unverified email is whatever the user typed (Cognito lets users
 	// change their email to any address): it never names them, not even in
 	// the audit log.

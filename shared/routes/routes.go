@@ -21,7 +21,21 @@ type Route struct {
 	Summary  string
 	Handle   func(*api.API, context.Context, *httpapi.Request) (*httpapi.Response, error)
 	IO       IO // what the route reads and answers, for the API document
+	// Scope is who may call the route: User (a signed-in person's token) or
+	// the OAuth scope a machine token must carry (backend routes, /admin/).
+	Scope string
 }
+
+// User marks a route called with a person's token; machine tokens may not.
+const User = ""
+
+// The scopes of the backend API's resource server (SPEC §13): machine
+// tokens only, never a person's.
+const (
+	ScopeRead    = "orgkit/read"
+	ScopeWrite   = "orgkit/write"
+	ScopeBilling = "orgkit/billing"
+)
 
 // IO describes a route's request body (nil: none), its success status, and
 // the body of that answer (nil: none).
@@ -41,46 +55,46 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // Table lists every route.
 var Table = []Route{
-	{"GET", "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me, ok(api.MeResponse{})},
-	{"GET", "/me/invitations", "me", "Pending invitations to the caller's verified email", (*api.API).MyInvitations, ok(api.List[api.InvitationView]{})},
-	{"POST", "/me/invitations/{invitationId}/accept", "me", "Accept an invitation addressed to the caller", (*api.API).AcceptMyInvitation, ok(api.Accepted{})},
-	{"POST", "/invitations/accept", "invitations", "Accept an invitation with the token from its link", (*api.API).AcceptInvitation, okIn(api.AcceptBody{}, api.Accepted{})},
+	{"GET", "/me", "me", "The caller, with their orgs, workspaces and roles", (*api.API).Me, ok(api.MeResponse{}), User},
+	{"GET", "/me/invitations", "me", "Pending invitations to the caller's verified email", (*api.API).MyInvitations, ok(api.List[api.InvitationView]{}), User},
+	{"POST", "/me/invitations/{invitationId}/accept", "me", "Accept an invitation addressed to the caller", (*api.API).AcceptMyInvitation, ok(api.Accepted{}), User},
+	{"POST", "/invitations/accept", "invitations", "Accept an invitation with the token from its link", (*api.API).AcceptInvitation, okIn(api.AcceptBody{}, api.Accepted{}), User},
 
-	{"GET", "/orgs", "orgs", "Orgs the caller belongs to", (*api.API).ListOrgs, ok(api.List[api.OrgView]{})},
-	{"GET", "/orgs/{orgId}", "orgs", "An org, with the caller's role", (*api.API).GetOrg, ok(api.OrgView{})},
-	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg, okIn(api.NameBody{}, api.OrgView{})},
-	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg, noContent()},
+	{"GET", "/orgs", "orgs", "Orgs the caller belongs to", (*api.API).ListOrgs, ok(api.List[api.OrgView]{}), User},
+	{"GET", "/orgs/{orgId}", "orgs", "An org, with the caller's role", (*api.API).GetOrg, ok(api.OrgView{}), User},
+	{"PATCH", "/orgs/{orgId}", "orgs", "Rename an org", (*api.API).RenameOrg, okIn(api.NameBody{}, api.OrgView{}), User},
+	{"DELETE", "/orgs/{orgId}", "orgs", "Delete an org and everything in it", (*api.API).DeleteOrg, noContent(), User},
 
-	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy, ok(domain.Policy{})},
-	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy, okIn(domain.Policy{}, domain.Policy{})},
-	{"GET", "/orgs/{orgId}/domains", "orgs", "The org's email domains, with the DNS record that proves each", (*api.API).ListDomains, ok(api.List[api.DomainView]{})},
-	{"POST", "/orgs/{orgId}/domains", "orgs", "Add an email domain to prove by DNS", (*api.API).AddDomain, created(api.DomainBody{}, api.DomainView{})},
-	{"POST", "/orgs/{orgId}/domains/{domain}/verify", "orgs", "Look up the domain's TXT record and verify the domain", (*api.API).VerifyDomain, ok(api.DomainView{})},
-	{"DELETE", "/orgs/{orgId}/domains/{domain}", "orgs", "Remove a domain; a verified one stops domain join", (*api.API).DeleteDomain, noContent()},
-	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{})},
+	{"GET", "/orgs/{orgId}/policy", "orgs", "The org's security and domain policy, with its ETag", (*api.API).GetPolicy, ok(domain.Policy{}), User},
+	{"PUT", "/orgs/{orgId}/policy", "orgs", "Replace the org's policy (If-Match: the ETag read)", (*api.API).PutPolicy, okIn(domain.Policy{}, domain.Policy{}), User},
+	{"GET", "/orgs/{orgId}/domains", "orgs", "The org's email domains, with the DNS record that proves each", (*api.API).ListDomains, ok(api.List[api.DomainView]{}), User},
+	{"POST", "/orgs/{orgId}/domains", "orgs", "Add an email domain to prove by DNS", (*api.API).AddDomain, created(api.DomainBody{}, api.DomainView{}), User},
+	{"POST", "/orgs/{orgId}/domains/{domain}/verify", "orgs", "Look up the domain's TXT record and verify the domain", (*api.API).VerifyDomain, ok(api.DomainView{}), User},
+	{"DELETE", "/orgs/{orgId}/domains/{domain}", "orgs", "Remove a domain; a verified one stops domain join", (*api.API).DeleteDomain, noContent(), User},
+	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{}), User},
 
-	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{})},
-	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{})},
-	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest, ok(api.MemberView{})},
-	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest, noContent()},
+	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{}), User},
+	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{}), User},
+	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest, ok(api.MemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest, noContent(), User},
 
-	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{})},
-	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{})},
-	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent()},
+	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{}), User},
+	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent(), User},
 
-	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{})},
-	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{})},
-	{"POST", "/orgs/{orgId}/invitations/{invitationId}/resend", "invitations", "Resend an invitation with a new token", (*api.API).ResendInvitation, ok(api.CreatedInvitation{})},
-	{"DELETE", "/orgs/{orgId}/invitations/{invitationId}", "invitations", "Revoke an invitation", (*api.API).RevokeInvitation, noContent()},
+	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{}), User},
+	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{}), User},
+	{"POST", "/orgs/{orgId}/invitations/{invitationId}/resend", "invitations", "Resend an invitation with a new token", (*api.API).ResendInvitation, ok(api.CreatedInvitation{}), User},
+	{"DELETE", "/orgs/{orgId}/invitations/{invitationId}", "invitations", "Revoke an invitation", (*api.API).RevokeInvitation, noContent(), User},
 
-	{"GET", "/orgs/{orgId}/workspaces", "workspaces", "A page of the workspaces the caller can see", (*api.API).ListWorkspaces, ok(api.List[api.WorkspaceView]{})},
-	{"POST", "/orgs/{orgId}/workspaces", "workspaces", "Create a workspace", (*api.API).CreateWorkspace, created(api.NameBody{}, api.WorkspaceView{})},
-	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "A workspace, with the caller's role", (*api.API).GetWorkspace, ok(api.WorkspaceView{})},
-	{"PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Rename a workspace", (*api.API).RenameWorkspace, okIn(api.NameBody{}, api.WorkspaceView{})},
-	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Delete a workspace and its memberships", (*api.API).DeleteWorkspace, noContent()},
-	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{})},
-	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{})},
-	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent()},
+	{"GET", "/orgs/{orgId}/workspaces", "workspaces", "A page of the workspaces the caller can see", (*api.API).ListWorkspaces, ok(api.List[api.WorkspaceView]{}), User},
+	{"POST", "/orgs/{orgId}/workspaces", "workspaces", "Create a workspace", (*api.API).CreateWorkspace, created(api.NameBody{}, api.WorkspaceView{}), User},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "A workspace, with the caller's role", (*api.API).GetWorkspace, ok(api.WorkspaceView{}), User},
+	{"PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Rename a workspace", (*api.API).RenameWorkspace, okIn(api.NameBody{}, api.WorkspaceView{}), User},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", "workspaces", "Delete a workspace and its memberships", (*api.API).DeleteWorkspace, noContent(), User},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{}), User},
+	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent(), User},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

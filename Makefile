@@ -266,5 +266,12 @@ clean: ## remove build outputs (keeps .local/ downloads)
 	rm -rf build cdk.out
 
 .PHONY: openapi
-openapi: ## regenerate shared/routes/openapi.json from the route table (a test fails when it is stale)
+openapi: client ## regenerate shared/routes/openapi.json (and the Go client) from the route table (a test fails when it is stale)
 	go run ./infra/local/cmd/orgkit-local openapi > shared/routes/openapi.json
+
+# Written to a temporary file first: a generator that fails leaves the
+# committed client as it was.
+.PHONY: client
+client: ## regenerate the Go client (shared/orgkitclient/client_gen.go) from the route table (a test fails when it is stale)
+	@go run ./infra/local/cmd/orgkit-local client > shared/orgkitclient/client_gen.go.tmp || { rm -f shared/orgkitclient/client_gen.go.tmp; exit 1; }
+	mv shared/orgkitclient/client_gen.go.tmp shared/orgkitclient/client_gen.go

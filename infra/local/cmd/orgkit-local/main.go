@@ -4,6 +4,7 @@
 //	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in) and the stream consumers
 //	orgkit-local streams     the stream consumers alone (cleanup, mailer)
 //	orgkit-local openapi     print the API document
+//	orgkit-local client      print the generated part of the Go client (shared/orgkitclient)
 //
 // They read their settings from the environment (see infra/local/stack.sh).
 // STREAMS=off makes serve leave the stream consumers to a streams process;
@@ -44,7 +45,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve|streams|openapi")
+		fmt.Fprintln(os.Stderr, "usage: orgkit-local bootstrap|serve|streams|openapi|client")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,6 +62,11 @@ func main() {
 		var doc []byte
 		if doc, err = routes.OpenAPI(); err == nil {
 			_, err = os.Stdout.Write(doc)
+		}
+	case "client":
+		var src []byte
+		if src, err = routes.GoClient(); err == nil {
+			_, err = os.Stdout.Write(src)
 		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])

@@ -1,0 +1,63 @@
+package routes
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// testPlan has shapes the routes of the backend API are likely to answer:
+// a nullable number, free-form metadata, raw JSON, a slice of an enum, and
+// a field that stays on the server.
+type testPlan struct {
+	Name      string         `json:"name"`
+	SeatLimit *int           `json:"seatLimit"`
+	Metadata  map[string]any `json:"metadata,omitempty"`
+	Raw       json.RawMessage
+	Roles     []domain.OrgRole `json:"roles"`
+	Version   int64            `json:"-"`
+}
+
+func TestGoClientCopiesTypes(t *testing.T) {
+	saved := Table
+	t.Cleanup(func() { Table = saved })
+	Table = []Route{{"PUT", "/admin/orgs/{orgId}/plan", "admin", "Set the org's plan", (*api.API).GetOrg, okIn(testPlan{}, testPlan{}), ScopeBilling}}
+	src, err := GoClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"func (c *Client) GetOrg(ctx context.Context, orgID string, body testPlan, opts ...CallOption) (*testPlan, error)",
+		"SeatLimit *int           `json:\"seatLimit\"`",
+		"Metadata  map[string]any `json:\"metadata,omitempty\"`",
+		"Raw       json.RawMessage\n",
+		"Roles     []OrgRole `json:\"roles\"`",
+		"OrgRoleOwner  OrgRole = \"owner\"",
+		"It needs a machine token with the scope orgkit/billing.",
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("the generated client lacks %q:\n%s", want, src)
+		}
+	}
+	if strings.Contains(string(src), "Version") {
+		t.Error(`the generated client copies a field the API never writes (json:"-")`)
+	}
+}
+
+// Method names come from the handlers: two routes served by one handler
+// would make one method twice, which generation refuses with a reason.
+func TestGoClientRefusesOneNameForTwoRoutes(t *testing.T) {
+	saved := Table
+	t.Cleanup(func() { Table = saved })
+	Table = []Route{
+		{"GET", "/orgs/{orgId}", "orgs", "An org", (*api.API).GetOrg, ok(api.OrgView{}), User},
+		{"GET", "/admin/orgs/{orgId}", "admin", "An org", (*api.API).GetOrg, ok(api.OrgView{}), ScopeRead},
+	}
+	_, err := GoClient()
+	if err == nil || !strings.Contains(err.Error(), "both make the client method GetOrg") {
+		t.Fatalf("GoClient() = %v, want a clash of GetOrg", err)
+	}
+}

@@ -202,8 +202,9 @@ func ResponseHeader(h *http.Header) CallOption {
 }
 
 // call is every generated method: it fills the path's parameters in order,
-// sends body as JSON (if not nil) and decodes a success into out (if not nil).
-func (c *Client) call(ctx context.Context, method, pattern string, params []string, page *Page, body, out any, opts []CallOption) error {
+// adds the query's name-value pairs and the page, sends body as JSON (if not
+// nil) and decodes a success into out (if not nil).
+func (c *Client) call(ctx context.Context, method, pattern string, params, query []string, page *Page, body, out any, opts []CallOption) error {
 	path, err := expand(pattern, params)
 	if err != nil {
 		return err
@@ -211,6 +212,9 @@ func (c *Client) call(ctx context.Context, method, pattern string, params []stri
 	o := callOpts{header: http.Header{}, query: url.Values{}}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	for i := 0; i+1 < len(query); i += 2 {
+		o.query.Set(query[i], query[i+1])
 	}
 	if page != nil {
 		if page.Limit != 0 {

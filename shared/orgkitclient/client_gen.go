@@ -58,7 +58,7 @@ var Operations = []Operation{
 // It needs a person's token.
 func (c *Client) Me(ctx context.Context, opts ...CallOption) (*MeResponse, error) {
 	var out MeResponse
-	if err := c.call(ctx, "GET", "/me", nil, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/me", nil, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -68,7 +68,7 @@ func (c *Client) Me(ctx context.Context, opts ...CallOption) (*MeResponse, error
 // It needs a person's token.
 func (c *Client) MyInvitations(ctx context.Context, page Page, opts ...CallOption) (*List[InvitationView], error) {
 	var out List[InvitationView]
-	if err := c.call(ctx, "GET", "/me/invitations", nil, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/me/invitations", nil, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -86,7 +86,7 @@ func (c *Client) AllMyInvitations(ctx context.Context, opts ...CallOption) iter.
 // It needs a person's token.
 func (c *Client) AcceptMyInvitation(ctx context.Context, invitationID string, opts ...CallOption) (*Accepted, error) {
 	var out Accepted
-	if err := c.call(ctx, "POST", "/me/invitations/{invitationId}/accept", []string{invitationID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/me/invitations/{invitationId}/accept", []string{invitationID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -96,7 +96,7 @@ func (c *Client) AcceptMyInvitation(ctx context.Context, invitationID string, op
 // It needs a person's token.
 func (c *Client) AcceptInvitation(ctx context.Context, body AcceptBody, opts ...CallOption) (*Accepted, error) {
 	var out Accepted
-	if err := c.call(ctx, "POST", "/invitations/accept", nil, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/invitations/accept", nil, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -106,7 +106,7 @@ func (c *Client) AcceptInvitation(ctx context.Context, body AcceptBody, opts ...
 // It needs a person's token.
 func (c *Client) ListOrgs(ctx context.Context, opts ...CallOption) (*List[OrgView], error) {
 	var out List[OrgView]
-	if err := c.call(ctx, "GET", "/orgs", nil, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs", nil, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -116,7 +116,7 @@ func (c *Client) ListOrgs(ctx context.Context, opts ...CallOption) (*List[OrgVie
 // It needs a person's token.
 func (c *Client) GetOrg(ctx context.Context, orgID string, opts ...CallOption) (*OrgView, error) {
 	var out OrgView
-	if err := c.call(ctx, "GET", "/orgs/{orgId}", []string{orgID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -126,7 +126,7 @@ func (c *Client) GetOrg(ctx context.Context, orgID string, opts ...CallOption) (
 // It needs a person's token.
 func (c *Client) RenameOrg(ctx context.Context, orgID string, body NameBody, opts ...CallOption) (*OrgView, error) {
 	var out OrgView
-	if err := c.call(ctx, "PATCH", "/orgs/{orgId}", []string{orgID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}", []string{orgID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -135,14 +135,14 @@ func (c *Client) RenameOrg(ctx context.Context, orgID string, body NameBody, opt
 // DeleteOrg calls DELETE /orgs/{orgId}: delete an org and everything in it.
 // It needs a person's token.
 func (c *Client) DeleteOrg(ctx context.Context, orgID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}", []string{orgID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}", []string{orgID}, nil, nil, nil, nil, opts)
 }
 
 // GetPolicy calls GET /orgs/{orgId}/policy: the org's security and domain policy, with its ETag.
 // It needs a person's token.
 func (c *Client) GetPolicy(ctx context.Context, orgID string, opts ...CallOption) (*Policy, error) {
 	var out Policy
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/policy", []string{orgID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/policy", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -153,7 +153,7 @@ func (c *Client) GetPolicy(ctx context.Context, orgID string, opts ...CallOption
 // Send the ETag of the policy read with IfMatch; a stale one gets 412.
 func (c *Client) PutPolicy(ctx context.Context, orgID string, body Policy, opts ...CallOption) (*Policy, error) {
 	var out Policy
-	if err := c.call(ctx, "PUT", "/orgs/{orgId}/policy", []string{orgID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "PUT", "/orgs/{orgId}/policy", []string{orgID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -163,7 +163,7 @@ func (c *Client) PutPolicy(ctx context.Context, orgID string, body Policy, opts 
 // It needs a person's token.
 func (c *Client) ListDomains(ctx context.Context, orgID string, opts ...CallOption) (*List[DomainView], error) {
 	var out List[DomainView]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/domains", []string{orgID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/domains", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -173,7 +173,7 @@ func (c *Client) ListDomains(ctx context.Context, orgID string, opts ...CallOpti
 // It needs a person's token.
 func (c *Client) AddDomain(ctx context.Context, orgID string, body DomainBody, opts ...CallOption) (*DomainView, error) {
 	var out DomainView
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/domains", []string{orgID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/domains", []string{orgID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -183,7 +183,7 @@ func (c *Client) AddDomain(ctx context.Context, orgID string, body DomainBody, o
 // It needs a person's token.
 func (c *Client) VerifyDomain(ctx context.Context, orgID, domain string, opts ...CallOption) (*DomainView, error) {
 	var out DomainView
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/domains/{domain}/verify", []string{orgID, domain}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/domains/{domain}/verify", []string{orgID, domain}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -192,14 +192,14 @@ func (c *Client) VerifyDomain(ctx context.Context, orgID, domain string, opts ..
 // DeleteDomain calls DELETE /orgs/{orgId}/domains/{domain}: remove a domain; a verified one stops domain join.
 // It needs a person's token.
 func (c *Client) DeleteDomain(ctx context.Context, orgID, domain string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/domains/{domain}", []string{orgID, domain}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/domains/{domain}", []string{orgID, domain}, nil, nil, nil, nil, opts)
 }
 
 // ListAuditEvents calls GET /orgs/{orgId}/audit-events: a page of the org's audit log, newest first.
 // It needs a person's token.
 func (c *Client) ListAuditEvents(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[AuditEvent], error) {
 	var out List[AuditEvent]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/audit-events", []string{orgID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/audit-events", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -217,7 +217,7 @@ func (c *Client) AllAuditEvents(ctx context.Context, orgID string, opts ...CallO
 // It needs a person's token.
 func (c *Client) ListJoinRequests(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[JoinRequest], error) {
 	var out List[JoinRequest]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/join-requests", []string{orgID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/join-requests", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -235,7 +235,7 @@ func (c *Client) AllJoinRequests(ctx context.Context, orgID string, opts ...Call
 // It needs a person's token.
 func (c *Client) RequestToJoin(ctx context.Context, orgID string, opts ...CallOption) (*JoinResult, error) {
 	var out JoinResult
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests", []string{orgID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -245,7 +245,7 @@ func (c *Client) RequestToJoin(ctx context.Context, orgID string, opts ...CallOp
 // It needs a person's token.
 func (c *Client) ApproveJoinRequest(ctx context.Context, orgID, userID string, opts ...CallOption) (*MemberView, error) {
 	var out MemberView
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests/{userId}/approve", []string{orgID, userID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests/{userId}/approve", []string{orgID, userID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -254,14 +254,14 @@ func (c *Client) ApproveJoinRequest(ctx context.Context, orgID, userID string, o
 // DenyJoinRequest calls DELETE /orgs/{orgId}/join-requests/{userId}: deny a join request.
 // It needs a person's token.
 func (c *Client) DenyJoinRequest(ctx context.Context, orgID, userID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/join-requests/{userId}", []string{orgID, userID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/join-requests/{userId}", []string{orgID, userID}, nil, nil, nil, nil, opts)
 }
 
 // ListMembers calls GET /orgs/{orgId}/members: a page of the org's members.
 // It needs a person's token.
 func (c *Client) ListMembers(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[MemberView], error) {
 	var out List[MemberView]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/members", []string{orgID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/members", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -279,7 +279,7 @@ func (c *Client) AllMembers(ctx context.Context, orgID string, opts ...CallOptio
 // It needs a person's token.
 func (c *Client) ChangeMemberRole(ctx context.Context, orgID, userID string, body RoleBody, opts ...CallOption) (*MemberView, error) {
 	var out MemberView
-	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -288,14 +288,14 @@ func (c *Client) ChangeMemberRole(ctx context.Context, orgID, userID string, bod
 // RemoveMember calls DELETE /orgs/{orgId}/members/{userId}: remove a member, or leave the org.
 // It needs a person's token.
 func (c *Client) RemoveMember(ctx context.Context, orgID, userID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, nil, nil, opts)
 }
 
 // ListInvitations calls GET /orgs/{orgId}/invitations: a page of the org's invitations.
 // It needs a person's token.
 func (c *Client) ListInvitations(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[InvitationView], error) {
 	var out List[InvitationView]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/invitations", []string{orgID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/invitations", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -313,7 +313,7 @@ func (c *Client) AllInvitations(ctx context.Context, orgID string, opts ...CallO
 // It needs a person's token.
 func (c *Client) CreateInvitation(ctx context.Context, orgID string, body InvitationBody, opts ...CallOption) (*CreatedInvitation, error) {
 	var out CreatedInvitation
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/invitations", []string{orgID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/invitations", []string{orgID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -323,7 +323,7 @@ func (c *Client) CreateInvitation(ctx context.Context, orgID string, body Invita
 // It needs a person's token.
 func (c *Client) ResendInvitation(ctx context.Context, orgID, invitationID string, opts ...CallOption) (*CreatedInvitation, error) {
 	var out CreatedInvitation
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/invitations/{invitationId}/resend", []string{orgID, invitationID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/invitations/{invitationId}/resend", []string{orgID, invitationID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -332,14 +332,14 @@ func (c *Client) ResendInvitation(ctx context.Context, orgID, invitationID strin
 // RevokeInvitation calls DELETE /orgs/{orgId}/invitations/{invitationId}: revoke an invitation.
 // It needs a person's token.
 func (c *Client) RevokeInvitation(ctx context.Context, orgID, invitationID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/invitations/{invitationId}", []string{orgID, invitationID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/invitations/{invitationId}", []string{orgID, invitationID}, nil, nil, nil, nil, opts)
 }
 
 // ListWorkspaces calls GET /orgs/{orgId}/workspaces: a page of the workspaces the caller can see.
 // It needs a person's token.
 func (c *Client) ListWorkspaces(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[WorkspaceView], error) {
 	var out List[WorkspaceView]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces", []string{orgID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -357,7 +357,7 @@ func (c *Client) AllWorkspaces(ctx context.Context, orgID string, opts ...CallOp
 // It needs a person's token.
 func (c *Client) CreateWorkspace(ctx context.Context, orgID string, body NameBody, opts ...CallOption) (*WorkspaceView, error) {
 	var out WorkspaceView
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/workspaces", []string{orgID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/workspaces", []string{orgID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -367,7 +367,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, orgID string, body NameBod
 // It needs a person's token.
 func (c *Client) GetWorkspace(ctx context.Context, orgID, workspaceID string, opts ...CallOption) (*WorkspaceView, error) {
 	var out WorkspaceView
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -377,7 +377,7 @@ func (c *Client) GetWorkspace(ctx context.Context, orgID, workspaceID string, op
 // It needs a person's token.
 func (c *Client) RenameWorkspace(ctx context.Context, orgID, workspaceID string, body NameBody, opts ...CallOption) (*WorkspaceView, error) {
 	var out WorkspaceView
-	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -386,14 +386,14 @@ func (c *Client) RenameWorkspace(ctx context.Context, orgID, workspaceID string,
 // DeleteWorkspace calls DELETE /orgs/{orgId}/workspaces/{workspaceId}: delete a workspace and its memberships.
 // It needs a person's token.
 func (c *Client) DeleteWorkspace(ctx context.Context, orgID, workspaceID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}", []string{orgID, workspaceID}, nil, nil, nil, nil, opts)
 }
 
 // ListWorkspaceMembers calls GET /orgs/{orgId}/workspaces/{workspaceId}/members: a page of the workspace's members.
 // It needs a person's token.
 func (c *Client) ListWorkspaceMembers(ctx context.Context, orgID, workspaceID string, page Page, opts ...CallOption) (*List[WorkspaceMemberView], error) {
 	var out List[WorkspaceMemberView]
-	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", []string{orgID, workspaceID}, &page, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", []string{orgID, workspaceID}, nil, &page, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -411,7 +411,7 @@ func (c *Client) AllWorkspaceMembers(ctx context.Context, orgID, workspaceID str
 // It needs a person's token.
 func (c *Client) PutWorkspaceMember(ctx context.Context, orgID, workspaceID, userID string, body RoleBody, opts ...CallOption) (*WorkspaceMemberView, error) {
 	var out WorkspaceMemberView
-	if err := c.call(ctx, "PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, body, &out, opts); err != nil {
+	if err := c.call(ctx, "PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -420,7 +420,7 @@ func (c *Client) PutWorkspaceMember(ctx context.Context, orgID, workspaceID, use
 // RemoveWorkspaceMember calls DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}: remove a member from the workspace.
 // It needs a person's token.
 func (c *Client) RemoveWorkspaceMember(ctx context.Context, orgID, workspaceID, userID string, opts ...CallOption) error {
-	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, nil, opts)
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, nil, nil, opts)
 }
 
 // AcceptBody is the API's api.AcceptBody.

@@ -40,7 +40,10 @@ func TestEveryRouteHasAMethod(t *testing.T) {
 			t.Errorf("%s: Client has no method %s", r.Key(), op.Name)
 		}
 		if op.Paged {
-			all := "All" + strings.TrimPrefix(op.Name, "List")
+			all := "All" + op.Name
+			if strings.Contains(op.Name, "List") {
+				all = strings.Replace(op.Name, "List", "All", 1)
+			}
 			if _, ok := client.MethodByName(all); !ok {
 				t.Errorf("%s: Client has no iterator %s", r.Key(), all)
 			}

@@ -88,13 +88,28 @@ func (g *clientGen) method(r Route) (genMethod, error) {
 		params = append(params, v)
 		args = append(args, v)
 	}
-	sig := "ctx context.Context"
-	if len(params) > 0 {
-		sig += ", " + strings.Join(params, ", ") + " string"
-	}
 	paramsExpr := "nil"
 	if len(args) > 0 {
 		paramsExpr = "[]string{" + strings.Join(args, ", ") + "}"
+	}
+	var query []string
+	for _, q := range queryOf(r) {
+		v := goParam(q)
+		if taken[v] {
+			return m, fmt.Errorf("query parameter %s clashes with another parameter", v)
+		}
+		taken[v] = true
+		params = append(params, v)
+		args = append(args, v)
+		query = append(query, fmt.Sprintf("%q, %s", q, v))
+	}
+	queryExpr := "nil"
+	if len(query) > 0 {
+		queryExpr = "[]string{" + strings.Join(query, ", ") + "}"
+	}
+	sig := "ctx context.Context"
+	if len(params) > 0 {
+		sig += ", " + strings.Join(params, ", ") + " string"
 	}
 	bodyExpr := "nil"
 	if r.IO.In != nil {
@@ -129,7 +144,7 @@ func (g *clientGen) method(r Route) (genMethod, error) {
 	if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
 		b.WriteString("// Send the ETag of the policy read with IfMatch; a stale one gets 412.\n")
 	}
-	call := fmt.Sprintf("c.call(ctx, %q, %q, %s, %s, %s, %%s, opts)", r.Method, r.Path, paramsExpr, pageExpr, bodyExpr)
+	call := fmt.Sprintf("c.call(ctx, %q, %q, %s, %s, %s, %s, %%s, opts)", r.Method, r.Path, paramsExpr, queryExpr, pageExpr, bodyExpr)
 	if out == "" {
 		fmt.Fprintf(&b, "func (c *Client) %s(%s) error {\n\treturn %s\n}\n", name, sig, fmt.Sprintf(call, "nil"))
 	} else {
@@ -138,7 +153,7 @@ func (g *clientGen) method(r Route) (genMethod, error) {
 	}
 	if m.paged {
 		item := strings.TrimSuffix(strings.TrimPrefix(out, "List["), "]")
-		all := "All" + strings.TrimPrefix(name, "List")
+		all := iteratorName(name)
 		m.names = append(m.names, all)
 		allSig := strings.Replace(sig, ", page Page", "", 1)
 		callArgs := append([]string{"ctx"}, args...)
@@ -153,8 +168,24 @@ func (g *clientGen) method(r Route) (genMethod, error) {
 	return m, nil
 }
 
+// iteratorName names the iterator of a paged list's method: its first
+// "List" becomes "All" (ListMembers: AllMembers, AdminListMembers:
+// AdminAllMembers), or "All" comes first (MyInvitations: AllMyInvitations).
+func iteratorName(method string) string {
+	if strings.Contains(method, "List") {
+		return strings.Replace(method, "List", "All", 1)
+	}
+	return "All" + method
+}
+
 // maxPage is the largest page the API serves, which the iterators ask for.
 const maxPage = 200
+
+// queryOf names the query parameters a route requires besides paging (a
+// lookup's ?email=): its client method takes them as string arguments after
+// the path's. The lookups of the backend API declare theirs in the map
+// that OpenAPI reads; point this function at it.
+var queryOf = func(Route) []string { return nil }
 
 // goParam turns a path parameter into a Go parameter: orgId is orgID.
 func goParam(name string) string {

@@ -61,3 +61,30 @@ func TestGoClientRefusesOneNameForTwoRoutes(t *testing.T) {
 		t.Fatalf("GoClient() = %v, want a clash of GetOrg", err)
 	}
 }
+
+// A lookup's required query parameter becomes an argument of its method.
+func TestGoClientTakesRequiredQuery(t *testing.T) {
+	saved, savedQuery := Table, queryOf
+	t.Cleanup(func() { Table, queryOf = saved, savedQuery })
+	Table = []Route{{"GET", "/admin/orgs", "admin", "Find the org of an external id", (*api.API).ListOrgs, ok(api.List[api.OrgView]{}), ScopeRead}}
+	unpaged["GET /admin/orgs"] = true
+	t.Cleanup(func() { delete(unpaged, "GET /admin/orgs") })
+	queryOf = func(r Route) []string {
+		if r.Key() == "GET /admin/orgs" {
+			return []string{"externalId"}
+		}
+		return nil
+	}
+	src, err := GoClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"func (c *Client) ListOrgs(ctx context.Context, externalID string, opts ...CallOption) (*List[OrgView], error)",
+		`c.call(ctx, "GET", "/admin/orgs", nil, []string{"externalId", externalID}, nil, nil, &out, opts)`,
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("the generated client lacks %q:\n%s", want, src)
+		}
+	}
+}

@@ -42,7 +42,10 @@ func TestClientAgainstTheAPI(t *testing.T) {
 			t.Errorf("AllMembers listed %d members, want the owner and the 7 seeded", len(seen))
 		}
 		n := 0
-		for range c.AllWorkspaceMembers(ctx, owner.OrgID, owner.WorkspaceID) {
+		for _, err := range c.AllWorkspaceMembers(ctx, owner.OrgID, owner.WorkspaceID) {
+			if err != nil {
+				t.Fatal(err)
+			}
 			n++
 		}
 		if n != 8 {

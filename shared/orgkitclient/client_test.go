@@ -239,7 +239,10 @@ func TestAllPagesFollowsCursors(t *testing.T) {
 
 	// Breaking out after the first item reads no further page.
 	rec.reset(nil)
-	for range c.AllMembers(context.Background(), "org_1") {
+	for m, err := range c.AllMembers(context.Background(), "org_1") {
+		if err != nil || m.UserID != "a" {
+			t.Errorf("first item %+v %v", m, err)
+		}
 		break
 	}
 	if rec.n() != 1 {

@@ -1,6 +1,7 @@
 // Package routes is the one table of orgkit's HTTP routes. The CDK stack
 // creates API Gateway routes and Lambda integrations from it, the local API
-// server matches requests with it, and the API document is written from it.
+// server matches requests with it, and the API document and the Go client
+// are written from it.
 //
 // The conventions every route keeps are DESIGN.md §11.
 package routes

@@ -204,6 +204,12 @@ func lowerFirst(s string) string {
 
 var rawMessageType = reflect.TypeOf(json.RawMessage{})
 
+// handWritten are the names shared/orgkitclient/client.go declares; a copied
+// type may not take one.
+var handWritten = map[string]bool{
+	"Client": true, "Option": true, "Operation": true, "List": true, "Page": true, "Error": true, "CallOption": true,
+}
+
 // typeExpr names a type in the client's code, registering the named orgkit
 // types to copy.
 func (g *clientGen) typeExpr(t reflect.Type) (string, error) {
@@ -222,6 +228,9 @@ func (g *clientGen) typeExpr(t reflect.Type) (string, error) {
 	case t.Name() != "" && t.PkgPath() != "":
 		if !strings.HasPrefix(t.PkgPath(), "github.com/orgkit/orgkit/") {
 			return "", fmt.Errorf("the client cannot copy %s: add it to typeExpr", t)
+		}
+		if handWritten[t.Name()] {
+			return "", fmt.Errorf("%s would be the client's %s, which the client's own code declares: rename it", t, t.Name())
 		}
 		if prev, ok := g.types[t.Name()]; ok && prev != t {
 			return "", fmt.Errorf("%s and %s would both be the client's %s: rename one", prev, t, t.Name())

@@ -2,6 +2,9 @@ package routes
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 
@@ -85,6 +88,38 @@ func TestGoClientTakesRequiredQuery(t *testing.T) {
 	} {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("the generated client lacks %q:\n%s", want, src)
+		}
+	}
+}
+
+// A type named like one of the client's own (Page, Error…) is refused with
+// a reason rather than making a client that does not compile.
+func TestGoClientRefusesAHandWrittenName(t *testing.T) {
+	type Page struct {
+		Size int `json:"size"`
+	}
+	saved := Table
+	t.Cleanup(func() { Table = saved })
+	Table = []Route{{"GET", "/orgs/{orgId}", "orgs", "An org", (*api.API).GetOrg, ok(Page{}), User}}
+	_, err := GoClient()
+	if err == nil || !strings.Contains(err.Error(), "the client's own code declares") {
+		t.Fatalf("GoClient() = %v, want Page refused", err)
+	}
+}
+
+// handWritten names every type the client's hand-written file declares.
+func TestHandWrittenNamesAreCurrent(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "../orgkitclient/client.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+			for _, spec := range g.Specs {
+				if name := spec.(*ast.TypeSpec).Name.Name; ast.IsExported(name) && !handWritten[name] {
+					t.Errorf("shared/orgkitclient/client.go declares %s: add it to handWritten", name)
+				}
+			}
 		}
 	}
 }

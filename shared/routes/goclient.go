@@ -23,7 +23,21 @@ const GoClientFile = "shared/orgkitclient/client_gen.go"
 // type the routes read or answer, so that the client depends on nothing of
 // the server. A test compares it with the committed file.
 func GoClient() ([]byte, error) {
-	g := &clientGen{types: map[string]reflect.Type{}}
+	doc, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	query, err := requiredQuery(doc)
+	if err != nil {
+		return nil, err
+	}
+	return goClient(query)
+}
+
+// goClient writes the client; query names each route's required query
+// parameters by route key.
+func goClient(query map[string][]string) ([]byte, error) {
+	g := &clientGen{types: map[string]reflect.Type{}, query: query}
 	var methods, ops bytes.Buffer
 	names := map[string]string{}
 	for _, r := range Table {
@@ -63,6 +77,7 @@ func GoClient() ([]byte, error) {
 
 type clientGen struct {
 	types map[string]reflect.Type // Go name in the client → the server's type
+	query map[string][]string     // route key → its required query parameters
 }
 
 type genMethod struct {
@@ -93,7 +108,7 @@ func (g *clientGen) method(r Route) (genMethod, error) {
 		paramsExpr = "[]string{" + strings.Join(args, ", ") + "}"
 	}
 	var query []string
-	for _, q := range queryOf(r) {
+	for _, q := range g.query[r.Key()] {
 		v := goParam(q)
 		if taken[v] {
 			return m, fmt.Errorf("query parameter %s clashes with another parameter", v)
@@ -181,11 +196,36 @@ func iteratorName(method string) string {
 // maxPage is the largest page the API serves, which the iterators ask for.
 const maxPage = 200
 
-// queryOf names the query parameters a route requires besides paging (a
-// lookup's ?email=): its client method takes them as string arguments after
-// the path's. The lookups of the backend API declare theirs in the map
-// that OpenAPI reads; point this function at it.
-var queryOf = func(Route) []string { return nil }
+// requiredQuery reads the query parameters each route requires (a
+// lookup's ?email=) from the API document, where the route table's
+// declarations of them end up; the client's method takes them as string
+// arguments after the path's. Paging's are optional, and a Page.
+func requiredQuery(doc []byte) (map[string][]string, error) {
+	var d struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name     string `json:"name"`
+				In       string `json:"in"`
+				Required bool   `json:"required"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("reading the API document: %w", err)
+	}
+	out := map[string][]string{}
+	for path, ops := range d.Paths {
+		for method, op := range ops {
+			for _, p := range op.Parameters {
+				if p.In == "query" && p.Required {
+					key := strings.ToUpper(method) + " " + path
+					out[key] = append(out[key], p.Name)
+				}
+			}
+		}
+	}
+	return out, nil
+}
 
 // goParam turns a path parameter into a Go parameter: orgId is orgID.
 func goParam(name string) string {

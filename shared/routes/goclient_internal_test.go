@@ -65,20 +65,25 @@ func TestGoClientRefusesOneNameForTwoRoutes(t *testing.T) {
 	}
 }
 
-// A lookup's required query parameter becomes an argument of its method.
+// A lookup's required query parameter, as the API document declares it,
+// becomes an argument of its method.
 func TestGoClientTakesRequiredQuery(t *testing.T) {
-	saved, savedQuery := Table, queryOf
-	t.Cleanup(func() { Table, queryOf = saved, savedQuery })
+	query, err := requiredQuery([]byte(`{"paths":{"/admin/orgs":{"get":{"parameters":[
+		{"name":"externalId","in":"query","required":true},
+		{"name":"limit","in":"query","required":false},
+		{"name":"If-Match","in":"header","required":true}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := query["GET /admin/orgs"]; len(got) != 1 || got[0] != "externalId" {
+		t.Fatalf("required query = %v, want [externalId]", query)
+	}
+	saved := Table
+	t.Cleanup(func() { Table = saved })
 	Table = []Route{{"GET", "/admin/orgs", "admin", "Find the org of an external id", (*api.API).ListOrgs, ok(api.List[api.OrgView]{}), ScopeRead}}
 	unpaged["GET /admin/orgs"] = true
 	t.Cleanup(func() { delete(unpaged, "GET /admin/orgs") })
-	queryOf = func(r Route) []string {
-		if r.Key() == "GET /admin/orgs" {
-			return []string{"externalId"}
-		}
-		return nil
-	}
-	src, err := GoClient()
+	src, err := goClient(query)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -269,6 +269,9 @@ func (g *clientGen) typeExpr(t reflect.Type) (string, error) {
 		if !strings.HasPrefix(t.PkgPath(), "github.com/orgkit/orgkit/") {
 			return "", fmt.Errorf("the client cannot copy %s: add it to typeExpr", t)
 		}
+		if strings.Contains(t.Name(), "[") {
+			return "", fmt.Errorf("the client cannot copy the generic type %s (only List): add it to typeExpr", t)
+		}
 		if handWritten[t.Name()] {
 			return "", fmt.Errorf("%s would be the client's %s, which the client's own code declares: rename it", t, t.Name())
 		}

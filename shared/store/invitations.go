@@ -250,7 +250,10 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 			}
 			return domain.ErrConflict
 		}},
-		exists(orgPK(inv.OrgID), orgSK(), domain.ErrInviteNotFound),
+		// A new member takes a seat if their role holds one; the org's
+		// counts say whether one is free (an existing member's grants
+		// change none).
+		headcount(inv.OrgID, inv.Role, a.Member),
 		// The rules of today, not those of the day it was made: the policy
 		// still allows the email, the invitee was not removed since, and
 		// the inviter may still invite.
@@ -303,6 +306,15 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 		steps = append(steps, putAudit(e))
 	}
 	return s.run(ctx, steps)
+}
+
+// headcount is the org item's step of an acceptance: a new member counted
+// under the plan's seat limit, or the org's existence for a member already.
+func headcount(org string, role domain.OrgRole, member bool) step {
+	if member {
+		return exists(orgPK(org), orgSK(), domain.ErrInviteNotFound)
+	}
+	return Headcount{Org: org, To: role, Missing: domain.ErrInviteNotFound}.step()
 }
 
 // grantWorkspace creates a workspace membership, or leaves an existing one's

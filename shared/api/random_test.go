@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +62,8 @@ func TestRandomOperations(t *testing.T) {
 	t.Logf("seed %d (replay with ORGKIT_RANDOM_SEED=%d), %d steps", seed, seed, steps)
 
 	s := &sim{t: t, e: apitest.New(t), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), seed: seed, cursors: map[string]string{}, byOp: map[string]map[int]int{},
-		claims: map[string]*mClaim{}}
+		claims: map[string]*mClaim{}, seatsBefore: map[string]int64{}}
+	s.billing = billingClient(s.e)
 	// The model leaves out the limits against abuse (limits_test.go tests
 	// them): lifted, they never refuse its invitations.
 	s.e.Store.Limits = store.Limits{PendingInvitations: 1 << 30, InvitationsPerHour: 1 << 30, EmailsPerDay: 1 << 30}
@@ -93,6 +95,7 @@ func TestRandomOperations(t *testing.T) {
 		{2, "list domains", s.listDomains}, {3, "add domain", s.addDomain}, {4, "verify domain", s.verifyDomain},
 		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
+		{4, "set plan", s.setPlan}, {2, "billing", s.getBilling},
 	}
 	total := 0
 	for _, op := range ops {
@@ -113,6 +116,7 @@ func TestRandomOperations(t *testing.T) {
 		}
 		start := time.Now()
 		s.e.Invariants(t)
+		s.checkSeats()
 		s.checking += time.Since(start)
 		if t.Failed() {
 			s.fatal("invariants broken")
@@ -146,7 +150,24 @@ type mOrg struct {
 	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time
 	deniedUntil map[string]time.Time
+	// seatLimit is the plan's limit on seats (every member but guests), -1
+	// for none (SPEC §12).
+	seatLimit int
 }
+
+// seats counts the members who take a seat.
+func (o *mOrg) seats() int {
+	n := 0
+	for _, r := range o.members {
+		if r != "guest" {
+			n++
+		}
+	}
+	return n
+}
+
+// full says every seat is taken: no one else who takes one may join.
+func (o *mOrg) full() bool { return o.seatLimit >= 0 && o.seats() >= o.seatLimit }
 
 // unbar lifts what bars someone from an org: an admin let them in.
 func (o *mOrg) unbar(email string) {
@@ -205,6 +226,10 @@ type sim struct {
 	op       string
 	byOp     map[string]map[int]int
 	moves    int // sign-up claims taken over by an org that proved the domain
+	// billing is the host product's billing system (a machine caller);
+	// seatsBefore the seats each org had after the previous step.
+	billing     *apitest.User
+	seatsBefore map[string]int64
 
 	requesting, checking time.Duration
 }
@@ -232,7 +257,7 @@ func (s *sim) newOrg() {
 	u := s.e.Founder(s.t)
 	o := &mOrg{id: u.OrgID, name: "", domain: strings.SplitN(u.Email, "@", 2)[1], defaultWs: u.WorkspaceID, live: true,
 		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added",
-		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}}
+		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
 	o.domains = map[string]*mDomain{}
@@ -717,6 +742,9 @@ func (s *sim) getOrg() {
 	if w.status == 200 && (r.Str("name") != o.name || r.Str("role") != o.role(u.ID)) {
 		s.fatal("GET org shows %s, want name %q role %q", r, o.name, o.role(u.ID))
 	}
+	if w.status == 200 {
+		s.samePlan(r, o)
+	}
 }
 
 func (s *sim) renameOrg() {
@@ -1010,6 +1038,8 @@ func (s *sim) changeRole() {
 	case tRole == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
+	case tRole == "guest" && o.full():
+		w = fail(422, "seat_limit_reached")
 	}
 	r := s.do(u, "PATCH", "/orgs/"+seg+"/members/"+tseg, encode(k, map[string]any{"role": to}, "role"), w)
 	if w.status == 200 {
@@ -1307,6 +1337,8 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 		return fail(422, "invitation_void")
 	case !slices.Contains(admins, o.role(inv.inviter)):
 		return fail(422, "inviter_not_allowed")
+	case o.role(u.ID) == "" && inv.role != "guest" && o.full():
+		return fail(422, "seat_limit_reached")
 	}
 	return ok(200)
 }
@@ -1640,6 +1672,9 @@ func (s *sim) requestJoin() {
 		w = fail(409, "join_request_pending")
 	case o.policy.DomainJoin == domain.DomainJoinOff:
 		w = fail(403, "domain_join_off")
+	case o.policy.DomainJoin == domain.DomainJoinAuto && o.policy.DefaultOrgRole != domain.OrgGuest && o.full():
+		// The seat is counted first, whoever asks.
+		w = fail(422, "seat_limit_reached")
 	case s.e.Now().Before(o.deniedUntil[u.Email]):
 		w = fail(403, "join_request_denied")
 	}
@@ -1684,6 +1719,8 @@ func (s *sim) approveJoin() {
 		w = fail(404, "join_request_not_found")
 	case o.role(target.ID) != "":
 		w = fail(409, "already_member")
+	case o.policy.DefaultOrgRole != domain.OrgGuest && o.full():
+		w = fail(422, "seat_limit_reached")
 	}
 	r := s.do(u, "POST", "/orgs/"+seg+"/join-requests/"+tseg+"/approve", nil, w)
 	if w.status == 200 {
@@ -1740,6 +1777,9 @@ func (s *sim) domainSignUp() {
 	want := map[domain.DomainJoin]signup.Outcome{domain.DomainJoinOff: signup.DomainTaken, domain.DomainJoinRequest: signup.JoinRequested, domain.DomainJoinAuto: signup.JoinedByDomain}[o.policy.DomainJoin]
 	if !s.claims[o.domain].verified { // a sign-up claim alone joins nobody
 		want = signup.DomainTaken
+	}
+	if want == signup.JoinedByDomain && o.policy.DefaultOrgRole != domain.OrgGuest && o.full() {
+		want = signup.JoinRequested // no seat free: an admin decides
 	}
 	s.note("  sign-up of %s (%s) to org %s with domain join %s: %s", u.ID, u.Email, o.id, o.policy.DomainJoin, u.Outcome)
 	if u.Outcome != want {
@@ -2006,4 +2046,98 @@ func (s *sim) deleteDomain() {
 	}
 	delete(o.domains, name)
 	o.did("org.domain.deleted")
+}
+
+// Seats and plans (SPEC §12).
+
+// setPlan: the billing system sets an org's plan, often with a seat limit
+// near the seats taken (below them too: no one is removed); a person's token
+// is refused.
+func (s *sim) setPlan() {
+	seg, o := s.pickOrg()
+	u := s.billing
+	limit := -1
+	if o != nil {
+		limit = max(0, o.seats()+s.rng.IntN(4)-1)
+	}
+	if s.chance(0.2) {
+		limit = -1
+	}
+	status := pick(s, []string{"active", "active", "past_due"})
+	w := ok(200)
+	switch {
+	case s.chance(0.1):
+		u = s.pickCaller(o)
+		w = forbidden
+	case !domain.ValidID(domain.PrefixOrg, seg) || o == nil || !o.live:
+		w = orgNotFound
+	}
+	r := s.do(u, "PUT", "/admin/orgs/"+seg+"/plan", plan(limit, status), w)
+	if w.status == 200 {
+		o.seatLimit = limit
+		o.did("org.plan.changed")
+		s.samePlan(r, o)
+		if r.Str("status") != status {
+			s.fatal("plan set: %s, want status %s", r, status)
+		}
+	}
+}
+
+// getBilling: owners read the plan and the seats.
+func (s *sim) getBilling() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	w := ok(200)
+	if g := orgGate(o, u, "owner"); g != nil {
+		w = *g
+	}
+	r := s.do(u, "GET", "/orgs/"+seg+"/billing", nil, w)
+	if w.status == 200 {
+		s.samePlan(r, o)
+	}
+}
+
+// samePlan checks the seats and the limit an answer shows against the model.
+func (s *sim) samePlan(r *apitest.Response, o *mOrg) {
+	var got struct {
+		Members   int  `json:"members"`
+		SeatsUsed int  `json:"seatsUsed"`
+		SeatLimit *int `json:"seatLimit"`
+	}
+	r.Decode(s.t, &got)
+	limit := -1
+	if got.SeatLimit != nil {
+		limit = *got.SeatLimit
+	}
+	if got.Members != len(o.members) || got.SeatsUsed != o.seats() || limit != o.seatLimit {
+		s.fatal("%s shows %d members, %d seats used, limit %d; want %d, %d, %d", r.Path, got.Members, got.SeatsUsed, limit,
+			len(o.members), o.seats(), o.seatLimit)
+	}
+}
+
+// checkSeats reads every live org as the table holds it: its counts are the
+// model's, and no step took an org's seats up past its limit (a limit
+// lowered below the seats taken removes no one, so seats above it may stay,
+// but never grow).
+func (s *sim) checkSeats() {
+	var ids []string
+	for _, o := range s.liveOrgs() {
+		ids = append(ids, o.id)
+	}
+	orgs, _, err := s.e.Store.OrgsAndWorkspaces(context.Background(), ids, nil)
+	if err != nil {
+		s.fatal("read orgs: %v", err)
+	}
+	for _, o := range s.liveOrgs() {
+		got, ok := orgs[o.id]
+		switch {
+		case !ok:
+			s.fatal("org %s is gone", o.id)
+		case got.Members != int64(len(o.members)) || got.Seats != int64(o.seats()):
+			s.fatal("org %s counts %d members and %d seats, the model %d and %d", o.id, got.Members, got.Seats, len(o.members), o.seats())
+		case got.Seats > s.seatsBefore[o.id] && got.Plan.SeatLimit != nil && got.Seats > *got.Plan.SeatLimit:
+			s.fatal("org %s went from %d to %d seats, over its limit of %d", o.id, s.seatsBefore[o.id], got.Seats, *got.Plan.SeatLimit)
+		}
+		s.seatsBefore[o.id] = got.Seats
+	}
 }

@@ -5,22 +5,26 @@ import (
 	"testing"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/signup"
 )
 
 // Seats and plans (SPEC §12, DESIGN.md §16).
 
-// billingClient registers the host product's billing system: a
-// client-credentials access token whose subject is the app client, with the
-// orgkit/billing scope.
-func billingClient(e *apitest.Env) *apitest.User {
+// machineCaller registers one of the host product's servers: a
+// client-credentials access token whose subject is the app client, with one
+// scope.
+func machineCaller(e *apitest.Env, scope string) *apitest.User {
 	c := e.NewUser("")
-	for k, v := range map[string]string{"token_use": "access", "client_id": c.ID, "scope": "orgkit/billing",
+	for k, v := range map[string]string{"token_use": "access", "client_id": c.ID, "scope": scope,
 		"email": "", "email_verified": "false", "cognito:username": ""} {
 		c.SetClaim(k, v)
 	}
 	return c
 }
+
+// billingClient is the host product's billing system.
+func billingClient(e *apitest.Env) *apitest.User { return machineCaller(e, routes.ScopeBilling) }
 
 // plan is a PUT /admin/orgs/{orgId}/plan body; limit < 0 means no limit.
 func plan(limit int, status string) map[string]any {
@@ -171,6 +175,14 @@ func TestSeatLimitOnEveryPath(t *testing.T) {
 		}
 		if _, used, _ := seatsOf(t, e, owner, org); used != 2 {
 			t.Errorf("seats used %d after the sign-up, want 2", used)
+		}
+	})
+	t.Run("a member accepting needs no seat", func(t *testing.T) {
+		ws := e.CreateWorkspace(t, owner, org, "More")
+		_, token := e.Invite(t, owner, org, member.Email, "admin", apitest.Grant{WorkspaceID: ws, Role: "viewer"})
+		r := e.Call(member, "POST", "/invitations/accept", map[string]string{"token": token}).Want(t, http.StatusOK)
+		if r.Object()["alreadyMember"] != true {
+			t.Errorf("%s: want alreadyMember", r)
 		}
 	})
 	t.Run("guests still join", func(t *testing.T) {

@@ -312,15 +312,6 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 	return s.run(ctx, steps)
 }
 
-// headcount is the org item's step of an acceptance: a new member counted
-// under the plan's seat limit, or the org's existence for a member already.
-func headcount(org string, role domain.OrgRole, member bool) step {
-	if member {
-		return exists(orgPK(org), orgSK(), domain.ErrInviteNotFound)
-	}
-	return Headcount{Org: org, To: role, Missing: domain.ErrInviteNotFound}.step()
-}
-
 // grantWorkspace creates a workspace membership, or leaves an existing one's
 // role as it is: an invitation never lowers a role someone already has.
 func grantWorkspace(m domain.WorkspaceMembership) step {

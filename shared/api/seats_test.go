@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -378,6 +379,51 @@ func TestBillingRoutes(t *testing.T) {
 	if len(log.Items) < 2 || log.Items[0].Action != "org.plan.changed" || log.Items[0].ActorID != billing.ID ||
 		log.Items[0].Details["seatLimit"] != "10" || log.Items[1].Action != "org.billing.changed" || log.Items[1].ActorID != owner.ID {
 		t.Errorf("audit log: %+v", log.Items[:min(2, len(log.Items))])
+	}
+	e.Invariants(t)
+}
+
+// TestLastSeatRaceAcrossPaths: an invitation accepted, a guest promoted and
+// a join request approved race for one free seat: exactly one of them
+// takes it, round after round.
+func TestLastSeatRaceAcrossPaths(t *testing.T) {
+	e := apitest.New(t)
+	billing := billingClient(e)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	e.ProveDomain(t, owner)
+	admin := e.Join(t, owner, org, "admin")
+	e.Call(owner, "PUT", "/orgs/"+org+"/policy", joinPolicy("request")).Want(t, http.StatusOK)
+	seats := int64(2)
+	for round := range rounds(t, 5) {
+		seats++
+		setPlan(t, e, billing, org, int(seats), "active")
+		invitee := e.SignUp(t, apitest.FreeEmail("invitee"))
+		_, token := e.Invite(t, admin, org, invitee.Email, "member")
+		guest := e.Join(t, owner, org, "guest")
+		asker := e.SignUp(t, fmt.Sprintf("asker%d@%s", round, domainOf(owner)))
+		got := 0
+		for _, r := range race(
+			func() *apitest.Response {
+				return e.Call(invitee, "POST", "/invitations/accept", map[string]string{"token": token})
+			},
+			func() *apitest.Response {
+				return e.Call(admin, "PATCH", "/orgs/"+org+"/members/"+guest.ID, role("member"))
+			},
+			func() *apitest.Response {
+				return e.Call(owner, "POST", "/orgs/"+org+"/join-requests/"+asker.ID+"/approve", nil)
+			},
+		) {
+			if okOr(t, r, http.StatusOK, "seat_limit_reached") {
+				got++
+			}
+		}
+		if got != 1 {
+			t.Errorf("round %d: %d of 3 took the last seat, want 1", round, got)
+		}
+		if _, used, _ := seatsOf(t, e, owner, org); used != seats {
+			t.Errorf("round %d: %d seats used, want %d", round, used, seats)
+		}
 	}
 	e.Invariants(t)
 }

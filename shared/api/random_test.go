@@ -153,6 +153,9 @@ type mOrg struct {
 	// seatLimit is the plan's limit on seats (every member but guests), -1
 	// for none (SPEC §12).
 	seatLimit int
+	// canceled: the plan is canceled, the org read-only for all but its
+	// owners.
+	canceled bool
 }
 
 // seats counts the members who take a seat.
@@ -535,6 +538,32 @@ func orgGate(o *mOrg, u *apitest.User, roles ...string) *want {
 
 var allRoles = []string{"owner", "admin", "member", "guest"}
 
+// orgReadOnly is what a canceled org answers a change by anyone but an owner.
+var orgReadOnly = fail(403, "org_read_only")
+
+// writeGate is orgGate for a change: once the role allows it, a canceled org
+// refuses all but its owners.
+func writeGate(o *mOrg, u *apitest.User, roles ...string) *want {
+	if g := orgGate(o, u, roles...); g != nil {
+		return g
+	}
+	if o.canceled && o.role(u.ID) != "owner" {
+		return &orgReadOnly
+	}
+	return nil
+}
+
+// wsWriteGate is wsGate for a change.
+func wsWriteGate(o *mOrg, orgSeg string, wsSeg string, w *mWs, u *apitest.User, need string) *want {
+	if g := wsGate(o, orgSeg, wsSeg, w, u, need); g != nil {
+		return g
+	}
+	if o.canceled && o.role(u.ID) != "owner" {
+		return &orgReadOnly
+	}
+	return nil
+}
+
 // wsGate is what access to a workspace answers; need is "view" or "admin".
 func wsGate(o *mOrg, orgSeg string, wsSeg string, w *mWs, u *apitest.User, need string) *want {
 	wsNotFound := fail(404, "workspace_not_found")
@@ -753,7 +782,7 @@ func (s *sim) renameOrg() {
 	raw, trimmed, valid := s.name("Org")
 	k := s.body()
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1022,7 +1051,7 @@ func (s *sim) changeRole() {
 		tRole = o.role(target.ID)
 	}
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1073,6 +1102,8 @@ func (s *sim) removeMember() {
 	case tRole == "" && target != u && !slices.Contains(admins, cRole):
 		// Who is a member is none of their business.
 		w = forbidden
+	case target != u && cRole == "admin" && o.canceled:
+		w = orgReadOnly
 	case tRole == "":
 		w = fail(404, "member_not_found")
 	case target == u && tRole == "owner" && o.owners() == 1:
@@ -1150,7 +1181,7 @@ func (s *sim) invite() {
 	}
 	k := s.body()
 	w := ok(201)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1198,7 +1229,7 @@ func (s *sim) invite() {
 // invGate is what resending or revoking an invitation answers, nil when it
 // proceeds.
 func (s *sim) invGate(o *mOrg, u *apitest.User, iseg string, inv *mInv) *want {
-	if g := orgGate(o, u, admins...); g != nil {
+	if g := writeGate(o, u, admins...); g != nil {
 		return g
 	}
 	switch {
@@ -1337,6 +1368,8 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 		return fail(422, "invitation_void")
 	case !slices.Contains(admins, o.role(inv.inviter)):
 		return fail(422, "inviter_not_allowed")
+	case o.role(u.ID) == "" && o.canceled:
+		return orgReadOnly
 	case o.role(u.ID) == "" && inv.role != "guest" && o.full():
 		return fail(422, "seat_limit_reached")
 	}
@@ -1403,6 +1436,8 @@ func (s *sim) createWorkspace() {
 	switch {
 	case cRole == "" || !domain.ValidID(domain.PrefixOrg, seg):
 		w = orgNotFound
+	case o.canceled && cRole != "owner":
+		w = orgReadOnly
 	case !slices.Contains(admins, cRole) && !(cRole == "member" && o.policy.MembersCanCreateWorkspaces):
 		w = forbidden
 	case k != bodyValid:
@@ -1441,7 +1476,7 @@ func (s *sim) renameWorkspace() {
 	raw, trimmed, valid := s.name("Renamed")
 	k := s.body()
 	w := ok(200)
-	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
+	switch g := wsWriteGate(o, seg, wseg, ws, u, "admin"); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1461,7 +1496,7 @@ func (s *sim) deleteWorkspace() {
 	u := s.pickCaller(o)
 	wseg, ws := s.pickWs(o)
 	w := ok(204)
-	if g := wsGate(o, seg, wseg, ws, u, "admin"); g != nil {
+	if g := wsWriteGate(o, seg, wseg, ws, u, "admin"); g != nil {
 		w = *g
 	}
 	s.do(u, "DELETE", "/orgs/"+seg+"/workspaces/"+wseg, nil, w)
@@ -1480,7 +1515,7 @@ func (s *sim) putWorkspaceMember() {
 	to := pick(s, []string{"admin", "member", "viewer", "viewer", "owner"})
 	k := s.body()
 	w := ok(200)
-	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
+	switch g := wsWriteGate(o, seg, wseg, ws, u, "admin"); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1519,7 +1554,11 @@ func (s *sim) removeWorkspaceMember() {
 		need = "view"
 	}
 	w := ok(204)
-	switch g := wsGate(o, seg, wseg, ws, u, need); {
+	gate := wsWriteGate
+	if target == u {
+		gate = wsGate // leaving is open to all
+	}
+	switch g := gate(o, seg, wseg, ws, u, need); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1594,7 +1633,7 @@ func (s *sim) putPolicy() {
 		raw["version"], k = 1, bodyUnknownField
 	}
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1672,6 +1711,8 @@ func (s *sim) requestJoin() {
 		w = fail(409, "join_request_pending")
 	case o.policy.DomainJoin == domain.DomainJoinOff:
 		w = fail(403, "domain_join_off")
+	case o.policy.DomainJoin == domain.DomainJoinAuto && o.canceled:
+		w = orgReadOnly
 	case o.policy.DomainJoin == domain.DomainJoinAuto && o.policy.DefaultOrgRole != domain.OrgGuest && o.full():
 		// The seat is counted first, whoever asks.
 		w = fail(422, "seat_limit_reached")
@@ -1710,7 +1751,7 @@ func (s *sim) approveJoin() {
 	u := s.pickCaller(o)
 	tseg, target := s.pickRequester(o, u)
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1738,7 +1779,7 @@ func (s *sim) denyJoin() {
 	u := s.pickCaller(o)
 	tseg, target := s.pickRequester(o, u)
 	w := ok(204)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1778,7 +1819,7 @@ func (s *sim) domainSignUp() {
 	if !s.claims[o.domain].verified { // a sign-up claim alone joins nobody
 		want = signup.DomainTaken
 	}
-	if want == signup.JoinedByDomain && o.policy.DefaultOrgRole != domain.OrgGuest && o.full() {
+	if want == signup.JoinedByDomain && (o.canceled || o.policy.DefaultOrgRole != domain.OrgGuest && o.full()) {
 		want = signup.JoinRequested // no seat free: an admin decides
 	}
 	s.note("  sign-up of %s (%s) to org %s with domain join %s: %s", u.ID, u.Email, o.id, o.policy.DomainJoin, u.Outcome)
@@ -1891,7 +1932,7 @@ func (s *sim) addDomain() {
 	name, err := domain.ParseOrgDomain(raw)
 	k := s.body()
 	w := ok(201)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1950,7 +1991,7 @@ func (s *sim) takeOver() {
 	o := pick(s, to)
 	var ad []*apitest.User
 	for _, m := range s.members(o) {
-		if slices.Contains(admins, o.role(m.ID)) {
+		if r := o.role(m.ID); slices.Contains(admins, r) && (!o.canceled || r == "owner") {
 			ad = append(ad, m)
 		}
 	}
@@ -1980,7 +2021,7 @@ func (s *sim) verifyAs(seg string, o *mOrg, u *apitest.User, name string, publis
 	}
 	claim := s.claims[name]
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validDomain(name):
 		w = fail(404, "domain_not_found")
 	case g != nil:
@@ -2024,7 +2065,7 @@ func (s *sim) deleteDomain() {
 		d = o.domains[name]
 	}
 	w := ok(204)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validDomain(name):
 		w = fail(404, "domain_not_found")
 	case g != nil:
@@ -2063,7 +2104,7 @@ func (s *sim) setPlan() {
 	if s.chance(0.2) {
 		limit = -1
 	}
-	status := pick(s, []string{"active", "active", "past_due"})
+	status := pick(s, []string{"active", "active", "active", "past_due", "canceled"})
 	w := ok(200)
 	switch {
 	case s.chance(0.1):
@@ -2074,7 +2115,7 @@ func (s *sim) setPlan() {
 	}
 	r := s.do(u, "PUT", "/admin/orgs/"+seg+"/plan", plan(limit, status), w)
 	if w.status == 200 {
-		o.seatLimit = limit
+		o.seatLimit, o.canceled = limit, status == "canceled"
 		o.did("org.plan.changed")
 		s.samePlan(r, o)
 		if r.Str("status") != status {

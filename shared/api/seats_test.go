@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
@@ -424,6 +426,54 @@ func TestLastSeatRaceAcrossPaths(t *testing.T) {
 		if _, used, _ := seatsOf(t, e, owner, org); used != seats {
 			t.Errorf("round %d: %d seats used, want %d", round, used, seats)
 		}
+	}
+	e.Invariants(t)
+}
+
+// TestSignUpAutoJoinRace: twelve colleagues sign up at the same instant into
+// an org that admits its domain automatically and has two free seats: two
+// join, the other ten file join requests (a sign-up never fails for want of
+// a seat), and the seats used are exactly the limit.
+func TestSignUpAutoJoinRace(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	e.ProveDomain(t, owner)
+	e.Call(owner, "PUT", "/orgs/"+org+"/policy", joinPolicy("auto")).Want(t, http.StatusOK)
+	setPlan(t, e, billingClient(e), org, 3, "active")
+	const n = 12
+	outcomes := make([]signup.Outcome, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		u := e.NewUser(fmt.Sprintf("colleague%d@%s", i, domainOf(owner)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			outcomes[i], errs[i] = e.Signup.Confirm(context.Background(), u.ID, u.Email, true)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[signup.Outcome]int{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("sign-up %d: %v", i, errs[i])
+		}
+		count[outcomes[i]]++
+	}
+	if count[signup.JoinedByDomain] != 2 || count[signup.JoinRequested] != n-2 {
+		t.Errorf("outcomes %v, want 2 joined and %d join requests", count, n-2)
+	}
+	if members, used, _ := seatsOf(t, e, owner, org); members != 3 || used != 3 {
+		t.Errorf("%d members, %d seats used; want 3 and 3", members, used)
+	}
+	var reqs struct{ Items []any }
+	e.Call(owner, "GET", "/orgs/"+org+"/join-requests?limit=50", nil).Want(t, http.StatusOK).Decode(t, &reqs)
+	if len(reqs.Items) != n-2 {
+		t.Errorf("%d join requests, want %d", len(reqs.Items), n-2)
 	}
 	e.Invariants(t)
 }

@@ -266,6 +266,11 @@ var Cases = []Case{
 		return err
 	}},
 	get("GET /orgs/{orgId}/audit-events", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/audit-events?limit=50" }),
+	get("GET /orgs/{orgId}/billing", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/billing" }),
+	{Routes: []string{"PATCH /orgs/{orgId}/billing"}, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
+		_, err := c.Call(ctx, "PATCH /orgs/{orgId}/billing", f.Owner, http.MethodPatch, "/orgs/"+f.Org+"/billing", map[string]string{"billingEmail": fmt.Sprintf("billing%d@example.com", i)}, 200)
+		return err
+	}},
 	get("GET /orgs/{orgId}/join-requests", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/join-requests" }),
 	{Routes: []string{"POST /orgs/{orgId}/join-requests", "DELETE /orgs/{orgId}/join-requests/{userId}"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
 		if _, err := c.Call(ctx, "POST /orgs/{orgId}/join-requests", f.Colleague, http.MethodPost, "/orgs/"+f.Org+"/join-requests", nil, 201); err != nil {

@@ -27,6 +27,10 @@ func validBody(routeKey string) any {
 		return map[string]any{"email": apitest.FreeEmail("late"), "role": "member"}
 	case "POST /orgs/{orgId}/domains":
 		return map[string]string{"domain": apitest.NewDomain()}
+	case "PATCH /orgs/{orgId}/billing":
+		return map[string]string{"billingEmail": "ap@example.com"}
+	case "PUT /admin/orgs/{orgId}/plan":
+		return plan(5, "active")
 	}
 	return nil
 }
@@ -64,7 +68,11 @@ func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 			p = strings.ReplaceAll(rt.Path, "{orgId}", org)
 			p = strings.ReplaceAll(p, "{userId}", colleague.ID)
 		}
-		for _, u := range []*apitest.User{owner, member, colleague, insider} {
+		callers := []*apitest.User{owner, member, colleague, insider}
+		if rt.Scope != routes.User {
+			callers = []*apitest.User{machineCaller(e, rt.Scope)} // a backend route: the product's servers
+		}
+		for _, u := range callers {
 			r := e.Call(u, rt.Method, p, validBody(rt.Key()))
 			if r.Status != http.StatusNotFound {
 				t.Errorf("%s as %s: %s, want 404", rt.Key(), u.Email, r)

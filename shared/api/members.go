@@ -142,6 +142,8 @@ func (a *API) removalTarget(ctx context.Context, r *httpapi.Request, org, target
 		return domain.Membership{}, nil, accErr
 	case !leaving && !authz.Can(acc.Member.Role, authz.RemoveMember):
 		return domain.Membership{}, nil, domain.ErrForbidden
+	case !leaving && readOnly(r, acc) != nil:
+		return domain.Membership{}, nil, domain.ErrOrgReadOnly
 	case err != nil:
 		return domain.Membership{}, nil, err
 	case m == nil && leaving:

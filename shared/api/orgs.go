@@ -20,10 +20,18 @@ type OrgView struct {
 	CreatedBy string         `json:"createdBy"`
 	Version   int64          `json:"version"`
 	Role      domain.OrgRole `json:"role"`
+	// Members counts the org's members; SeatsUsed those who take a seat
+	// (all but guests), out of SeatLimit (null: no limit). PlanStatus
+	// "canceled" makes the org read-only for all but its owners.
+	Members    int64             `json:"members"`
+	SeatsUsed  int64             `json:"seatsUsed"`
+	SeatLimit  *int64            `json:"seatLimit"`
+	PlanStatus domain.PlanStatus `json:"planStatus"`
 }
 
 func orgView(o domain.Org, role domain.OrgRole) OrgView {
-	return OrgView{ID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, Version: o.Version, Role: role}
+	return OrgView{ID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, Version: o.Version, Role: role,
+		Members: o.Members, SeatsUsed: o.Seats, SeatLimit: o.Plan.SeatLimit, PlanStatus: o.Plan.Status}
 }
 
 // NameBody is the body of a rename.

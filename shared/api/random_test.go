@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +62,8 @@ func TestRandomOperations(t *testing.T) {
 	t.Logf("seed %d (replay with ORGKIT_RANDOM_SEED=%d), %d steps", seed, seed, steps)
 
 	s := &sim{t: t, e: apitest.New(t), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), seed: seed, cursors: map[string]string{}, byOp: map[string]map[int]int{},
-		claims: map[string]*mClaim{}}
+		claims: map[string]*mClaim{}, seatsBefore: map[string]int64{}}
+	s.billing = billingClient(s.e)
 	// The model leaves out the limits against abuse (limits_test.go tests
 	// them): lifted, they never refuse its invitations.
 	s.e.Store.Limits = store.Limits{PendingInvitations: 1 << 30, InvitationsPerHour: 1 << 30, EmailsPerDay: 1 << 30}
@@ -93,6 +95,7 @@ func TestRandomOperations(t *testing.T) {
 		{2, "list domains", s.listDomains}, {3, "add domain", s.addDomain}, {4, "verify domain", s.verifyDomain},
 		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
+		{4, "set plan", s.setPlan}, {2, "billing", s.getBilling},
 	}
 	total := 0
 	for _, op := range ops {
@@ -113,6 +116,7 @@ func TestRandomOperations(t *testing.T) {
 		}
 		start := time.Now()
 		s.e.Invariants(t)
+		s.checkSeats()
 		s.checking += time.Since(start)
 		if t.Failed() {
 			s.fatal("invariants broken")
@@ -146,7 +150,27 @@ type mOrg struct {
 	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time
 	deniedUntil map[string]time.Time
+	// seatLimit is the plan's limit on seats (every member but guests), -1
+	// for none (SPEC §12).
+	seatLimit int
+	// canceled: the plan is canceled, the org read-only for all but its
+	// owners.
+	canceled bool
 }
+
+// seats counts the members who take a seat.
+func (o *mOrg) seats() int {
+	n := 0
+	for _, r := range o.members {
+		if r != "guest" {
+			n++
+		}
+	}
+	return n
+}
+
+// full says every seat is taken: no one else who takes one may join.
+func (o *mOrg) full() bool { return o.seatLimit >= 0 && o.seats() >= o.seatLimit }
 
 // unbar lifts what bars someone from an org: an admin let them in.
 func (o *mOrg) unbar(email string) {
@@ -205,6 +229,10 @@ type sim struct {
 	op       string
 	byOp     map[string]map[int]int
 	moves    int // sign-up claims taken over by an org that proved the domain
+	// billing is the host product's billing system (a machine caller);
+	// seatsBefore the seats each org had after the previous step.
+	billing     *apitest.User
+	seatsBefore map[string]int64
 
 	requesting, checking time.Duration
 }
@@ -232,7 +260,7 @@ func (s *sim) newOrg() {
 	u := s.e.Founder(s.t)
 	o := &mOrg{id: u.OrgID, name: "", domain: strings.SplitN(u.Email, "@", 2)[1], defaultWs: u.WorkspaceID, live: true,
 		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added",
-		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}}
+		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
 	o.domains = map[string]*mDomain{}
@@ -510,6 +538,32 @@ func orgGate(o *mOrg, u *apitest.User, roles ...string) *want {
 
 var allRoles = []string{"owner", "admin", "member", "guest"}
 
+// orgReadOnly is what a canceled org answers a change by anyone but an owner.
+var orgReadOnly = fail(403, "org_read_only")
+
+// writeGate is orgGate for a change: once the role allows it, a canceled org
+// refuses all but its owners.
+func writeGate(o *mOrg, u *apitest.User, roles ...string) *want {
+	if g := orgGate(o, u, roles...); g != nil {
+		return g
+	}
+	if o.canceled && o.role(u.ID) != "owner" {
+		return &orgReadOnly
+	}
+	return nil
+}
+
+// wsWriteGate is wsGate for a change.
+func wsWriteGate(o *mOrg, orgSeg string, wsSeg string, w *mWs, u *apitest.User, need string) *want {
+	if g := wsGate(o, orgSeg, wsSeg, w, u, need); g != nil {
+		return g
+	}
+	if o.canceled && o.role(u.ID) != "owner" {
+		return &orgReadOnly
+	}
+	return nil
+}
+
 // wsGate is what access to a workspace answers; need is "view" or "admin".
 func wsGate(o *mOrg, orgSeg string, wsSeg string, w *mWs, u *apitest.User, need string) *want {
 	wsNotFound := fail(404, "workspace_not_found")
@@ -717,6 +771,9 @@ func (s *sim) getOrg() {
 	if w.status == 200 && (r.Str("name") != o.name || r.Str("role") != o.role(u.ID)) {
 		s.fatal("GET org shows %s, want name %q role %q", r, o.name, o.role(u.ID))
 	}
+	if w.status == 200 {
+		s.samePlan(r, o)
+	}
 }
 
 func (s *sim) renameOrg() {
@@ -725,7 +782,7 @@ func (s *sim) renameOrg() {
 	raw, trimmed, valid := s.name("Org")
 	k := s.body()
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -994,7 +1051,7 @@ func (s *sim) changeRole() {
 		tRole = o.role(target.ID)
 	}
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1010,6 +1067,8 @@ func (s *sim) changeRole() {
 	case tRole == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
+	case tRole == "guest" && o.full():
+		w = fail(422, "seat_limit_reached")
 	}
 	r := s.do(u, "PATCH", "/orgs/"+seg+"/members/"+tseg, encode(k, map[string]any{"role": to}, "role"), w)
 	if w.status == 200 {
@@ -1043,6 +1102,8 @@ func (s *sim) removeMember() {
 	case tRole == "" && target != u && !slices.Contains(admins, cRole):
 		// Who is a member is none of their business.
 		w = forbidden
+	case target != u && cRole == "admin" && o.canceled:
+		w = orgReadOnly
 	case tRole == "":
 		w = fail(404, "member_not_found")
 	case target == u && tRole == "owner" && o.owners() == 1:
@@ -1120,7 +1181,7 @@ func (s *sim) invite() {
 	}
 	k := s.body()
 	w := ok(201)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1168,7 +1229,7 @@ func (s *sim) invite() {
 // invGate is what resending or revoking an invitation answers, nil when it
 // proceeds.
 func (s *sim) invGate(o *mOrg, u *apitest.User, iseg string, inv *mInv) *want {
-	if g := orgGate(o, u, admins...); g != nil {
+	if g := writeGate(o, u, admins...); g != nil {
 		return g
 	}
 	switch {
@@ -1307,6 +1368,10 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 		return fail(422, "invitation_void")
 	case !slices.Contains(admins, o.role(inv.inviter)):
 		return fail(422, "inviter_not_allowed")
+	case o.role(u.ID) == "" && o.canceled:
+		return orgReadOnly
+	case o.role(u.ID) == "" && inv.role != "guest" && o.full():
+		return fail(422, "seat_limit_reached")
 	}
 	return ok(200)
 }
@@ -1371,6 +1436,8 @@ func (s *sim) createWorkspace() {
 	switch {
 	case cRole == "" || !domain.ValidID(domain.PrefixOrg, seg):
 		w = orgNotFound
+	case o.canceled && cRole != "owner":
+		w = orgReadOnly
 	case !slices.Contains(admins, cRole) && !(cRole == "member" && o.policy.MembersCanCreateWorkspaces):
 		w = forbidden
 	case k != bodyValid:
@@ -1409,7 +1476,7 @@ func (s *sim) renameWorkspace() {
 	raw, trimmed, valid := s.name("Renamed")
 	k := s.body()
 	w := ok(200)
-	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
+	switch g := wsWriteGate(o, seg, wseg, ws, u, "admin"); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1429,7 +1496,7 @@ func (s *sim) deleteWorkspace() {
 	u := s.pickCaller(o)
 	wseg, ws := s.pickWs(o)
 	w := ok(204)
-	if g := wsGate(o, seg, wseg, ws, u, "admin"); g != nil {
+	if g := wsWriteGate(o, seg, wseg, ws, u, "admin"); g != nil {
 		w = *g
 	}
 	s.do(u, "DELETE", "/orgs/"+seg+"/workspaces/"+wseg, nil, w)
@@ -1448,7 +1515,7 @@ func (s *sim) putWorkspaceMember() {
 	to := pick(s, []string{"admin", "member", "viewer", "viewer", "owner"})
 	k := s.body()
 	w := ok(200)
-	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
+	switch g := wsWriteGate(o, seg, wseg, ws, u, "admin"); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1487,7 +1554,11 @@ func (s *sim) removeWorkspaceMember() {
 		need = "view"
 	}
 	w := ok(204)
-	switch g := wsGate(o, seg, wseg, ws, u, need); {
+	gate := wsWriteGate
+	if target == u {
+		gate = wsGate // leaving is open to all
+	}
+	switch g := gate(o, seg, wseg, ws, u, need); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1562,7 +1633,7 @@ func (s *sim) putPolicy() {
 		raw["version"], k = 1, bodyUnknownField
 	}
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1640,6 +1711,11 @@ func (s *sim) requestJoin() {
 		w = fail(409, "join_request_pending")
 	case o.policy.DomainJoin == domain.DomainJoinOff:
 		w = fail(403, "domain_join_off")
+	case o.policy.DomainJoin == domain.DomainJoinAuto && o.canceled:
+		w = orgReadOnly
+	case o.policy.DomainJoin == domain.DomainJoinAuto && o.policy.DefaultOrgRole != domain.OrgGuest && o.full():
+		// The seat is counted first, whoever asks.
+		w = fail(422, "seat_limit_reached")
 	case s.e.Now().Before(o.deniedUntil[u.Email]):
 		w = fail(403, "join_request_denied")
 	}
@@ -1675,7 +1751,7 @@ func (s *sim) approveJoin() {
 	u := s.pickCaller(o)
 	tseg, target := s.pickRequester(o, u)
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1684,6 +1760,8 @@ func (s *sim) approveJoin() {
 		w = fail(404, "join_request_not_found")
 	case o.role(target.ID) != "":
 		w = fail(409, "already_member")
+	case o.policy.DefaultOrgRole != domain.OrgGuest && o.full():
+		w = fail(422, "seat_limit_reached")
 	}
 	r := s.do(u, "POST", "/orgs/"+seg+"/join-requests/"+tseg+"/approve", nil, w)
 	if w.status == 200 {
@@ -1701,7 +1779,7 @@ func (s *sim) denyJoin() {
 	u := s.pickCaller(o)
 	tseg, target := s.pickRequester(o, u)
 	w := ok(204)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validUser(tseg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -1740,6 +1818,9 @@ func (s *sim) domainSignUp() {
 	want := map[domain.DomainJoin]signup.Outcome{domain.DomainJoinOff: signup.DomainTaken, domain.DomainJoinRequest: signup.JoinRequested, domain.DomainJoinAuto: signup.JoinedByDomain}[o.policy.DomainJoin]
 	if !s.claims[o.domain].verified { // a sign-up claim alone joins nobody
 		want = signup.DomainTaken
+	}
+	if want == signup.JoinedByDomain && (o.canceled || o.policy.DefaultOrgRole != domain.OrgGuest && o.full()) {
+		want = signup.JoinRequested // no seat free: an admin decides
 	}
 	s.note("  sign-up of %s (%s) to org %s with domain join %s: %s", u.ID, u.Email, o.id, o.policy.DomainJoin, u.Outcome)
 	if u.Outcome != want {
@@ -1851,7 +1932,7 @@ func (s *sim) addDomain() {
 	name, err := domain.ParseOrgDomain(raw)
 	k := s.body()
 	w := ok(201)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1910,7 +1991,7 @@ func (s *sim) takeOver() {
 	o := pick(s, to)
 	var ad []*apitest.User
 	for _, m := range s.members(o) {
-		if slices.Contains(admins, o.role(m.ID)) {
+		if r := o.role(m.ID); slices.Contains(admins, r) && (!o.canceled || r == "owner") {
 			ad = append(ad, m)
 		}
 	}
@@ -1940,7 +2021,7 @@ func (s *sim) verifyAs(seg string, o *mOrg, u *apitest.User, name string, publis
 	}
 	claim := s.claims[name]
 	w := ok(200)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validDomain(name):
 		w = fail(404, "domain_not_found")
 	case g != nil:
@@ -1984,7 +2065,7 @@ func (s *sim) deleteDomain() {
 		d = o.domains[name]
 	}
 	w := ok(204)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case !validDomain(name):
 		w = fail(404, "domain_not_found")
 	case g != nil:
@@ -2006,4 +2087,98 @@ func (s *sim) deleteDomain() {
 	}
 	delete(o.domains, name)
 	o.did("org.domain.deleted")
+}
+
+// Seats and plans (SPEC §12).
+
+// setPlan: the billing system sets an org's plan, often with a seat limit
+// near the seats taken (below them too: no one is removed); a person's token
+// is refused.
+func (s *sim) setPlan() {
+	seg, o := s.pickOrg()
+	u := s.billing
+	limit := -1
+	if o != nil {
+		limit = max(0, o.seats()+s.rng.IntN(4)-1)
+	}
+	if s.chance(0.2) {
+		limit = -1
+	}
+	status := pick(s, []string{"active", "active", "active", "past_due", "canceled"})
+	w := ok(200)
+	switch {
+	case s.chance(0.1):
+		u = s.pickCaller(o)
+		w = forbidden
+	case !domain.ValidID(domain.PrefixOrg, seg) || o == nil || !o.live:
+		w = orgNotFound
+	}
+	r := s.do(u, "PUT", "/admin/orgs/"+seg+"/plan", plan(limit, status), w)
+	if w.status == 200 {
+		o.seatLimit, o.canceled = limit, status == "canceled"
+		o.did("org.plan.changed")
+		s.samePlan(r, o)
+		if r.Str("status") != status {
+			s.fatal("plan set: %s, want status %s", r, status)
+		}
+	}
+}
+
+// getBilling: owners read the plan and the seats.
+func (s *sim) getBilling() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	w := ok(200)
+	if g := orgGate(o, u, "owner"); g != nil {
+		w = *g
+	}
+	r := s.do(u, "GET", "/orgs/"+seg+"/billing", nil, w)
+	if w.status == 200 {
+		s.samePlan(r, o)
+	}
+}
+
+// samePlan checks the seats and the limit an answer shows against the model.
+func (s *sim) samePlan(r *apitest.Response, o *mOrg) {
+	var got struct {
+		Members   int  `json:"members"`
+		SeatsUsed int  `json:"seatsUsed"`
+		SeatLimit *int `json:"seatLimit"`
+	}
+	r.Decode(s.t, &got)
+	limit := -1
+	if got.SeatLimit != nil {
+		limit = *got.SeatLimit
+	}
+	if got.Members != len(o.members) || got.SeatsUsed != o.seats() || limit != o.seatLimit {
+		s.fatal("%s shows %d members, %d seats used, limit %d; want %d, %d, %d", r.Path, got.Members, got.SeatsUsed, limit,
+			len(o.members), o.seats(), o.seatLimit)
+	}
+}
+
+// checkSeats reads every live org as the table holds it: its counts are the
+// model's, and no step took an org's seats up past its limit (a limit
+// lowered below the seats taken removes no one, so seats above it may stay,
+// but never grow).
+func (s *sim) checkSeats() {
+	var ids []string
+	for _, o := range s.liveOrgs() {
+		ids = append(ids, o.id)
+	}
+	orgs, _, err := s.e.Store.OrgsAndWorkspaces(context.Background(), ids, nil)
+	if err != nil {
+		s.fatal("read orgs: %v", err)
+	}
+	for _, o := range s.liveOrgs() {
+		got, ok := orgs[o.id]
+		switch {
+		case !ok:
+			s.fatal("org %s is gone", o.id)
+		case got.Members != int64(len(o.members)) || got.Seats != int64(o.seats()):
+			s.fatal("org %s counts %d members and %d seats, the model %d and %d", o.id, got.Members, got.Seats, len(o.members), o.seats())
+		case got.Seats > s.seatsBefore[o.id] && got.Plan.SeatLimit != nil && got.Seats > *got.Plan.SeatLimit:
+			s.fatal("org %s went from %d to %d seats, over its limit of %d", o.id, s.seatsBefore[o.id], got.Seats, *got.Plan.SeatLimit)
+		}
+		s.seatsBefore[o.id] = got.Seats
+	}
 }

@@ -159,6 +159,16 @@ func TestRoundTripsPerRoute(t *testing.T) {
 				"allowedEmailDomains": []string{}, "requireMfa": true, "requireSso": false}}
 		}, 200, 1, 1, ""},
 		{"GET /orgs/{orgId}/audit-events", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/audit-events"} }, 200, 2, 0, ""},
+		{"GET /orgs/{orgId}/billing", "", func(*testing.T) call { return call{u: owner, method: "GET", path: o + "/billing"} }, 200, 1, 0, ""},
+		{"PATCH /orgs/{orgId}/billing", "", func(*testing.T) call {
+			return call{u: owner, method: "PATCH", path: o + "/billing", body: map[string]string{"billingEmail": "ap@example.com"}}
+		}, 200, 1, 1, ""},
+		{"GET /admin/orgs/{orgId}/plan", "", func(*testing.T) call {
+			return call{u: machineCaller(e, routes.ScopeBilling), method: "GET", path: "/admin" + o + "/plan"}
+		}, 200, 1, 0, ""},
+		{"PUT /admin/orgs/{orgId}/plan", "", func(*testing.T) call {
+			return call{u: machineCaller(e, routes.ScopeBilling), method: "PUT", path: "/admin" + o + "/plan", body: plan(100, "active")}
+		}, 200, 1, 1, ""},
 		{"GET /orgs/{orgId}/join-requests", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/join-requests"} }, 200, 2, 0, ""},
 		{"POST /orgs/{orgId}/join-requests", "policy request", func(t *testing.T) call {
 			boss, c := requester(t, "request")

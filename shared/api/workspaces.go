@@ -70,7 +70,7 @@ func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.Wo
 	if !authz.CanInWorkspace(wa.role, action) {
 		return wa, domain.ErrForbidden
 	}
-	return wa, nil
+	return wa, readOnly(r, acc)
 }
 
 // guard is the right the caller acts on in the workspace: their org role when

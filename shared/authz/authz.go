@@ -25,6 +25,9 @@ const (
 	DeleteOrg         OrgAction = "delete org"
 	ReadAudit         OrgAction = "read audit log"
 	ManageDomains     OrgAction = "add, verify and delete domains"
+	// ManageBilling is the permission org:billing:manage (SPEC §10, §12):
+	// read the plan and change its billing email.
+	ManageBilling OrgAction = "read the plan, change the billing email"
 )
 
 var (
@@ -56,6 +59,7 @@ var orgTable = map[OrgAction][]domain.OrgRole{
 	DeleteOrg:         owner,
 	ReadAudit:         admins,
 	ManageDomains:     admins,
+	ManageBilling:     owner,
 }
 
 // OrgRoles returns the org roles allowed an action.

@@ -21,6 +21,8 @@ const (
 	ActionOrgMemberRemoved       = "org.member.removed"
 	ActionOrgMemberRoleChanged   = "org.member.role_changed"
 	ActionOrgPolicyChanged       = "org.policy.changed"
+	ActionOrgPlanChanged         = "org.plan.changed"
+	ActionOrgBillingChanged      = "org.billing.changed"
 	ActionOrgRenamed             = "org.renamed"
 	ActionWorkspaceCreated       = "workspace.created"
 	ActionWorkspaceDeleted       = "workspace.deleted"

@@ -26,6 +26,12 @@ type Org struct {
 	// VerifiedDomains counts the domains the org has proven by DNS; domain
 	// join needs one.
 	VerifiedDomains int64 `json:"-"`
+	// Members counts the org's memberships, Seats those that hold a seat
+	// (every role but guest): counters kept by the writes that change them
+	// (DESIGN.md §16).
+	Members int64 `json:"-"`
+	Seats   int64 `json:"-"`
+	Plan    Plan  `json:"-"`
 }
 
 // Workspace is a unit inside exactly one org.

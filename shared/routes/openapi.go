@@ -98,6 +98,9 @@ var requestRules = map[string]struct {
 	"InvitationBodyInput": {[]string{"email", "role"}, nil},
 	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
 	"DomainBodyInput":     {[]string{"domain"}, map[string]map[string]any{"domain": {"minLength": 1, "maxLength": 253}}},
+	"PlanBodyInput": {[]string{"name", "status"}, map[string]map[string]any{"name": {"minLength": 1, "maxLength": 100},
+		"status": {"enum": []string{"active", "past_due", "canceled"}}}},
+	"BillingBodyInput": {[]string{"billingEmail"}, nil},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
 		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
@@ -182,6 +185,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.InvitationStatus("")): {"pending", "accepted", "revoked", "expired"},
 	reflect.TypeOf(domain.DomainJoin("")):       {"off", "request", "auto"},
 	reflect.TypeOf(domain.DomainStatus("")):     {"pending", "verified"},
+	reflect.TypeOf(domain.PlanStatus("")):       {"active", "past_due", "canceled"},
 }
 
 type schemaGen struct {
@@ -263,7 +267,16 @@ func (g *schemaGen) fields(t reflect.Type, request bool, props map[string]any, r
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type, request)
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+		omitted := strings.Contains(opts, "omitempty")
+		if f.Type.Kind() == reflect.Pointer && !omitted {
+			// A nil pointer without omitempty is written as null: a
+			// seat limit of none, say.
+			props[name] = map[string]any{"anyOf": []any{props[name], map[string]any{"type": "null"}}}
+			if !request {
+				*required = append(*required, name)
+			}
+		}
+		if !omitted && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}

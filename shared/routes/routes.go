@@ -73,6 +73,8 @@ var Table = []Route{
 	{"POST", "/orgs/{orgId}/domains/{domain}/verify", "orgs", "Look up the domain's TXT record and verify the domain", (*api.API).VerifyDomain, ok(api.DomainView{}), User},
 	{"DELETE", "/orgs/{orgId}/domains/{domain}", "orgs", "Remove a domain; a verified one stops domain join", (*api.API).DeleteDomain, noContent(), User},
 	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{}), User},
+	{"GET", "/orgs/{orgId}/billing", "orgs", "The org's plan and seats used (owners: org:billing:manage)", (*api.API).GetBilling, ok(api.PlanView{}), User},
+	{"PATCH", "/orgs/{orgId}/billing", "orgs", "Change the plan's billing email (owners: org:billing:manage)", (*api.API).PatchBilling, okIn(api.BillingBody{}, api.PlanView{}), User},
 
 	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{}), User},
 	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{}), User},
@@ -96,6 +98,9 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{}), User},
 	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent(), User},
+
+	{"GET", "/admin/orgs/{orgId}/plan", "admin", "An org's plan and seats used (backend)", (*api.API).GetPlan, ok(api.PlanView{}), ScopeBilling},
+	{"PUT", "/admin/orgs/{orgId}/plan", "admin", "Set an org's plan: name, seat limit, status, billing email (backend)", (*api.API).PutPlan, okIn(api.PlanBody{}, api.PlanView{}), ScopeBilling},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

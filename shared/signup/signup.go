@@ -120,9 +120,10 @@ func (s *Service) joinByDomain(ctx context.Context, u domain.User, registrable s
 		switch {
 		case errors.Is(err, domain.ErrJoinDenied):
 			return DomainTaken, nil
-		case errors.Is(err, store.ErrRemoved):
-			// Someone an admin removed, under a new account: an admin
-			// decides whether they come back.
+		case errors.Is(err, store.ErrRemoved), errors.Is(err, domain.ErrSeatLimit), errors.Is(err, domain.ErrOrgReadOnly):
+			// Someone an admin removed, under a new account, or no seat
+			// free (or a canceled plan): a sign-up never fails for it, and
+			// an admin decides whether they come in.
 			mode, j.WorkspaceEvent = domain.DomainJoinRequest, domain.AuditEvent{}
 		default:
 			return JoinedByDomain, err

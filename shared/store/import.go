@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgkit/orgkit/shared/domain"
@@ -27,8 +30,9 @@ var ErrImportOwner = domain.Invalid("import_owner", "owners cannot be imported: 
 
 // Imported remembers what an Import wrote, so it can be removed again.
 type Imported struct {
-	s    *Store
-	keys []map[string]types.AttributeValue
+	s      *Store
+	keys   []map[string]types.AttributeValue
+	counts map[string][2]int64 // org → members, seats imported
 }
 
 // Import writes the items with plain batched puts: it is for loading data
@@ -60,13 +64,44 @@ func (s *Store) Import(ctx context.Context, im Import) (*Imported, error) {
 	for _, e := range im.Events {
 		recs = append(recs, auditRecord(e))
 	}
-	done := &Imported{s: s}
+	done := &Imported{s: s, counts: map[string][2]int64{}}
+	for _, m := range im.Members {
+		c := done.counts[m.OrgID]
+		c[0]++
+		if domain.HoldsSeat(m.Role) {
+			c[1]++
+		}
+		done.counts[m.OrgID] = c
+	}
 	reqs := make([]types.WriteRequest, len(recs))
 	for i, r := range recs {
 		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item()}}
 		done.keys = append(done.keys, key(r.PK, r.SK))
 	}
-	return done, s.writeAll(ctx, reqs)
+	if err := s.writeAll(ctx, reqs); err != nil {
+		return done, err
+	}
+	return done, done.count(ctx, 1)
+}
+
+// count adds the imported members to their orgs' counts of members and
+// seats (sign -1 takes them off again), which the seat limit relies on
+// (DESIGN.md §16). The limit itself is not checked: an import may go over.
+func (im *Imported) count(ctx context.Context, sign int64) error {
+	for org, c := range im.counts {
+		_, err := im.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 aws.String(im.s.table),
+			Key:                       key(orgPK(org), orgSK()),
+			UpdateExpression:          aws.String("ADD MemberCount :m, SeatCount :s"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":m": num(sign * c[0]), ":s": num(sign * c[1])},
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if err != nil && !errors.As(err, &ccf) { // a deleted org has nothing to count
+			return err
+		}
+	}
+	return nil
 }
 
 // Remove deletes what the Import wrote.
@@ -75,7 +110,10 @@ func (im *Imported) Remove(ctx context.Context) error {
 	for i, k := range im.keys {
 		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 	}
-	return im.s.writeAll(ctx, reqs)
+	if err := im.s.writeAll(ctx, reqs); err != nil {
+		return err
+	}
+	return im.count(ctx, -1)
 }
 
 // writeAll sends requests in batches of 25, a few at once.

@@ -250,7 +250,7 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 			}
 			return domain.ErrConflict
 		}},
-		exists(orgPK(inv.OrgID), orgSK(), domain.ErrInviteNotFound),
+		exists(orgPK(inv.OrgID), orgSK(), domain.ErrInviteNotFound), // orgStep
 		// The rules of today, not those of the day it was made: the policy
 		// still allows the email, the invitee was not removed since, and
 		// the inviter may still invite.
@@ -259,6 +259,7 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 		// Joined: a join request of theirs has nothing left to ask.
 		{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(inv.OrgID), joinRequestSK(a.User))}}},
 	}
+	const orgStep = 1
 	inviter := roleCheck(userPK(inv.InvitedBy), orgMemberSK(inv.OrgID), a.InviterRoles, domain.ErrInviterNotAllowed)
 	if inv.HoldsSlot {
 		steps = append(steps, freeSlots(inv.OrgID, 1))
@@ -288,6 +289,12 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 			Item:                memberRecord(domain.Membership{OrgID: inv.OrgID, UserID: a.User, Email: a.Email, Role: inv.Role, JoinedAt: a.Now}).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}}, onFail: failWith(errAlreadyMember)})
+		// A new member takes a seat if their role holds one: the org's
+		// step counts it instead of checking the org exists, and comes
+		// after the membership's, so that one wrongly guessed to be new is
+		// found a member rather than a seat short.
+		steps = slices.Delete(steps, orgStep, orgStep+1)
+		steps = append(steps, Headcount{Org: inv.OrgID, To: inv.Role, Missing: domain.ErrInviteNotFound}.step())
 	}
 	for _, g := range inv.Workspaces {
 		wm := domain.WorkspaceMembership{OrgID: inv.OrgID, WorkspaceID: g.WorkspaceID, UserID: a.User, Email: a.Email, Role: g.Role, JoinedAt: a.Now}

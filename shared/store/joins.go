@@ -28,9 +28,12 @@ type Joining struct {
 	WorkspaceEvent domain.AuditEvent
 }
 
-func (j Joining) steps() []step {
+// steps are the checks of a domain join; org is the org item's step (a
+// join request changes no count, a join takes a seat when its role holds
+// one).
+func (j Joining) steps(org step) []step {
 	steps := []step{
-		exists(orgPK(j.Org.ID), orgSK(), domain.ErrOrgNotFound),
+		org,
 		policyAsRead(j.Org.ID, j.Policy),
 		verifiedClaim(j.Domain, j.Org.ID),
 	}
@@ -55,7 +58,7 @@ func (j Joining) steps() []step {
 // denied while its cool-down runs (ErrJoinDenied).
 func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 	m := domain.Membership{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, Role: j.Policy.DefaultOrgRole, JoinedAt: j.Now}
-	steps := append(j.steps(), mayWalkIn(j.Org.ID, j.User.Email, j.Now, true), step{item: types.TransactWriteItem{Put: &types.Put{
+	steps := append(j.steps(Headcount{Org: j.Org.ID, To: m.Role}.step()), mayWalkIn(j.Org.ID, j.User.Email, j.Now, true), step{item: types.TransactWriteItem{Put: &types.Put{
 		Item:                memberRecord(m).item(),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}, onFail: failWith(domain.ErrAlreadyMember)})
@@ -79,7 +82,7 @@ func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 // denied one of the person's while its cool-down runs (ErrJoinDenied).
 func (s *Store) RequestJoin(ctx context.Context, j Joining) error {
 	req := domain.JoinRequest{OrgID: j.Org.ID, UserID: j.User.ID, Email: j.User.Email, CreatedAt: j.Now}
-	return s.run(ctx, append(j.steps(), mayWalkIn(j.Org.ID, j.User.Email, j.Now, false), step{item: types.TransactWriteItem{Put: &types.Put{
+	return s.run(ctx, append(j.steps(exists(orgPK(j.Org.ID), orgSK(), domain.ErrOrgNotFound)), mayWalkIn(j.Org.ID, j.User.Email, j.Now, false), step{item: types.TransactWriteItem{Put: &types.Put{
 		Item:                joinRequestRecord(req).item(),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}, onFail: failWith(domain.ErrJoinPending)}))
@@ -146,7 +149,7 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 			Item:                memberRecord(m).item(),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		}}, onFail: failWith(domain.ErrAlreadyMember)},
-		exists(orgPK(req.OrgID), orgSK(), domain.ErrOrgNotFound),
+		Headcount{Org: req.OrgID, To: m.Role, ByOwner: g.ownerOnly()}.step(),
 		liftBar(req.OrgID, req.Email),
 	}
 	if ws := org.DefaultWorkspaceID; ws != "" {

@@ -45,14 +45,10 @@ func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membersh
 		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 		ExpressionAttributeValues: values,
 	}}, onFail: memberChanged}}
-	switch {
-	case target.Role == domain.OrgOwner && role != domain.OrgOwner:
-		steps = append(steps, ownerCount(target.OrgID, -1))
-	case target.Role != domain.OrgOwner && role == domain.OrgOwner:
-		steps = append(steps, ownerCount(target.OrgID, +1))
-	default:
-		steps = append(steps, exists(orgPK(target.OrgID), orgSK(), domain.ErrOrgNotFound))
-	}
+	// Counted on the org item: owners (never fewer than one) and seats (a
+	// guest promoted takes one, under the plan's limit).
+	byOwner := (g == nil && target.Role == domain.OrgOwner) || (g != nil && g.ownerOnly())
+	steps = append(steps, Headcount{Org: target.OrgID, From: target.Role, To: role, ByOwner: byOwner}.step())
 	if g != nil {
 		// The guard goes first: the first failed condition names the error,
 		// and a caller who may not act must learn nothing about the target.
@@ -93,11 +89,7 @@ func (s *Store) RemoveMember(ctx context.Context, rm Removal) error {
 			Key: key(userPK(w.UserID), wsMemberSK(w.OrgID, w.WorkspaceID)),
 		}}})
 	}
-	if target.Role == domain.OrgOwner {
-		steps = append(steps, ownerCount(target.OrgID, -1))
-	} else {
-		steps = append(steps, exists(orgPK(target.OrgID), orgSK(), domain.ErrOrgNotFound))
-	}
+	steps = append(steps, Headcount{Org: target.OrgID, From: target.Role}.step())
 	steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
 		Key: key(orgPK(target.OrgID), joinRequestSK(target.UserID)),
 	}}})

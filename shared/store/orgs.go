@@ -64,29 +64,3 @@ func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, verified
 	}
 	return s.run(ctx, steps)
 }
-
-// ownerCount adjusts the org's count of owners, which keeps "at least one
-// owner" true under concurrency: two owners demoting each other both
-// decrement the same counter, and the second decrement's condition fails.
-func ownerCount(org string, delta int64) step {
-	cond := "attribute_exists(PK)"
-	values := map[string]types.AttributeValue{":delta": num(delta)}
-	if delta < 0 {
-		cond += " AND OwnerCount > :one"
-		values[":one"] = num(1)
-	}
-	return step{
-		item: types.TransactWriteItem{Update: &types.Update{
-			Key:                       key(orgPK(org), orgSK()),
-			UpdateExpression:          aws.String("SET OwnerCount = OwnerCount + :delta"),
-			ConditionExpression:       aws.String(cond),
-			ExpressionAttributeValues: values,
-		}},
-		onFail: func(old map[string]types.AttributeValue) error {
-			if old == nil {
-				return domain.ErrOrgNotFound
-			}
-			return domain.ErrLastOwner
-		},
-	}
-}

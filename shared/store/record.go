@@ -40,15 +40,23 @@ type record struct {
 	Details     map[string]string `dynamodbav:"Details,omitempty"`
 	ExpiresAt   int64             `dynamodbav:"ExpiresAt,omitempty"`
 
-	OwnerCount int64          `dynamodbav:"OwnerCount,omitempty"`
-	Status     string         `dynamodbav:"Status,omitempty"`
-	TokenHash  string         `dynamodbav:"TokenHash,omitempty"`
-	Grants     []domain.Grant `dynamodbav:"Grants,omitempty"`
-	ValidUntil int64          `dynamodbav:"ValidUntil,omitempty"` // unix ms, compared in conditions
-	OrgName    string         `dynamodbav:"OrgName,omitempty"`
-	UpdatedAt  time.Time      `dynamodbav:"UpdatedAt,omitempty"`
-	UpdatedBy  string         `dynamodbav:"UpdatedBy,omitempty"`
-	Sent       int64          `dynamodbav:"Sent,omitempty"`
+	OwnerCount int64 `dynamodbav:"OwnerCount,omitempty"`
+	// The org's counts of memberships and of seats taken (DESIGN.md §16),
+	// and its plan: a seat limit (absent: none), status, billing email.
+	MemberCount  int64          `dynamodbav:"MemberCount,omitempty"`
+	SeatCount    int64          `dynamodbav:"SeatCount,omitempty"`
+	SeatLimit    *int64         `dynamodbav:"SeatLimit,omitempty"`
+	PlanName     string         `dynamodbav:"PlanName,omitempty"`
+	PlanStatus   string         `dynamodbav:"PlanStatus,omitempty"`
+	BillingEmail string         `dynamodbav:"BillingEmail,omitempty"`
+	Status       string         `dynamodbav:"Status,omitempty"`
+	TokenHash    string         `dynamodbav:"TokenHash,omitempty"`
+	Grants       []domain.Grant `dynamodbav:"Grants,omitempty"`
+	ValidUntil   int64          `dynamodbav:"ValidUntil,omitempty"` // unix ms, compared in conditions
+	OrgName      string         `dynamodbav:"OrgName,omitempty"`
+	UpdatedAt    time.Time      `dynamodbav:"UpdatedAt,omitempty"`
+	UpdatedBy    string         `dynamodbav:"UpdatedBy,omitempty"`
+	Sent         int64          `dynamodbav:"Sent,omitempty"`
 	// RemovedAt and DeniedUntil (unix ms) bar a person from joining an org
 	// on their own: removed by an admin, or a join request denied.
 	RemovedAt   int64 `dynamodbav:"RemovedAt,omitempty"`
@@ -97,14 +105,28 @@ func (r record) user() domain.User {
 }
 
 func orgRecord(o domain.Org) record {
-	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1), OwnerCount: 1,
+	// Founded with its owner: one member, one seat.
+	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1), OwnerCount: 1, MemberCount: 1, SeatCount: 1,
 		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy,
 		DefaultWorkspace: o.DefaultWorkspaceID}
 }
 
 func (r record) org() domain.Org {
 	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
-		DefaultWorkspaceID: r.DefaultWorkspace, VerifiedDomains: r.VerifiedDomains}
+		DefaultWorkspaceID: r.DefaultWorkspace, VerifiedDomains: r.VerifiedDomains, Members: r.MemberCount, Seats: r.SeatCount, Plan: r.plan()}
+}
+
+// plan is the org's plan, the default one until the billing system set one.
+func (r record) plan() domain.Plan {
+	p := domain.DefaultPlan()
+	if r.PlanName != "" {
+		p.Name = r.PlanName
+	}
+	if r.PlanStatus != "" {
+		p.Status = domain.PlanStatus(r.PlanStatus)
+	}
+	p.SeatLimit, p.BillingEmail = r.SeatLimit, r.BillingEmail
+	return p
 }
 
 func memberRecord(m domain.Membership) record {

@@ -204,6 +204,11 @@ def build_state(stack):
     put("GET /orgs/{orgId}/policy", orgId=org)
     put("PUT /orgs/{orgId}/policy", orgId=org)
     put("GET /orgs/{orgId}/audit-events", orgId=org)
+    put("GET /orgs/{orgId}/billing", orgId=org)
+    put("PATCH /orgs/{orgId}/billing", orgId=org)
+    # The user's token: the backend's plan routes answer 403 to it (machine tokens only).
+    put("GET /admin/orgs/{orgId}/plan", orgId=org)
+    put("PUT /admin/orgs/{orgId}/plan", orgId=org)
     put("GET /orgs/{orgId}/domains", orgId=org)
     put("POST /orgs/{orgId}/domains", orgId=org)
     put("POST /orgs/{orgId}/domains/{domain}/verify", orgId=org, domain=[dom_a, *pending_doms])

@@ -16,7 +16,9 @@ import (
 // requests, whatever happened before:
 //
 //   - every org's OwnerCount equals the number of its owner memberships, and
-//     is at least 1; its domain claim points back at it;
+//     is at least 1; its MemberCount and SeatCount equal its memberships and
+//     those of them that hold a seat (all but guests); its domain claim
+//     points back at it;
 //   - every org membership and workspace membership is well formed (keys,
 //     index keys, a valid role), belongs to an existing org, and every
 //     workspace membership has an org membership of the same user in the same
@@ -156,8 +158,9 @@ func Check(items []storetest.Item) []string {
 
 	orgs := map[string]storetest.Item{}
 	owners := map[string]int64{}
-	orgMember := map[[2]string]bool{}  // (org, user)
-	joinedAt := map[[2]string]string{} // (org, user): the org membership's CreatedAt
+	members, seats := map[string]int64{}, map[string]int64{} // memberships, those holding a seat
+	orgMember := map[[2]string]bool{}                        // (org, user)
+	joinedAt := map[[2]string]string{}                       // (org, user): the org membership's CreatedAt
 	workspaces := map[[2]string]bool{}
 	claims := map[string]string{}
 	slots := map[string]int64{} // pending invitations holding a slot, per org
@@ -176,6 +179,10 @@ func Check(items []storetest.Item) []string {
 			joinedAt[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "CreatedAt")
 			if s(it, "Role") == "owner" {
 				owners[s(it, "OrgId")]++
+			}
+			members[s(it, "OrgId")]++
+			if s(it, "Role") != "guest" {
+				seats[s(it, "OrgId")]++
 			}
 		case TypeWorkspace:
 			workspaces[[2]string{s(it, "OrgId"), s(it, "WorkspaceId")}] = true
@@ -212,6 +219,16 @@ func Check(items []storetest.Item) []string {
 			}
 			if c := n(it, "OwnerCount"); c != owners[org] || c < 1 {
 				fail("org %s: OwnerCount %d, owner memberships %d (must be equal and at least 1)", org, c, owners[org])
+			}
+			if count(it, "MemberCount") != members[org] || count(it, "SeatCount") != seats[org] {
+				fail("org %s: MemberCount %d, SeatCount %d, but %d memberships, %d holding a seat", org,
+					count(it, "MemberCount"), count(it, "SeatCount"), members[org], seats[org])
+			}
+			if st := s(it, "PlanStatus"); st != "" && !oneOf(st, "active", "past_due", "canceled") {
+				fail("org %s: plan status %q", org, st)
+			}
+			if _, ok := it["SeatLimit"]; ok && n(it, "SeatLimit") < 0 {
+				fail("org %s: seat limit %v", org, it["SeatLimit"])
 			}
 			if d := s(it, "Domain"); d != "" && claims[d] != org {
 				fail("org %s: its domain %s is claimed by %q", org, d, claims[d])

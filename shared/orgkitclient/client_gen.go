@@ -33,6 +33,8 @@ var Operations = []Operation{
 	{Name: "VerifyDomain", Method: "POST", Path: "/orgs/{orgId}/domains/{domain}/verify", Scope: "", Paged: false},
 	{Name: "DeleteDomain", Method: "DELETE", Path: "/orgs/{orgId}/domains/{domain}", Scope: "", Paged: false},
 	{Name: "ListAuditEvents", Method: "GET", Path: "/orgs/{orgId}/audit-events", Scope: "", Paged: true},
+	{Name: "GetBilling", Method: "GET", Path: "/orgs/{orgId}/billing", Scope: "", Paged: false},
+	{Name: "PatchBilling", Method: "PATCH", Path: "/orgs/{orgId}/billing", Scope: "", Paged: false},
 	{Name: "ListJoinRequests", Method: "GET", Path: "/orgs/{orgId}/join-requests", Scope: "", Paged: true},
 	{Name: "RequestToJoin", Method: "POST", Path: "/orgs/{orgId}/join-requests", Scope: "", Paged: false},
 	{Name: "ApproveJoinRequest", Method: "POST", Path: "/orgs/{orgId}/join-requests/{userId}/approve", Scope: "", Paged: false},
@@ -52,6 +54,8 @@ var Operations = []Operation{
 	{Name: "ListWorkspaceMembers", Method: "GET", Path: "/orgs/{orgId}/workspaces/{workspaceId}/members", Scope: "", Paged: true},
 	{Name: "PutWorkspaceMember", Method: "PUT", Path: "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "RemoveWorkspaceMember", Method: "DELETE", Path: "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "", Paged: false},
+	{Name: "GetPlan", Method: "GET", Path: "/admin/orgs/{orgId}/plan", Scope: "orgkit/billing", Paged: false},
+	{Name: "PutPlan", Method: "PUT", Path: "/admin/orgs/{orgId}/plan", Scope: "orgkit/billing", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -211,6 +215,26 @@ func (c *Client) AllAuditEvents(ctx context.Context, orgID string, opts ...CallO
 	return allPages(func(page Page) (*List[AuditEvent], error) {
 		return c.ListAuditEvents(ctx, orgID, page, opts...)
 	})
+}
+
+// GetBilling calls GET /orgs/{orgId}/billing: the org's plan and seats used (owners: org:billing:manage).
+// It needs a person's token.
+func (c *Client) GetBilling(ctx context.Context, orgID string, opts ...CallOption) (*PlanView, error) {
+	var out PlanView
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/billing", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PatchBilling calls PATCH /orgs/{orgId}/billing: change the plan's billing email (owners: org:billing:manage).
+// It needs a person's token.
+func (c *Client) PatchBilling(ctx context.Context, orgID string, body BillingBody, opts ...CallOption) (*PlanView, error) {
+	var out PlanView
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/billing", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // ListJoinRequests calls GET /orgs/{orgId}/join-requests: a page of pending join requests.
@@ -423,6 +447,26 @@ func (c *Client) RemoveWorkspaceMember(ctx context.Context, orgID, workspaceID, 
 	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, nil, nil, opts)
 }
 
+// GetPlan calls GET /admin/orgs/{orgId}/plan: an org's plan and seats used (backend).
+// It needs a machine token with the scope orgkit/billing.
+func (c *Client) GetPlan(ctx context.Context, orgID string, opts ...CallOption) (*PlanView, error) {
+	var out PlanView
+	if err := c.call(ctx, "GET", "/admin/orgs/{orgId}/plan", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PutPlan calls PUT /admin/orgs/{orgId}/plan: set an org's plan: name, seat limit, status, billing email (backend).
+// It needs a machine token with the scope orgkit/billing.
+func (c *Client) PutPlan(ctx context.Context, orgID string, body PlanBody, opts ...CallOption) (*PlanView, error) {
+	var out PlanView
+	if err := c.call(ctx, "PUT", "/admin/orgs/{orgId}/plan", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // AcceptBody is the API's api.AcceptBody.
 type AcceptBody struct {
 	Token string `json:"token"`
@@ -448,6 +492,11 @@ type AuditEvent struct {
 	TargetEmail string            `json:"targetEmail,omitempty"`
 	Details     map[string]string `json:"details,omitempty"`
 	At          time.Time         `json:"at"`
+}
+
+// BillingBody is the API's api.BillingBody.
+type BillingBody struct {
+	BillingEmail *string `json:"billingEmail"`
 }
 
 // CreatedInvitation is the API's api.CreatedInvitation.
@@ -611,13 +660,45 @@ const (
 
 // OrgView is the API's api.OrgView.
 type OrgView struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Domain    string    `json:"domain,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	CreatedBy string    `json:"createdBy"`
-	Version   int64     `json:"version"`
-	Role      OrgRole   `json:"role"`
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Domain     string     `json:"domain,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	CreatedBy  string     `json:"createdBy"`
+	Version    int64      `json:"version"`
+	Role       OrgRole    `json:"role"`
+	Members    int64      `json:"members"`
+	SeatsUsed  int64      `json:"seatsUsed"`
+	SeatLimit  *int64     `json:"seatLimit"`
+	PlanStatus PlanStatus `json:"planStatus"`
+}
+
+// PlanBody is the API's api.PlanBody.
+type PlanBody struct {
+	Name         string  `json:"name"`
+	SeatLimit    *int64  `json:"seatLimit"`
+	Status       string  `json:"status"`
+	BillingEmail *string `json:"billingEmail"`
+}
+
+// PlanStatus is the API's domain.PlanStatus.
+type PlanStatus string
+
+// The values of PlanStatus.
+const (
+	PlanStatusActive   PlanStatus = "active"
+	PlanStatusPastDue  PlanStatus = "past_due"
+	PlanStatusCanceled PlanStatus = "canceled"
+)
+
+// PlanView is the API's api.PlanView.
+type PlanView struct {
+	Name         string     `json:"name"`
+	SeatLimit    *int64     `json:"seatLimit"`
+	Status       PlanStatus `json:"status"`
+	BillingEmail *string    `json:"billingEmail"`
+	SeatsUsed    int64      `json:"seatsUsed"`
+	Members      int64      `json:"members"`
 }
 
 // Policy is the API's domain.Policy.

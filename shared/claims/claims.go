@@ -60,32 +60,39 @@ type Org struct {
 type Service struct {
 	Store *store.Store
 	Log   *slog.Logger
-	// MaxOrgs and MaxWorkspaces are the caps (0: the defaults).
+	// MaxOrgs and MaxWorkspaces are the caps (0, or more than 50: the
+	// defaults).
 	MaxOrgs, MaxWorkspaces int
 }
 
 // For reads the user's claim: one query of the user's partition and one
 // batch read of the orgs and workspaces it names (to leave out deleted
-// ones), whatever the number of memberships.
+// ones), whatever the number of memberships. The caps (at most 50 each)
+// keep that read to one batch.
 func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 	um, err := s.Store.UserWithMemberships(ctx, sub)
 	if err != nil {
 		return Claim{}, err
 	}
 	maxOrgs, maxWs := s.MaxOrgs, s.MaxWorkspaces
-	if maxOrgs <= 0 {
+	if maxOrgs <= 0 || maxOrgs > 50 {
 		maxOrgs = DefaultMaxOrgs
 	}
-	if maxWs <= 0 {
+	if maxWs <= 0 || maxWs > 50 {
 		maxWs = DefaultMaxWorkspaces
 	}
 	c := Claim{Orgs: map[string]Org{}}
 	if len(um.Orgs) == 0 {
 		return c, nil
 	}
-	// Ids sort by creation: the oldest orgs and workspaces are kept.
+	// Ids sort by creation: the oldest orgs and workspaces are kept. Twice
+	// the caps are read, which leaves room for orgs and workspaces being
+	// deleted and keeps the read to one batch (at most 100 keys); what lies
+	// beyond is reported as cut, not read.
 	orgs := slices.Clone(um.Orgs)
 	slices.SortFunc(orgs, func(a, b domain.Membership) int { return strings.Compare(a.OrgID, b.OrgID) })
+	cut := len(orgs) > 2*maxOrgs
+	orgs = orgs[:min(len(orgs), 2*maxOrgs)]
 	byOrg := map[string]domain.Membership{}
 	ids := make([]string, len(orgs))
 	for i, m := range orgs {
@@ -101,9 +108,8 @@ func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 		}
 	}
 	slices.SortFunc(wss, func(a, b domain.WorkspaceMembership) int { return strings.Compare(a.WorkspaceID, b.WorkspaceID) })
-	// Twice the cap leaves room for workspaces being deleted; what lies
-	// beyond is reported as cut, not read.
 	read := wss[:min(len(wss), 2*maxWs)]
+	c.Truncated = cut || len(wss) > len(read)
 	live, liveWs, err := s.Store.OrgsAndWorkspaces(ctx, ids, read)
 	if err != nil {
 		return Claim{}, err
@@ -134,9 +140,6 @@ func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 		o.Workspaces[w.WorkspaceID] = string(w.Role)
 		c.Orgs[w.OrgID] = o
 		n++
-	}
-	if len(wss) > len(read) {
-		c.Truncated = true
 	}
 	return c, nil
 }

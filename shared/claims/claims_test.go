@@ -255,3 +255,34 @@ func TestNoOrgsIsAnEmptyClaim(t *testing.T) {
 		t.Errorf("claim %+v (%v), want {\"orgs\":{}}", c, ok)
 	}
 }
+
+// TestClaimCostIsFlat: a member of many orgs and workspaces costs the same
+// two round trips (one query, one batch read), and gets the capped claim.
+func TestClaimCostIsFlat(t *testing.T) {
+	e := apitest.New(t)
+	ada := e.Founder(t)
+	for i := range claims.DefaultMaxWorkspaces*2 + 10 {
+		e.CreateWorkspace(t, ada, ada.OrgID, fmt.Sprint("Team ", i))
+	}
+	for range claims.DefaultMaxOrgs*3 + 10 {
+		o := e.Founder(t)
+		_, token := e.Invite(t, o, o.OrgID, ada.Email, "member", grant(o.WorkspaceID, "viewer"))
+		e.Accept(t, ada, token)
+	}
+	svc := &claims.Service{Store: e.Store, Log: quiet}
+	e.Counter.Reset()
+	c, err := svc.For(context.Background(), ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Counter.Total(); n != 2 {
+		t.Errorf("%d round trips, want 2", n)
+	}
+	n := 0
+	for _, o := range c.Orgs {
+		n += len(o.Workspaces)
+	}
+	if len(c.Orgs) != claims.DefaultMaxOrgs || n != claims.DefaultMaxWorkspaces || !c.Truncated {
+		t.Errorf("%d orgs, %d workspaces, truncated %v", len(c.Orgs), n, c.Truncated)
+	}
+}

@@ -57,8 +57,10 @@ func (a *API) transferOwnership(ctx context.Context, r *httpapi.Request, target 
 	if !ok {
 		return nil, domain.ErrMemberNotFound
 	}
+	// One event: the target's role change (from, to), and the caller's own
+	// (actorFrom, actorTo), which the same step made.
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgOwnerTransferred, "user", target, m.Email,
-		map[string]string{"from": string(m.Role), "to": string(domain.OrgOwner), "actorTo": string(domain.OrgAdmin)})
+		map[string]string{"from": string(m.Role), "to": string(domain.OrgOwner), "actorFrom": string(domain.OrgOwner), "actorTo": string(domain.OrgAdmin)})
 	if err := a.Store.TransferOwnership(ctx, store.Transfer{From: acc.Member, To: m, Event: ev}); err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func transferAudit(t *testing.T, e *apitest.Env, admin *apitest.User, org string
 	e.Call(admin, "GET", "/orgs/"+org+"/audit-events?limit=200", nil).Want(t, http.StatusOK).Decode(t, &page)
 	var out []string
 	for _, ev := range page.Items {
-		out = append(out, ev.Action+" "+ev.ActorID+" "+ev.TargetID+" "+ev.Details["from"]+">"+ev.Details["to"])
+		out = append(out, ev.Action+" "+ev.ActorID+" "+ev.TargetID+" "+ev.Details["from"]+">"+ev.Details["to"]+" "+ev.Details["actorFrom"]+">"+ev.Details["actorTo"])
 	}
 	return out
 }
@@ -116,7 +116,7 @@ func TestTransferOwnership(t *testing.T) {
 			// The former owner is an admin now: owner-only things are refused.
 			e.Call(caller, "DELETE", "/orgs/"+org, nil).Want(t, http.StatusForbidden)
 			audit := transferAudit(t, e, target, org)
-			want := "org.ownership.transferred " + caller.ID + " " + target.ID + " " + tc.targetRole + ">owner"
+			want := "org.ownership.transferred " + caller.ID + " " + target.ID + " " + tc.targetRole + ">owner owner>admin"
 			if len(audit) != len(auditBefore)+1 || audit[0] != want {
 				t.Errorf("audit log starts with %q (%d events, %d before), want one more: %q", audit[0], len(audit), len(auditBefore), want)
 			}

@@ -23,7 +23,9 @@ type Transfer struct {
 // role is conditioned on the role read. When the target is already an owner
 // the org loses one owner, under the last-owner condition; otherwise the
 // count does not move, and the org item need only exist. Either way the org
-// is never without an owner, whatever runs at the same time.
+// is never without an owner, whatever runs at the same time. A guest made
+// owner starts to take a seat (SPEC §12): the seat limit's condition belongs
+// in this transaction, as in a role change from guest.
 func (s *Store) TransferOwnership(ctx context.Context, t Transfer) error {
 	owner := str(string(domain.OrgOwner))
 	steps := []step{

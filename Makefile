@@ -248,9 +248,11 @@ $(CDK):
 
 # For users with SAM CLI and Docker: run a built function in the Lambda
 # container on a sample event. Not part of the tests (no Docker here).
-.PHONY: invoke-postconfirmation invoke-me
+.PHONY: invoke-postconfirmation invoke-pretoken invoke-me
 invoke-postconfirmation: synth ## sam local invoke the trigger with events/postconfirmation.json
 	sam local invoke -t cdk.out/Orgkit.template.json Orgkit/Function-postconfirmation -e events/postconfirmation.json --env-vars <(echo '{"Parameters":{"TABLE_NAME":"orgkit-local","DYNAMODB_ENDPOINT":"http://host.docker.internal:8000"}}')
+invoke-pretoken: synth ## sam local invoke the token trigger with events/pretoken-v2.json (as the stack configures it)
+	sam local invoke -t cdk.out/Orgkit.template.json Orgkit/Function-pretoken -e events/pretoken-v2.json --env-vars <(echo '{"Parameters":{"TABLE_NAME":"orgkit-local","DYNAMODB_ENDPOINT":"http://host.docker.internal:8000"}}')
 invoke-me: synth ## sam local invoke the me function with events/get-me.json
 	sam local invoke -t cdk.out/Orgkit.template.json Orgkit/Function-me -e events/get-me.json --env-vars <(echo '{"Parameters":{"TABLE_NAME":"orgkit-local","DYNAMODB_ENDPOINT":"http://host.docker.internal:8000"}}')
 

@@ -199,6 +199,18 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		}
 		b, err := json.Marshal(ev)
 		return b, "sign-up of a new domain (creates the org)", err
+	case "pretoken":
+		ev := events.CognitoEventUserPoolsPreTokenGenV2_0{
+			CognitoEventUserPoolsHeader: events.CognitoEventUserPoolsHeader{
+				Version: "2", TriggerSource: "TokenGeneration_Authentication", Region: "us-east-1", UserPoolID: "us-east-1_bench", UserName: ct.Owner.ID,
+				CallerContext: events.CognitoEventUserPoolsCallerContext{AWSSDKVersion: "aws-sdk-unknown-unknown", ClientID: "bench"},
+			},
+			Request: events.CognitoEventUserPoolsPreTokenGenRequestV2_0{UserAttributes: map[string]string{
+				"sub": ct.Owner.ID, "email": ct.Owner.Email, "email_verified": "true", "cognito:user_status": "CONFIRMED",
+			}, Scopes: []string{"aws.cognito.signin.user.admin"}},
+		}
+		b, err := json.Marshal(ev)
+		return b, "sign-in of an org's owner (the claim of their org and workspace)", err
 	case "cleanup":
 		ws := domain.NewID(domain.PrefixWorkspace, now)
 		img := map[string]events.DynamoDBAttributeValue{

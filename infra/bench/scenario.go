@@ -301,6 +301,16 @@ var Cases = []Case{
 		f.memberRole = role
 		return nil
 	}},
+	// The owner hands the org to the last member, who hands it back: two
+	// transfers a round, the org's owner the same after each round.
+	{Routes: []string{"POST /orgs/{orgId}/transfer-ownership"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
+		m, p := f.Members[len(f.Members)-1], "/orgs/"+f.Org+"/transfer-ownership"
+		if _, err := c.Call(ctx, "POST /orgs/{orgId}/transfer-ownership", f.Owner, http.MethodPost, p, map[string]string{"userId": m.ID}, 200); err != nil {
+			return err
+		}
+		_, err := c.Call(ctx, "POST /orgs/{orgId}/transfer-ownership", m, http.MethodPost, p, map[string]string{"userId": f.Owner.ID}, 200)
+		return err
+	}},
 	{Routes: []string{"POST /orgs/{orgId}/invitations", "POST /invitations/accept", "DELETE /orgs/{orgId}/members/{userId}"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
 		u := f.Cyclers[0]
 		r, err := c.Call(ctx, "POST /orgs/{orgId}/invitations", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/invitations",

@@ -102,7 +102,7 @@ func (f *matrixFixture) target(t *testing.T, c cell) *localtest.User {
 	return f.victim
 }
 
-const spareMembers = 5
+const spareMembers = 6
 
 // Phases: 0 holds every cell that leaves the fixture as it is; the later ones
 // run one after the other.
@@ -609,6 +609,59 @@ var matrix = map[string][]variant{
 			notFound: "member_not_found",
 			call: func(_ *testing.T, f *matrixFixture, _ cell) request {
 				return request{"PATCH", "/orgs/" + f.org + "/members/" + f.users[otherOrg].Sub, map[string]string{"role": "guest"}}
+			},
+		},
+	},
+	"POST /orgs/{orgId}/transfer-ownership": {
+		{
+			name: "hand the org to a member",
+			// The owner's cell alone, in a phase of its own: while the
+			// org is the spare's, the owner is an admin, and the owner's
+			// other cells would answer otherwise.
+			phases: map[actor]int{owner: 2},
+			want:   row{200, 403, 403, 403, 403, 403, 403, 404, 404},
+			call: func(t *testing.T, f *matrixFixture, c cell) request {
+				return request{"POST", "/orgs/" + f.org + "/transfer-ownership", map[string]string{"userId": f.target(t, c).Sub}}
+			},
+			check: func(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
+				var got api.Transferred
+				r.JSON(t, &got)
+				if got.Owner.Role != "owner" || got.FormerOwner.UserID != f.users[owner].Sub || got.FormerOwner.Role != "admin" {
+					t.Fatalf("transfer answered %s", r)
+				}
+				f.s.Call(t, "DELETE", "/orgs/"+f.org, f.users[owner].IDToken, nil).Expect(t, "the former owner deletes the org", 403, "forbidden")
+				// And back: the new owner hands the org to the fixture's owner.
+				var back *localtest.User
+				for _, u := range f.allSpares {
+					if u.Sub == got.Owner.UserID {
+						back = u
+					}
+				}
+				if back == nil {
+					t.Fatalf("the new owner %s is not a spare", got.Owner.UserID)
+				}
+				f.s.Call(t, "POST", "/orgs/"+f.org+"/transfer-ownership", back.IDToken, map[string]string{"userId": f.users[owner].Sub}).
+					Expect(t, "the new owner hands the org back", 200, "")
+			},
+		},
+		{
+			name:  "hand the org to oneself",
+			want:  row{422, 403, 403, 403, 403, 403, 403, 404, 404},
+			codes: map[actor]string{owner: "transfer_to_self"},
+			call: func(_ *testing.T, f *matrixFixture, c cell) request {
+				sub := ""
+				if c.actor != anonymous {
+					sub = f.users[c.actor].Sub
+				}
+				return request{"POST", "/orgs/" + f.org + "/transfer-ownership", map[string]string{"userId": sub}}
+			},
+		},
+		{
+			name:     "a user who is not a member",
+			want:     row{404, 403, 403, 403, 403, 403, 403, 404, 404},
+			notFound: "member_not_found",
+			call: func(_ *testing.T, f *matrixFixture, _ cell) request {
+				return request{"POST", "/orgs/" + f.org + "/transfer-ownership", map[string]string{"userId": f.users[otherOrg].Sub}}
 			},
 		},
 	},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgkit/orgkit/shared/claims"
 	"github.com/orgkit/orgkit/shared/signup"
 )
 
@@ -25,5 +26,15 @@ func PostConfirmation(svc *signup.Service) InvokeFunc {
 			return nil, err
 		}
 		return json.Marshal(out)
+	}
+}
+
+// PreTokenGeneration runs the pre-token-generation trigger on the event as
+// Lambda would. cognito-local sends V1 events only (version "0"), so locally
+// the claim lands in the ID token alone; in AWS the stack configures V2 and
+// it is in the access token too (DESIGN.md §15).
+func PreTokenGeneration(svc *claims.Service) InvokeFunc {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return svc.Handle(ctx, payload)
 	}
 }

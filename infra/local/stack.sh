@@ -101,16 +101,24 @@ up() {
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$INVOKE_SECRET_FILE")
   fi
   local secret; secret=$(cat "$INVOKE_SECRET_FILE")
-  (umask 077 && cat >"$COGNITO_DATA/.cognito/config.json" <<JSON
+  local config="$COGNITO_DATA/.cognito/config.json"
+  (umask 077 && cat >"$config.new" <<JSON
 {
   "LambdaClient": {"endpoint": "http://127.0.0.1:$API_PORT", "region": "$AWS_REGION",
                    "credentials": {"accessKeyId": "cognito-local", "secretAccessKey": "$secret"}},
-  "TriggerFunctions": {"PostConfirmation": "postconfirmation"},
+  "TriggerFunctions": {"PostConfirmation": "postconfirmation", "PreTokenGeneration": "pretoken"},
   "TokenConfig": {"IssuerDomain": "http://127.0.0.1:$COGNITO_PORT"}
 }
 JSON
   )
-  chmod 600 "$COGNITO_DATA/.cognito/config.json"
+  # cognito-local reads its configuration at start (and writes it back
+  # reformatted): a running one restarts when its content changed (a trigger
+  # added, say). Its users stay in its data.
+  if running cognito && ! python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' "$config.new" "$config" 2>/dev/null; then
+    stop_one cognito
+  fi
+  mv "$config.new" "$config"
+  chmod 600 "$config"
   start cognito "$COGNITO_PORT" "$COGNITO_DATA" env HOST=127.0.0.1 PORT="$COGNITO_PORT" CODE="$CONFIRMATION_CODE" \
     node "$COGNITO_DIR/node_modules/cognito-local/lib/bin/start.js"
   wait_for cognito "http://127.0.0.1:$COGNITO_PORT/health" 60

@@ -43,7 +43,7 @@ const (
 const httpReservedConcurrency = 50
 
 // DefaultLimits are the limits for what cdk.json does not set. The reserved
-// concurrency adds up to 280, within the 1,000 concurrent executions an AWS
+// concurrency adds up to 300, within the 1,000 concurrent executions an AWS
 // account has by default (Lambda keeps 100 of them unreserved).
 func DefaultLimits() Limits {
 	l := Limits{APIRateLimit: 50, APIBurstLimit: 100, ReservedConcurrency: map[string]int{}}
@@ -53,6 +53,9 @@ func DefaultLimits() Limits {
 	// Sign-ups come one confirmation at a time, each trigger run in well
 	// under a second.
 	l.ReservedConcurrency[PostConfirmation] = 10
+	// Every sign-in and token refresh runs the claims trigger: an active
+	// user refreshes about once an hour, each run a few milliseconds.
+	l.ReservedConcurrency[PreTokenGeneration] = 20
 	// Stream functions run one invocation per stream shard at a time; a
 	// throttled batch is retried, not lost.
 	l.ReservedConcurrency[Cleanup] = 5

@@ -47,6 +47,14 @@ type OrgkitStackProps struct {
 // PostConfirmation is the Cognito post-confirmation trigger's function.
 const PostConfirmation = "postconfirmation"
 
+// PreTokenGeneration is the Cognito pre-token-generation trigger's
+// function: it adds the claim of the user's orgs and roles to their tokens
+// (shared/claims). It only reads the table.
+const PreTokenGeneration = "pretoken"
+
+// readOnly are the functions that read the table and never write it.
+var readOnly = map[string]bool{PreTokenGeneration: true}
+
 // Mailer is the function on the table's stream that sends the outbox's
 // messages (invitation emails) through SES.
 const Mailer = "mailer"
@@ -97,6 +105,7 @@ const httpTimeout = 10
 // invoked is wired in NewOrgkitStack.
 var otherFunctions = []function{
 	{PostConfirmation, 5, false}, // Cognito gives up on a trigger after 5 s anyway
+	{PreTokenGeneration, 5, false},
 	// Room for a big org in one invocation; a purge cut short resumes on
 	// the retry.
 	{Cleanup, 300, false},
@@ -147,7 +156,11 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		fns[f.name] = newFunction(s, assetDir, f, table, logsKey, limits.ReservedConcurrency[f.name])
 		// Read/write data only: grantReadWriteData covers the table and its
 		// indexes without table-management or stream actions.
-		if !f.noTable {
+		switch {
+		case f.noTable:
+		case readOnly[f.name]:
+			table.GrantReadData(fns[f.name])
+		default:
 			table.GrantReadWriteData(fns[f.name])
 		}
 	}
@@ -182,11 +195,19 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		// API, by the verified one.
 		KeepOriginal:   &awscognito.KeepOriginalAttrs{Email: jsii.Bool(true)},
 		LambdaTriggers: &awscognito.UserPoolTriggers{PostConfirmation: fns[PostConfirmation]},
+		// Essentials (Cognito's default for new pools, spelled out): the
+		// pre-token-generation trigger's V2 events, which customize access
+		// tokens too, need it.
+		FeaturePlan: awscognito.FeaturePlan_ESSENTIALS,
 		// The pool holds every account: deleting the stack must not delete
 		// it, and neither may a direct DeleteUserPool call.
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 		DeletionProtection: jsii.Bool(true),
 	})
+	// V2 events: the claim goes into access tokens too, not only ID tokens.
+	// V3 would also run for machine (client-credentials) tokens, which have
+	// no user to describe.
+	pool.AddTrigger(awscognito.UserPoolOperation_PRE_TOKEN_GENERATION_CONFIG(), fns[PreTokenGeneration], awscognito.LambdaVersion_V2_0)
 	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		GenerateSecret: jsii.Bool(false), // browser and CLI clients cannot keep one
 		// CDK adds ALLOW_REFRESH_TOKEN_AUTH to these by itself.

@@ -319,27 +319,37 @@ func TestUserPool(t *testing.T) {
 	fns := functionIDs(t, tpl)
 
 	// WHEN its user pool is inspected
-	// THEN people sign up themselves with a verified email, and confirming
-	// runs the post-confirmation function
+	// THEN people sign up themselves with a verified email, confirming runs
+	// the post-confirmation function, and every token issued to a person
+	// runs the claims function with V2 events (ID and access tokens), which
+	// the Essentials plan allows
 	check(t, "user pool", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
 			"UsernameAttributes":     []any{"email"},
 			"AutoVerifiedAttributes": []any{"email"},
 			"AdminCreateUserConfig":  map[string]any{"AllowAdminCreateUserOnly": false},
 			"Schema":                 assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Name": "email", "Required": true})}),
-			"LambdaConfig":           map[string]any{"PostConfirmation": arnOf(fns[stack.PostConfirmation])},
+			"LambdaConfig": map[string]any{
+				"PostConfirmation": arnOf(fns[stack.PostConfirmation]),
+				"PreTokenGenerationConfig": map[string]any{
+					"LambdaArn": arnOf(fns[stack.PreTokenGeneration]), "LambdaVersion": "V2_0",
+				},
+			},
+			"UserPoolTier": "ESSENTIALS",
 		})
 	})
 	check(t, "user pool retained", func() {
 		tpl.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{"DeletionPolicy": "Retain"})
 	})
-	check(t, "cognito may invoke the trigger", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
-			"Action":       "lambda:InvokeFunction",
-			"FunctionName": arnOf(fns[stack.PostConfirmation]),
-			"Principal":    "cognito-idp.amazonaws.com",
+	for _, fn := range []string{stack.PostConfirmation, stack.PreTokenGeneration} {
+		check(t, "cognito may invoke "+fn, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+				"Action":       "lambda:InvokeFunction",
+				"FunctionName": arnOf(fns[fn]),
+				"Principal":    "cognito-idp.amazonaws.com",
+			})
 		})
-	})
+	}
 }
 
 func TestUserPoolClient(t *testing.T) {
@@ -379,8 +389,8 @@ func TestFunctions(t *testing.T) {
 	check(t, "function count", func() {
 		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(stack.FunctionNames())))
 	})
-	want := append(routes.Functions(), stack.PostConfirmation, stack.Cleanup)
-	timeouts := map[string]float64{stack.PostConfirmation: 5, stack.Cleanup: 300}
+	want := append(routes.Functions(), stack.PostConfirmation, stack.PreTokenGeneration, stack.Cleanup)
+	timeouts := map[string]float64{stack.PostConfirmation: 5, stack.PreTokenGeneration: 5, stack.Cleanup: 300}
 	for _, name := range want {
 		id, ok := ids[name]
 		if !ok {
@@ -590,15 +600,47 @@ func TestTriggerDoesNotDependOnUserPool(t *testing.T) {
 	// template with a dependency cycle)
 	tpl := synth(t)
 	poolID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPool"))
-	fnID := functionIDs(t, tpl)[stack.PostConfirmation]
+	for _, name := range []string{stack.PostConfirmation, stack.PreTokenGeneration} {
+		// WHEN a trigger's function is read
+		fn := resources(t, tpl, "AWS::Lambda::Function")[functionIDs(t, tpl)[name]]
 
-	// WHEN the post-confirmation function is read
-	fn := resources(t, tpl, "AWS::Lambda::Function")[fnID]
+		// THEN it does not name the pool that names it: the pool's trigger
+		// config already depends on the function
+		if mentions(fn.Properties, poolID) || mentions(fn.DependsOn, poolID) {
+			t.Errorf("the %s function references the user pool: %s", name, jsonString(fn))
+		}
+	}
+}
 
-	// THEN it does not name the pool that names it: the pool's trigger
-	// config already depends on the function
-	if mentions(fn.Properties, poolID) || mentions(fn.DependsOn, poolID) {
-		t.Errorf("the post-confirmation function references the user pool: %s", jsonString(fn))
+func TestClaimsFunctionOnlyReadsTheTable(t *testing.T) {
+	// GIVEN the synthesized stack
+	tpl := synth(t)
+
+	// WHEN the claims function's policies are read
+	var actions []string
+	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		if !contains(p.Properties["Roles"], "Role"+stack.PreTokenGeneration) {
+			continue
+		}
+		var doc struct{ Statement []struct{ Action any } }
+		roundTrip(t, p.Properties["PolicyDocument"], &doc)
+		for _, st := range doc.Statement {
+			actions = append(actions, strs(st.Action)...)
+		}
+	}
+
+	// THEN it may read the table (GetItem, BatchGetItem, Query) and write
+	// nothing: a token hint never changes data
+	for _, want := range []string{"dynamodb:BatchGetItem", "dynamodb:Query"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("the claims function may not %s: %v", want, actions)
+		}
+	}
+	for _, a := range actions {
+		if strings.HasPrefix(a, "dynamodb:") && (strings.Contains(a, "Write") || strings.Contains(a, "Put") ||
+			strings.Contains(a, "Update") || strings.Contains(a, "Delete")) {
+			t.Errorf("the claims function may %s", a)
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func TestRandomOperations(t *testing.T) {
 	}{
 		{4, "get me", s.getMe}, {2, "list orgs", s.listOrgs}, {3, "my invitations", s.myInvitations},
 		{3, "get org", s.getOrg}, {4, "rename org", s.renameOrg}, {1, "delete org", s.deleteOrg},
-		{4, "list members", s.listMembers}, {8, "change role", s.changeRole}, {6, "remove member", s.removeMember},
+		{4, "list members", s.listMembers}, {8, "change role", s.changeRole}, {6, "remove member", s.removeMember}, {5, "transfer ownership", s.transferOwnership},
 		{3, "list invitations", s.listInvitations}, {16, "invite", s.invite}, {3, "resend", s.resend}, {3, "revoke", s.revoke},
 		{7, "accept by token", s.acceptToken}, {4, "accept mine", s.acceptMine},
 		{3, "list workspaces", s.listWorkspaces}, {4, "create workspace", s.createWorkspace}, {3, "get workspace", s.getWorkspace},
@@ -1079,6 +1079,46 @@ func (s *sim) changeRole() {
 			o.members[target.ID] = to
 			o.did("org.member.role_changed")
 		}
+	}
+}
+
+func (s *sim) transferOwnership() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	// Mostly an owner: only owners get past the first check.
+	if o != nil && s.chance(0.6) {
+		for _, m := range s.members(o) {
+			if o.role(m.ID) == "owner" {
+				u = m
+			}
+		}
+	}
+	tseg, target := s.pickTarget(o, u)
+	k := s.body()
+	var tRole string
+	if target != nil {
+		tRole = o.role(target.ID)
+	}
+	w := ok(200)
+	switch g := orgGate(o, u, "owner"); {
+	case g != nil:
+		w = *g
+	case k != bodyValid:
+		w = invalidBody
+	case tseg == u.ID:
+		w = fail(422, "transfer_to_self")
+	case tRole == "":
+		w = fail(404, "member_not_found")
+	}
+	r := s.do(u, "POST", "/orgs/"+seg+"/transfer-ownership", encode(k, map[string]any{"userId": tseg}, "userId"), w)
+	if w.status == 200 {
+		var out struct{ Owner, FormerOwner struct{ UserID, Role string } }
+		r.Decode(s.t, &out)
+		if out.Owner.UserID != target.ID || out.Owner.Role != "owner" || out.FormerOwner.UserID != u.ID || out.FormerOwner.Role != "admin" {
+			s.fatal("transfer answered %s", r)
+		}
+		o.members[target.ID], o.members[u.ID] = "owner", "admin"
+		o.did("org.ownership.transferred")
 	}
 }
 

@@ -208,6 +208,11 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"DELETE /orgs/{orgId}/members/{userId}", "not a member (404)", func(*testing.T) call {
 			return call{u: admin, method: "DELETE", path: o + "/members/" + apitest.NewSub()}
 		}, 404, 2, 0, ""},
+		{"POST /orgs/{orgId}/transfer-ownership", "", func(t *testing.T) call {
+			f := e.Founder(t)
+			u := e.Join(t, f, f.OrgID, "admin")
+			return call{u: f, method: "POST", path: "/orgs/" + f.OrgID + "/transfer-ownership", body: map[string]string{"userId": u.ID}}
+		}, 200, 1, 1, ""},
 		{"GET /orgs/{orgId}/invitations", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/invitations"} }, 200, 2, 0, ""},
 		{"POST /orgs/{orgId}/invitations", "", func(*testing.T) call {
 			return call{u: admin, method: "POST", path: o + "/invitations", body: map[string]any{"email": apitest.FreeEmail("x"), "role": "member",

@@ -4,7 +4,7 @@
 // benchmark.
 //
 // It builds per need: New builds only the store, and each function asks for
-// the one part it runs (API, Signup, Cleanup, Outbox). Nothing it imports
+// the one part it runs (API, Signup, Claims, Cleanup, Outbox). Nothing it imports
 // reaches an AWS client but DynamoDB's: a function links what it uses (see
 // TestFunctionsLinkOnlyWhatTheyUse), and SES lives in shared/mail/ses, which
 // only the mailer imports.
@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/claims"
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/dnsproof"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -361,6 +362,11 @@ func (a *App) Mux(function string) httpapi.Mux { return routes.Mux(a.API(), func
 // Signup returns the post-confirmation trigger.
 func (a *App) Signup() *signup.Service {
 	return &signup.Service{Store: a.Store, Log: a.Log, Now: a.now}
+}
+
+// Claims returns the pre-token-generation trigger.
+func (a *App) Claims() *claims.Service {
+	return &claims.Service{Store: a.Store, Log: a.Log}
 }
 
 // Cleanup returns the stream function that purges deleted orgs and

@@ -20,6 +20,7 @@ const (
 	ActionOrgMemberLeft          = "org.member.left"
 	ActionOrgMemberRemoved       = "org.member.removed"
 	ActionOrgMemberRoleChanged   = "org.member.role_changed"
+	ActionOrgOwnerTransferred    = "org.ownership.transferred"
 	ActionOrgPolicyChanged       = "org.policy.changed"
 	ActionOrgPlanChanged         = "org.plan.changed"
 	ActionOrgBillingChanged      = "org.billing.changed"

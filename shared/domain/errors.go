@@ -122,4 +122,7 @@ var (
 	// which of them no longer holds when it is accepted (DESIGN.md §7).
 	ErrInvitationVoid    = &Error{Kind: KindRule, Code: "invitation_void", Detail: "you were removed from the organization after this invitation was made; ask for a new invitation"}
 	ErrInviterNotAllowed = &Error{Kind: KindRule, Code: "inviter_not_allowed", Detail: "the person who invited you may no longer grant this access; ask for a new invitation"}
+	// Ownership goes to another member: an owner naming themselves would
+	// change nothing but their own role.
+	ErrTransferToSelf = &Error{Kind: KindRule, Code: "transfer_to_self", Detail: "name another member of the organization to transfer ownership to"}
 )

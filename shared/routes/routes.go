@@ -84,6 +84,7 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{}), User},
 	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent(), User},
+	{"POST", "/orgs/{orgId}/transfer-ownership", "members", "Make another member an owner and step down to admin, in one step", (*api.API).TransferOwnership, okIn(api.TransferBody{}, api.Transferred{}), User},
 
 	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{}), User},
 	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{}), User},

@@ -175,6 +175,15 @@ def build_state(stack):
     ada.call("POST", f"/me/invitations/{inv_b}/accept", want=200)
     bob.call("PATCH", f"/orgs/{org_b}/members/{ada.sub}", {"role": "owner"}, want=200)
 
+    # Org C, which ada co-owns with dan: the one whose ownership ada may really hand over (to dan;
+    # after that ada is an admin there and further transfers are refused).
+    dan = stack.sign_up(f"dan@{fresh_domain('c')}")
+    org_c = dan.me()["orgs"][0]["id"]
+    inv_c = dan.call("POST", f"/orgs/{org_c}/invitations", {"email": ada.email, "role": "admin", "workspaces": []},
+                     want=201)[2]["invitation"]["id"]
+    ada.call("POST", f"/me/invitations/{inv_c}/accept", want=200)
+    dan.call("PATCH", f"/orgs/{org_c}/members/{ada.sub}", {"role": "owner"}, want=200)
+
     # Org E invites ada: left pending, for the accept routes.
     eve = stack.sign_up(f"eve@{dom_e}")
     org_e = eve.me()["orgs"][0]["id"]
@@ -235,7 +244,9 @@ def build_state(stack):
     put("PUT /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", orgId=org, workspaceId=ws_all, userId=members)
     put("DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", orgId=org, workspaceId=ws_all,
         userId=[cleo.sub])
-    body = {"POST /invitations/accept": [{"token": token_e}]}
+    put("POST /orgs/{orgId}/transfer-ownership", orgId=[org_c])
+    body = {"POST /invitations/accept": [{"token": token_e}],
+            "POST /orgs/{orgId}/transfer-ownership": [{"userId": dan.sub}]}
     unknown_org, unknown_ws = "org_" + "0" * 26, "ws_" + "0" * 26
     unknown_user = "00000000-0000-0000-0000-000000000000"
     protect = {
@@ -249,9 +260,13 @@ def build_state(stack):
             {"match": {"orgId": org_a, "userId": ada.sub}, "swap": {"userId": unknown_user}}],
         "PATCH /orgs/{orgId}/members/{userId}": [
             {"match": {"orgId": org_a, "userId": ada.sub}, "swap": {"userId": unknown_user}}],
+        # Handing org A or B over would make ada an admin there.
+        "POST /orgs/{orgId}/transfer-ownership": [
+            {"match": {"orgId": org_a}, "swap": {"orgId": unknown_org}},
+            {"match": {"orgId": org_b}, "swap": {"orgId": unknown_org}}],
     }
     log(f"user {ada.email} ({ada.sub}): org {org_a}, workspaces {', '.join(ws_all)}; co-owns {org_b}; "
-        f"invited to {org_e}")
+        f"invited to {org_e}; co-owns {org_c} with dan")
     return ada, {"path": path, "body": body, "protect": protect}
 
 

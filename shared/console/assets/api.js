@@ -27,6 +27,7 @@ const messages = {
   org_read_only: 'The organization\'s plan is canceled: only its owners can make changes until it is active again.',
   invalid_plan: 'The billing details are not valid: check the billing email.',
   last_owner: 'An organization must always keep at least one owner. Make someone else an owner first (Transfer ownership on the Members page), then try again.',
+  transfer_to_self: 'You already own this organization: choose another member to hand it to.',
   conflict: 'Someone changed this at the same time. Please try again.',
   stale_version: 'These settings were changed by someone else since you opened them. Reload the page to see the latest version, then make your change again.',
   already_member: 'This person is already a member.',

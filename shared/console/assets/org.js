@@ -167,9 +167,8 @@ function members(ctx, res) {
       out.push(h('button', {
         type: 'button',
         onclick: action(box, async () => {
-          if (!await confirmDialog('Transfer ownership?', `${m.email} becomes an owner, then you become an admin. This takes two steps: if the second one fails you both stay owners, and you can step down later from your own role menu.`, 'Transfer ownership', false)) return;
-          await patch(`/orgs/${ctx.o}/members/${enc(m.userId)}`, { role: 'owner' });
-          await patch(`/orgs/${ctx.o}/members/${enc(myId)}`, { role: 'admin' });
+          if (!await confirmDialog('Transfer ownership?', `${m.email} becomes an owner and you become an admin, both at once.`, 'Transfer ownership', false)) return;
+          await post(`/orgs/${ctx.o}/transfer-ownership`, { userId: m.userId });
           toast(`${m.email} now owns ${ctx.org.name}; you are an admin.`);
           render();
         }),

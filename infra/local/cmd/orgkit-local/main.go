@@ -181,6 +181,7 @@ func serve(ctx context.Context) error {
 		},
 		Functions: map[string]local.InvokeFunc{
 			"postconfirmation": local.PostConfirmation(a.Signup()),
+			"pretoken":         local.PreTokenGeneration(a.Claims()),
 			"cleanup":          cleanupFn,
 			"mailer":           mailerFn,
 		},

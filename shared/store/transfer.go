@@ -22,10 +22,9 @@ type Transfer struct {
 // (a caller no longer owner learns nothing about the target). The target's
 // role is conditioned on the role read. When the target is already an owner
 // the org loses one owner, under the last-owner condition; otherwise the
-// count does not move, and the org item need only exist. Either way the org
-// is never without an owner, whatever runs at the same time. A guest made
-// owner starts to take a seat (SPEC §12): the seat limit's condition belongs
-// in this transaction, as in a role change from guest.
+// count does not move. Either way the org is never without an owner,
+// whatever runs at the same time. A guest made owner starts to take a seat
+// (SPEC §12), under the seat limit's condition like a role change from guest.
 func (s *Store) TransferOwnership(ctx context.Context, t Transfer) error {
 	owner := str(string(domain.OrgOwner))
 	steps := []step{
@@ -53,10 +52,9 @@ func (s *Store) TransferOwnership(ctx context.Context, t Transfer) error {
 			},
 		}}, onFail: memberChanged},
 	}
-	if t.To.Role == domain.OrgOwner {
-		steps = append(steps, ownerCount(t.From.OrgID, -1))
-	} else {
-		steps = append(steps, exists(orgPK(t.From.OrgID), orgSK(), domain.ErrOrgNotFound))
-	}
+	// The net change of the org's counts is the target's, from the role read
+	// to the caller's new one: an owner more and one less cancel out, a
+	// former co-owner makes one owner fewer, a guest takes a seat.
+	steps = append(steps, Headcount{Org: t.From.OrgID, From: t.To.Role, To: domain.OrgAdmin, ByOwner: true}.step())
 	return s.run(ctx, append(steps, putAudit(t.Event)))
 }

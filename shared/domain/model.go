@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is a person with a Cognito account; ID is the Cognito sub.
 type User struct {
@@ -26,6 +29,10 @@ type Org struct {
 	// VerifiedDomains counts the domains the org has proven by DNS; domain
 	// join needs one.
 	VerifiedDomains int64 `json:"-"`
+	// ExternalID and Metadata are the product's own data on the org
+	// (backend reads only); Metadata is compact JSON, nil when unset.
+	ExternalID string          `json:"-"`
+	Metadata   json.RawMessage `json:"-"`
 }
 
 // Workspace is a unit inside exactly one org.
@@ -46,6 +53,9 @@ type Membership struct {
 	Role     OrgRole   `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
 	Version  int64     `json:"-"`
+	// Metadata is the product's own data on the membership (backend reads
+	// only), compact JSON, nil when unset.
+	Metadata json.RawMessage `json:"-"`
 }
 
 // WorkspaceMembership is a user's role in a workspace.
@@ -60,11 +70,14 @@ type WorkspaceMembership struct {
 
 // AuditEvent records one change: who did what to whom, when.
 type AuditEvent struct {
-	ID          string            `json:"id"`
-	OrgID       string            `json:"orgId"`
-	Action      string            `json:"action"`
-	ActorID     string            `json:"actorId"`
-	ActorEmail  string            `json:"actorEmail,omitempty"`
+	ID         string `json:"id"`
+	OrgID      string `json:"orgId"`
+	Action     string `json:"action"`
+	ActorID    string `json:"actorId"`
+	ActorEmail string `json:"actorEmail,omitempty"`
+	// ActorType is "client" when a product's server (a machine token) acted:
+	// ActorID is then the app client's id. Empty for people.
+	ActorType   string            `json:"actorType,omitempty"`
 	TargetType  string            `json:"targetType"`
 	TargetID    string            `json:"targetId"`
 	TargetEmail string            `json:"targetEmail,omitempty"`

@@ -254,8 +254,11 @@ func TestBackendReadsUsersAndMembers(t *testing.T) {
 	e.Call(m, "PATCH", "/admin/orgs/"+org+"/members/"+u.ID, map[string]any{"metadata": map[string]any{"seat": "A-12", "n": 12345678901234567}}).Want(t, http.StatusOK)
 
 	var got struct {
-		User       struct{ ID, Email string }
-		Orgs       []struct{ OrgID, Role string; Metadata map[string]any }
+		User struct{ ID, Email string }
+		Orgs []struct {
+			OrgID, Role string
+			Metadata    map[string]any
+		}
 		Workspaces []struct{ OrgID, WorkspaceID, Role string }
 	}
 	e.Call(reader, "GET", "/admin/users/"+u.ID, nil).Want(t, http.StatusOK).Decode(t, &got)

@@ -320,8 +320,8 @@ func (s *Store) DropWorkspaceMember(ctx context.Context, org, ws, user string, e
 // again. It returns how many items it changed.
 func (s *Store) EraseEmail(ctx context.Context, user, email string) (int, error) {
 	in := &dynamodb.ScanInput{
-		TableName:                aws.String(s.table),
-		ConsistentRead:           aws.Bool(true),
+		TableName:      aws.String(s.table),
+		ConsistentRead: aws.Bool(true),
 		FilterExpression: aws.String("Email = :e OR TargetEmail = :e OR contains(SK, :e) OR (PK = :upk) OR (#type = :jr AND UserId = :u) OR " +
 			"(#type = :out AND contains(#text, :e))"),
 		ExpressionAttributeNames: map[string]string{"#type": attrType, "#text": "Text"},

@@ -93,6 +93,10 @@ func TestRandomOperations(t *testing.T) {
 		{2, "list domains", s.listDomains}, {3, "add domain", s.addDomain}, {4, "verify domain", s.verifyDomain},
 		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
+		// The backend API (random_admin_test.go).
+		{5, "backend put member", s.backendPutMember}, {3, "backend remove member", s.backendRemoveMember},
+		{3, "backend put workspace member", s.backendPutWorkspaceMember}, {2, "backend remove workspace member", s.backendRemoveWorkspaceMember},
+		{1, "backend delete user", s.backendDeleteUser}, {2, "backend get user", s.backendGetUser},
 	}
 	total := 0
 	for _, op := range ops {

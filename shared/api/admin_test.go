@@ -512,3 +512,54 @@ func TestBackendRoutesOfADeletedOrgAnswer404(t *testing.T) {
 	}
 	e.Invariants(t)
 }
+
+// TestBackendWritesRaceSafely: the backend's writes keep the invariants
+// under concurrency: two owners demoted at once leave one owner, and many
+// adds of one person at once make one membership.
+func TestBackendWritesRaceSafely(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	m := backend(e)
+	second := e.Join(t, owner, org, "owner")
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, u := range []*apitest.User{owner, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.Call(m, "PUT", "/admin/orgs/"+org+"/members/"+u.ID, role("admin")).Status
+		}()
+	}
+	wg.Wait()
+	slices.Sort(statuses)
+	if !slices.Equal(statuses, []int{http.StatusOK, http.StatusConflict}) {
+		t.Errorf("two owners demoted at once: %v, want one 200 and one 409", statuses)
+	}
+	if n := owners(t, e, second, org); n != 1 {
+		t.Errorf("%d owners left, want 1", n)
+	}
+
+	u := e.SignUp(t, apitest.FreeEmail("raced"))
+	roles := []string{"member", "guest", "admin", "member", "guest", "admin", "member", "guest"}
+	statuses = make([]int, len(roles))
+	for i, r := range roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.Call(m, "PUT", "/admin/orgs/"+org+"/members/"+u.ID, role(r)).Status
+		}()
+	}
+	wg.Wait()
+	for _, s := range statuses {
+		if s != http.StatusOK && s != http.StatusConflict {
+			t.Errorf("concurrent adds answered %v", statuses)
+			break
+		}
+	}
+	if r, _ := memberships(t, e, org, u.ID); !slices.Contains(roles, r) {
+		t.Errorf("after the concurrent adds the role is %q", r)
+	}
+	e.Invariants(t)
+}

@@ -270,7 +270,11 @@ func (a *API) AdminPutMember(ctx context.Context, r *httpapi.Request) (*httpapi.
 			out = *t.Member
 			ev := a.event(r, org, domain.ActionOrgMemberRoleChanged, "user", user, out.Email, map[string]string{"from": string(out.Role), "to": string(role)})
 			out.Role = role
-			return a.Store.ChangeRole(ctx, nil, *t.Member, role, ev)
+			err := a.Store.ChangeRole(ctx, nil, *t.Member, role, ev)
+			if errors.Is(err, domain.ErrMemberNotFound) {
+				return domain.ErrConflict // removed meanwhile: read again, and add
+			}
+			return err
 		case t.User == nil:
 			return domain.ErrUserNotFound
 		}

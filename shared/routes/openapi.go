@@ -58,6 +58,7 @@ func OpenAPI() ([]byte, error) {
 			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
 			"code": map[string]any{"type": "string", "description": "stable, machine-readable"}, "requestId": map[string]any{"type": "string"},
+			"orgs": map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "the organizations a refusal is about (last_owner when deleting a user)"},
 		},
 	}
 	g.defs["GatewayError"] = map[string]any{

@@ -266,7 +266,7 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"DELETE /admin/users/{userId}", "a member of one org", func(t *testing.T) call {
 			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
 			return call{u: machine, method: "DELETE", path: "/admin/users/" + u.ID}
-		}, 204, 4, 9, "the memberships, who owns what, per org its memberships and the removal, then a scan of the table " +
+		}, 204, 11, 9, "the memberships, who owns what, per org its memberships and the removal, then a scan of the table in 8 parallel segments " +
 			"for the email and one write per item holding it (user record, invitation, audit events, mail counters)"},
 		{"GET /admin/orgs", "", func(t *testing.T) call {
 			e.Call(machine, "PATCH", "/admin"+o, map[string]string{"externalId": "cus_roundtrips"}).Want(t, http.StatusOK)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -329,25 +330,40 @@ func (s *Store) EraseEmail(ctx context.Context, user, email string) (int, error)
 			":e": str(email), ":upk": str(userPK(user)), ":jr": str(typeJoinRequest), ":u": str(user), ":out": str(typeOutbox),
 		},
 	}
-	n := 0
-	p := dynamodb.NewScanPaginator(s.db, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return n, fmt.Errorf("erase email: %w", err)
-		}
-		for _, it := range out.Items {
-			changed, err := s.eraseItem(ctx, it, user, email)
-			if err != nil {
-				return n, err
-			}
-			if changed {
-				n++
-			}
-		}
+	// Segments of the table scanned at once: the scan's latency is the
+	// table's size over their number.
+	var n atomic.Int64
+	segments := make([]int32, eraseSegments)
+	for i := range segments {
+		segments[i] = int32(i)
 	}
-	return n, nil
+	err := parallel(ctx, segments, func(ctx context.Context, seg int32) error {
+		in := *in
+		in.Segment, in.TotalSegments = aws.Int32(seg), aws.Int32(eraseSegments)
+		p := dynamodb.NewScanPaginator(s.db, &in)
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("erase email: %w", err)
+			}
+			for _, it := range out.Items {
+				changed, err := s.eraseItem(ctx, it, user, email)
+				if err != nil {
+					return err
+				}
+				if changed {
+					n.Add(1)
+				}
+			}
+		}
+		return nil
+	})
+	return int(n.Load()), err
 }
+
+// eraseSegments is how many segments EraseEmail scans at once (purgeWorkers
+// of them run together).
+const eraseSegments = 8
 
 func (s *Store) eraseItem(ctx context.Context, it map[string]types.AttributeValue, user, email string) (bool, error) {
 	r, err := decode(it)

@@ -563,3 +563,23 @@ func TestBackendWritesRaceSafely(t *testing.T) {
 	}
 	e.Invariants(t)
 }
+
+// TestBackendDeletionCutShortIsFinishedByCallingAgain: a deletion cut short
+// after the removals, before the erasure, leaves the person found by their
+// user record (it goes last), so calling again finishes it.
+func TestBackendDeletionCutShortIsFinishedByCallingAgain(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	m := backend(e)
+	u := e.Join(t, owner, owner.OrgID, "member", apitest.Grant{WorkspaceID: owner.WorkspaceID, Role: "viewer"})
+	// What the first call did before it was cut short: the removal.
+	e.Call(m, "DELETE", "/admin/orgs/"+owner.OrgID+"/members/"+u.ID, nil).Want(t, http.StatusNoContent)
+
+	e.Call(m, "DELETE", "/admin/users/"+u.ID, nil).Want(t, http.StatusNoContent)
+	for _, it := range storetest.Scan(t, e.Store) {
+		if b, _ := json.Marshal(it); strings.Contains(string(b), u.Email) {
+			t.Errorf("the deleted user's email is still in %s", b)
+		}
+	}
+	e.Invariants(t)
+}

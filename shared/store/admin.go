@@ -313,10 +313,10 @@ func (s *Store) DropWorkspaceMember(ctx context.Context, org, ws, user string, e
 
 // EraseEmail removes a deleted person's email from every item of the table,
 // once their memberships are gone: it deletes what exists only for them
-// (their user record and leftover workspace memberships, invitations to
-// their email, with their pending slot given back, join requests, bars,
-// mail counters, unsent mail) and removes the email from the audit log,
-// whose events keep their id. It scans the whole table, as nothing indexes
+// (leftover workspace memberships, invitations to their email, with their
+// pending slot given back, join requests, bars, mail counters, unsent mail)
+// and removes the email from the audit log, whose events keep their id;
+// their user record goes last. It scans the whole table, as nothing indexes
 // the audit log by email; it is idempotent and may be cut short and run
 // again. It returns how many items it changed.
 func (s *Store) EraseEmail(ctx context.Context, user, email string) (int, error) {
@@ -358,7 +358,21 @@ func (s *Store) EraseEmail(ctx context.Context, user, email string) (int, error)
 		}
 		return nil
 	})
-	return int(n.Load()), err
+	if err != nil {
+		return int(n.Load()), err
+	}
+	// The user record last: while it is there, the person is found and a
+	// deletion cut short is finished by calling again.
+	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(userPK(user), userProfileSK()),
+		ConditionExpression: aws.String("attribute_exists(PK)")})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf):
+		return int(n.Load()), nil
+	case err != nil:
+		return int(n.Load()), fmt.Errorf("erase email: %w", err)
+	}
+	return int(n.Load()) + 1, nil
 }
 
 // eraseSegments is how many segments EraseEmail scans at once (purgeWorkers
@@ -385,6 +399,8 @@ func (s *Store) eraseItem(ctx context.Context, it map[string]types.AttributeValu
 	switch {
 	case strings.HasPrefix(r.PK, userPK("")) && r.PK != userPK(user):
 		return false, nil // another account of the same email: not theirs to erase
+	case r.Type == typeUser && r.PK == userPK(user):
+		return false, nil // deleted last, by EraseEmail
 	case r.Type == typeOrgMember:
 		// Memberships of live orgs went through RemoveMember, which keeps
 		// the owner count; those of deleted orgs await the org's purge.

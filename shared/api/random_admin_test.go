@@ -309,3 +309,86 @@ func (s *sim) backendGetUser() {
 	}
 	s.same("GET /admin/users/{userId}", have, exp)
 }
+
+// externalIDs are the few external ids the sequence sets, so that orgs
+// contend for them.
+var externalIDs = []string{"cus_a", "cus_b", "cus_c"}
+
+// holder is the live org holding an external id, nil when none.
+func (s *sim) holder(ext string) *mOrg {
+	for _, o := range s.liveOrgs() {
+		if o.ext == ext {
+			return o
+		}
+	}
+	return nil
+}
+
+func (s *sim) backendSetOrgData() {
+	seg, o := s.pickOrg()
+	m, isMachine := s.backendCaller()
+	body := map[string]any{}
+	ext, setExt := "", s.chance(0.8)
+	if setExt {
+		ext = pick(s, append(externalIDs, ""))
+		body["externalId"] = ext
+	}
+	if !setExt || s.chance(0.3) {
+		body["metadata"] = map[string]any{"step": s.step}
+	}
+	k := s.body()
+	w := ok(200)
+	switch g := orgPath(seg); {
+	case !isMachine:
+		w = machineOnly
+	case g != nil:
+		w = *g
+	case k == bodyWrongType && !setExt:
+		w = fail(400, "invalid_metadata") // metadata 42: JSON, not an object
+	case k != bodyValid:
+		w = invalidBody
+	case o == nil || !o.live:
+		w = orgNotFound
+	case setExt && ext != "" && s.holder(ext) != nil && s.holder(ext) != o:
+		w = fail(409, "external_id_taken")
+	}
+	field := "metadata"
+	if setExt {
+		field = "externalId"
+	}
+	r := s.do(m, "PATCH", "/admin/orgs/"+seg, encode(k, body, field), w)
+	if w.status != 200 {
+		return
+	}
+	if setExt {
+		if r.Str("externalId") != ext {
+			s.fatal("externalId %q, want %q", r.Str("externalId"), ext)
+		}
+		if ext != o.ext {
+			o.ext = ext
+			o.did("org.external_id_set")
+		}
+	}
+	if _, ok := body["metadata"]; ok {
+		o.did("org.metadata_set")
+	}
+}
+
+func (s *sim) backendFindOrg() {
+	m, isMachine := s.backendCaller()
+	ext := pick(s, externalIDs)
+	w := ok(200)
+	if !isMachine {
+		w = machineOnly
+	}
+	r := s.do(m, "GET", "/admin/orgs?externalId="+ext, nil, w)
+	if w.status != 200 {
+		return
+	}
+	got := decodeItems(s.t, r, func(m map[string]any) string { return str(m, "id") })
+	var exp []string
+	if o := s.holder(ext); o != nil {
+		exp = append(exp, o.id)
+	}
+	s.same("GET /admin/orgs?externalId="+ext, got, exp)
+}

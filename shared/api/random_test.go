@@ -97,6 +97,7 @@ func TestRandomOperations(t *testing.T) {
 		{5, "backend put member", s.backendPutMember}, {3, "backend remove member", s.backendRemoveMember},
 		{3, "backend put workspace member", s.backendPutWorkspaceMember}, {2, "backend remove workspace member", s.backendRemoveWorkspaceMember},
 		{1, "backend delete user", s.backendDeleteUser}, {2, "backend get user", s.backendGetUser},
+		{3, "backend set org data", s.backendSetOrgData}, {2, "backend find org", s.backendFindOrg},
 	}
 	total := 0
 	for _, op := range ops {
@@ -146,6 +147,7 @@ type mOrg struct {
 	policy                      domain.Policy
 	joinReqs                    []string // users with a pending join request
 	lastAction                  string   // the newest audit event's action
+	ext                         string   // the external id a product set ("" for none)
 	// removedAt and deniedUntil bar people (by email) from walking back in
 	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time

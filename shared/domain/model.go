@@ -70,14 +70,11 @@ type WorkspaceMembership struct {
 
 // AuditEvent records one change: who did what to whom, when.
 type AuditEvent struct {
-	ID         string `json:"id"`
-	OrgID      string `json:"orgId"`
-	Action     string `json:"action"`
-	ActorID    string `json:"actorId"`
-	ActorEmail string `json:"actorEmail,omitempty"`
-	// ActorType is "client" when a product's server (a machine token) acted:
-	// ActorID is then the app client's id. Empty for people.
-	ActorType   string            `json:"actorType,omitempty"`
+	ID          string            `json:"id"`
+	OrgID       string            `json:"orgId"`
+	Action      string            `json:"action"`
+	ActorID     string            `json:"actorId"`
+	ActorEmail  string            `json:"actorEmail,omitempty"`
 	TargetType  string            `json:"targetType"`
 	TargetID    string            `json:"targetId"`
 	TargetEmail string            `json:"targetEmail,omitempty"`
@@ -86,6 +83,9 @@ type AuditEvent struct {
 	// ExpiresAt is when the event is dropped (the retention); zero means the
 	// default of a year.
 	ExpiresAt time.Time `json:"-"`
+	// ActorType is "client" when a product's server (a machine token) acted:
+	// ActorID is then the app client's id. Empty for people.
+	ActorType string `json:"actorType,omitempty"`
 }
 
 // DefaultWorkspaceName is the name of the workspace created with every org.

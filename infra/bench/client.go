@@ -92,6 +92,9 @@ type Client struct {
 	// Publish publishes a TXT record on the DNS server the API's domain
 	// proofs ask.
 	Publish func(name, value string) error
+	// Machine gets a client-credentials token of the backend client, for
+	// the backend API's routes (scopes orgkit/read and orgkit/write).
+	Machine func(ctx context.Context) (*User, error)
 }
 
 // NewHTTPClient is an HTTP client keeping enough idle connections for n
@@ -211,6 +214,7 @@ func StackClient(ctx context.Context, env map[string]string, conns int) (*Client
 			}
 			return &User{ID: u.Sub, Email: u.Email, Token: u.IDToken}, nil
 		},
+		Machine: func(ctx context.Context) (*User, error) { return machineToken(ctx, hc, env) },
 		Publish: func(name, value string) error {
 			if env["DNS_DIR"] == "" {
 				return errors.New("the local stack has no DNS_DIR (make down up)")

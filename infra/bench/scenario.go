@@ -28,6 +28,10 @@ type Fixture struct {
 	// Publish publishes a TXT record where the API's domain proofs look.
 	Publish func(name, value string) error
 
+	// Machine is the product's server calling the backend API, and Direct
+	// a signed-up person it adds to Org and removes, again and again.
+	Machine, Direct *User
+
 	memberRole string // the current org role of Members[0], which a case flips
 }
 
@@ -200,6 +204,9 @@ func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, err
 		return nil, err
 	}
 	if f.InviteID, _, err = Invite(ctx, c, owner, f.Org, f.Invitee.Email, "member"); err != nil {
+		return nil, err
+	}
+	if err := setupBackend(ctx, c, f); err != nil {
 		return nil, err
 	}
 	return f, nil

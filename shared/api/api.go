@@ -127,6 +127,9 @@ func pathUser(r *httpapi.Request) (string, error) {
 func (a *API) event(r *httpapi.Request, org, action, targetType, targetID, targetEmail string, details map[string]string) domain.AuditEvent {
 	ev := a.orgEvent(org, action, targetType, targetID, targetEmail, details)
 	ev.ActorID, ev.ActorEmail = r.Caller.Sub, r.Caller.Email
+	if r.Caller.Machine {
+		ev.ActorType = domain.ActorClient // ActorID is the app client's id
+	}
 	return ev
 }
 

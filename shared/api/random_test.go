@@ -96,6 +96,11 @@ func TestRandomOperations(t *testing.T) {
 		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
 		{4, "set plan", s.setPlan}, {2, "billing", s.getBilling},
+		// The backend API (random_admin_test.go).
+		{5, "backend put member", s.backendPutMember}, {3, "backend remove member", s.backendRemoveMember},
+		{3, "backend put workspace member", s.backendPutWorkspaceMember}, {2, "backend remove workspace member", s.backendRemoveWorkspaceMember},
+		{1, "backend delete user", s.backendDeleteUser}, {2, "backend get user", s.backendGetUser},
+		{3, "backend set org data", s.backendSetOrgData}, {2, "backend find org", s.backendFindOrg},
 	}
 	total := 0
 	for _, op := range ops {
@@ -146,6 +151,7 @@ type mOrg struct {
 	policy                      domain.Policy
 	joinReqs                    []string // users with a pending join request
 	lastAction                  string   // the newest audit event's action
+	ext                         string   // the external id a product set ("" for none)
 	// removedAt and deniedUntil bar people (by email) from walking back in
 	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -70,6 +71,7 @@ func TestRoundTripsPerRoute(t *testing.T) {
 	member := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "member"}, apitest.Grant{WorkspaceID: dflt, Role: "viewer"})
 	guest := e.Join(t, owner, org, "guest")
 	o := "/orgs/" + org
+	machine := e.NewMachine(routes.ScopeRead, routes.ScopeWrite)
 
 	// invitee has a pending invitation; newcomer signs up and is invited.
 	newcomer := func(t *testing.T) (*apitest.User, string, string) {
@@ -267,6 +269,52 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			u := e.Join(t, owner, org, "member")
 			return call{u: u, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
 		}, 404, 1, 1, ""},
+
+		// The backend API, called by a product's server (no membership of
+		// its own to read).
+		{"GET /admin/users", "", func(*testing.T) call {
+			return call{u: machine, method: "GET", path: "/admin/users?email=" + url.QueryEscape(member.Email)}
+		}, 200, 1, 0, ""},
+		{"GET /admin/users/{userId}", "", func(*testing.T) call {
+			return call{u: machine, method: "GET", path: "/admin/users/" + member.ID}
+		}, 200, 2, 0, ""},
+		{"DELETE /admin/users/{userId}", "a member of one org", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
+			return call{u: machine, method: "DELETE", path: "/admin/users/" + u.ID}
+		}, 204, 11, 9, "the memberships, who owns what, per org its memberships and the removal, then a scan of the table in 8 parallel segments " +
+			"for the email and one write per item holding it (user record, invitation, audit events, mail counters)"},
+		{"GET /admin/orgs", "", func(t *testing.T) call {
+			e.Call(machine, "PATCH", "/admin"+o, map[string]string{"externalId": "cus_roundtrips"}).Want(t, http.StatusOK)
+			return call{u: machine, method: "GET", path: "/admin/orgs?externalId=cus_roundtrips"}
+		}, 200, 2, 0, ""},
+		{"PATCH /admin/orgs/{orgId}", "", func(*testing.T) call {
+			return call{u: machine, method: "PATCH", path: "/admin" + o, body: map[string]any{"externalId": "cus_other", "metadata": map[string]int{"seats": 3}}}
+		}, 200, 1, 1, ""},
+		{"GET /admin/orgs/{orgId}/members", "", func(*testing.T) call {
+			return call{u: machine, method: "GET", path: "/admin" + o + "/members"}
+		}, 200, 2, 0, ""},
+		{"PUT /admin/orgs/{orgId}/members/{userId}", "add", func(t *testing.T) call {
+			u := e.SignUp(t, apitest.FreeEmail("direct"))
+			return call{u: machine, method: "PUT", path: "/admin" + o + "/members/" + u.ID, body: role("member")}
+		}, 200, 1, 1, ""},
+		{"PUT /admin/orgs/{orgId}/members/{userId}", "change", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "guest")
+			return call{u: machine, method: "PUT", path: "/admin" + o + "/members/" + u.ID, body: role("member")}
+		}, 200, 1, 1, ""},
+		{"PATCH /admin/orgs/{orgId}/members/{userId}", "", func(*testing.T) call {
+			return call{u: machine, method: "PATCH", path: "/admin" + o + "/members/" + member.ID, body: map[string]any{"metadata": map[string]string{"a": "b"}}}
+		}, 200, 1, 1, ""},
+		{"DELETE /admin/orgs/{orgId}/members/{userId}", "", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
+			return call{u: machine, method: "DELETE", path: "/admin" + o + "/members/" + u.ID}
+		}, 204, 1, 1, ""},
+		{"PUT /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "", func(*testing.T) call {
+			return call{u: machine, method: "PUT", path: "/admin" + o + "/workspaces/" + team + "/members/" + guest.ID, body: role("member")}
+		}, 200, 1, 1, ""},
+		{"DELETE /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
+			return call{u: machine, method: "DELETE", path: "/admin" + o + "/workspaces/" + team + "/members/" + u.ID}
+		}, 204, 0, 1, ""},
 	}
 
 	covered := map[string]bool{}

@@ -31,6 +31,8 @@ type Error struct {
 	Detail string
 	// RetryAfter is, for KindTooMany, how long until the limit frees up.
 	RetryAfter time.Duration
+	// Orgs names the organizations a refusal is about (ErrLastOwnerOf).
+	Orgs []string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is a person with a Cognito account; ID is the Cognito sub.
 type User struct {
@@ -32,6 +35,10 @@ type Org struct {
 	Members int64 `json:"-"`
 	Seats   int64 `json:"-"`
 	Plan    Plan  `json:"-"`
+	// ExternalID and Metadata are the product's own data on the org
+	// (backend reads only); Metadata is compact JSON, nil when unset.
+	ExternalID string          `json:"-"`
+	Metadata   json.RawMessage `json:"-"`
 }
 
 // Workspace is a unit inside exactly one org.
@@ -52,6 +59,9 @@ type Membership struct {
 	Role     OrgRole   `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
 	Version  int64     `json:"-"`
+	// Metadata is the product's own data on the membership (backend reads
+	// only), compact JSON, nil when unset.
+	Metadata json.RawMessage `json:"-"`
 }
 
 // WorkspaceMembership is a user's role in a workspace.
@@ -79,6 +89,9 @@ type AuditEvent struct {
 	// ExpiresAt is when the event is dropped (the retention); zero means the
 	// default of a year.
 	ExpiresAt time.Time `json:"-"`
+	// ActorType is "client" when a product's server (a machine token) acted:
+	// ActorID is then the app client's id. Empty for people.
+	ActorType string `json:"actorType,omitempty"`
 }
 
 // DefaultWorkspaceName is the name of the workspace created with every org.

@@ -185,7 +185,7 @@ func FuzzProblemOf(f *testing.F) {
 			// Internal: nothing of the error's own text is shown.
 			want := httpapi.Problem{Type: "about:blank", Title: "Internal Server Error", Status: 500,
 				Code: "internal", Detail: "internal error", RequestID: reqID}
-			if p != want {
+			if !reflect.DeepEqual(p, want) {
 				t.Errorf("ProblemOf(%v) = %+v, want %+v", err, p, want)
 			}
 			return

@@ -19,6 +19,9 @@ type Problem struct {
 	Detail    string `json:"detail,omitempty"`
 	Code      string `json:"code"`
 	RequestID string `json:"requestId,omitempty"`
+	// Orgs names the organizations a refusal is about (last_owner when
+	// deleting a user).
+	Orgs []string `json:"orgs,omitempty"`
 }
 
 // StatusOf maps an error to its HTTP status: the one place where domain errors
@@ -62,7 +65,7 @@ func ProblemOf(err error, reqID string) Problem {
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: "internal", Detail: "internal error", RequestID: reqID}
 	if e, ok := domain.AsError(err); ok && status != http.StatusInternalServerError {
 		p.Type = "https://orgkit.dev/problems/" + e.Code
-		p.Code, p.Detail = e.Code, e.Detail
+		p.Code, p.Detail, p.Orgs = e.Code, e.Detail, e.Orgs
 	}
 	return p
 }

@@ -42,6 +42,7 @@ var Operations = []Operation{
 	{Name: "ListMembers", Method: "GET", Path: "/orgs/{orgId}/members", Scope: "", Paged: true},
 	{Name: "ChangeMemberRole", Method: "PATCH", Path: "/orgs/{orgId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "RemoveMember", Method: "DELETE", Path: "/orgs/{orgId}/members/{userId}", Scope: "", Paged: false},
+	{Name: "TransferOwnership", Method: "POST", Path: "/orgs/{orgId}/transfer-ownership", Scope: "", Paged: false},
 	{Name: "ListInvitations", Method: "GET", Path: "/orgs/{orgId}/invitations", Scope: "", Paged: true},
 	{Name: "CreateInvitation", Method: "POST", Path: "/orgs/{orgId}/invitations", Scope: "", Paged: false},
 	{Name: "ResendInvitation", Method: "POST", Path: "/orgs/{orgId}/invitations/{invitationId}/resend", Scope: "", Paged: false},
@@ -56,6 +57,17 @@ var Operations = []Operation{
 	{Name: "RemoveWorkspaceMember", Method: "DELETE", Path: "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "GetPlan", Method: "GET", Path: "/admin/orgs/{orgId}/plan", Scope: "orgkit/billing", Paged: false},
 	{Name: "PutPlan", Method: "PUT", Path: "/admin/orgs/{orgId}/plan", Scope: "orgkit/billing", Paged: false},
+	{Name: "AdminFindUsers", Method: "GET", Path: "/admin/users", Scope: "orgkit/read", Paged: false},
+	{Name: "AdminGetUser", Method: "GET", Path: "/admin/users/{userId}", Scope: "orgkit/read", Paged: false},
+	{Name: "AdminDeleteUser", Method: "DELETE", Path: "/admin/users/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminFindOrgs", Method: "GET", Path: "/admin/orgs", Scope: "orgkit/read", Paged: false},
+	{Name: "AdminSetOrgData", Method: "PATCH", Path: "/admin/orgs/{orgId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminListMembers", Method: "GET", Path: "/admin/orgs/{orgId}/members", Scope: "orgkit/read", Paged: true},
+	{Name: "AdminPutMember", Method: "PUT", Path: "/admin/orgs/{orgId}/members/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminSetMemberMetadata", Method: "PATCH", Path: "/admin/orgs/{orgId}/members/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminRemoveMember", Method: "DELETE", Path: "/admin/orgs/{orgId}/members/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminPutWorkspaceMember", Method: "PUT", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminRemoveWorkspaceMember", Method: "DELETE", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -315,6 +327,16 @@ func (c *Client) RemoveMember(ctx context.Context, orgID, userID string, opts ..
 	return c.call(ctx, "DELETE", "/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, nil, nil, opts)
 }
 
+// TransferOwnership calls POST /orgs/{orgId}/transfer-ownership: make another member an owner and step down to admin, in one step.
+// It needs a person's token.
+func (c *Client) TransferOwnership(ctx context.Context, orgID string, body TransferBody, opts ...CallOption) (*Transferred, error) {
+	var out Transferred
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/transfer-ownership", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListInvitations calls GET /orgs/{orgId}/invitations: a page of the org's invitations.
 // It needs a person's token.
 func (c *Client) ListInvitations(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[InvitationView], error) {
@@ -467,6 +489,112 @@ func (c *Client) PutPlan(ctx context.Context, orgID string, body PlanBody, opts 
 	return &out, nil
 }
 
+// AdminFindUsers calls GET /admin/users: find users by email (?email=).
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) AdminFindUsers(ctx context.Context, email string, opts ...CallOption) (*List[AdminUserView], error) {
+	var out List[AdminUserView]
+	if err := c.call(ctx, "GET", "/admin/users", nil, []string{"email", email}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminGetUser calls GET /admin/users/{userId}: a user with every membership they hold.
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) AdminGetUser(ctx context.Context, userID string, opts ...CallOption) (*AdminUserResponse, error) {
+	var out AdminUserResponse
+	if err := c.call(ctx, "GET", "/admin/users/{userId}", []string{userID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminDeleteUser calls DELETE /admin/users/{userId}: delete a person: removed from every org, their email erased.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminDeleteUser(ctx context.Context, userID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/admin/users/{userId}", []string{userID}, nil, nil, nil, nil, opts)
+}
+
+// AdminFindOrgs calls GET /admin/orgs: find the org of an external id (?externalId=).
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) AdminFindOrgs(ctx context.Context, externalID string, opts ...CallOption) (*List[AdminOrgView], error) {
+	var out List[AdminOrgView]
+	if err := c.call(ctx, "GET", "/admin/orgs", nil, []string{"externalId", externalID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminSetOrgData calls PATCH /admin/orgs/{orgId}: set an org's external id and metadata.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminSetOrgData(ctx context.Context, orgID string, body OrgDataBody, opts ...CallOption) (*AdminOrgView, error) {
+	var out AdminOrgView
+	if err := c.call(ctx, "PATCH", "/admin/orgs/{orgId}", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminListMembers calls GET /admin/orgs/{orgId}/members: a page of the org's members, with their metadata.
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) AdminListMembers(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[AdminMemberView], error) {
+	var out List[AdminMemberView]
+	if err := c.call(ctx, "GET", "/admin/orgs/{orgId}/members", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminAllMembers iterates over every item of GET /admin/orgs/{orgId}/members, page after page (of 200).
+// It stops at the first error, which it yields.
+func (c *Client) AdminAllMembers(ctx context.Context, orgID string, opts ...CallOption) iter.Seq2[AdminMemberView, error] {
+	return allPages(func(page Page) (*List[AdminMemberView], error) {
+		return c.AdminListMembers(ctx, orgID, page, opts...)
+	})
+}
+
+// AdminPutMember calls PUT /admin/orgs/{orgId}/members/{userId}: add an existing user to the org, or change their role.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminPutMember(ctx context.Context, orgID, userID string, body RoleBody, opts ...CallOption) (*AdminMemberView, error) {
+	var out AdminMemberView
+	if err := c.call(ctx, "PUT", "/admin/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminSetMemberMetadata calls PATCH /admin/orgs/{orgId}/members/{userId}: set a membership's metadata.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminSetMemberMetadata(ctx context.Context, orgID, userID string, body MetadataBody, opts ...CallOption) (*AdminMemberView, error) {
+	var out AdminMemberView
+	if err := c.call(ctx, "PATCH", "/admin/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminRemoveMember calls DELETE /admin/orgs/{orgId}/members/{userId}: remove a member from the org.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminRemoveMember(ctx context.Context, orgID, userID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/admin/orgs/{orgId}/members/{userId}", []string{orgID, userID}, nil, nil, nil, nil, opts)
+}
+
+// AdminPutWorkspaceMember calls PUT /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}: add an org member to a workspace, or change their role.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminPutWorkspaceMember(ctx context.Context, orgID, workspaceID, userID string, body RoleBody, opts ...CallOption) (*WorkspaceMemberView, error) {
+	var out WorkspaceMemberView
+	if err := c.call(ctx, "PUT", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminRemoveWorkspaceMember calls DELETE /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}: remove a member from a workspace.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) AdminRemoveWorkspaceMember(ctx context.Context, orgID, workspaceID, userID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, nil, nil, opts)
+}
+
 // AcceptBody is the API's api.AcceptBody.
 type AcceptBody struct {
 	Token string `json:"token"`
@@ -478,6 +606,58 @@ type Accepted struct {
 	Role          OrgRole `json:"role"`
 	AlreadyMember bool    `json:"alreadyMember"`
 	Workspaces    []Grant `json:"workspaces"`
+}
+
+// AdminMemberView is the API's api.AdminMemberView.
+type AdminMemberView struct {
+	UserID   string          `json:"userId"`
+	Email    string          `json:"email"`
+	Role     OrgRole         `json:"role"`
+	JoinedAt time.Time       `json:"joinedAt"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// AdminMembershipView is the API's api.AdminMembershipView.
+type AdminMembershipView struct {
+	OrgID    string          `json:"orgId"`
+	OrgName  string          `json:"orgName"`
+	Role     OrgRole         `json:"role"`
+	JoinedAt time.Time       `json:"joinedAt"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// AdminOrgView is the API's api.AdminOrgView.
+type AdminOrgView struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Domain     string          `json:"domain,omitempty"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	CreatedBy  string          `json:"createdBy"`
+	Version    int64           `json:"version"`
+	ExternalID string          `json:"externalId,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+}
+
+// AdminUserResponse is the API's api.AdminUserResponse.
+type AdminUserResponse struct {
+	User       AdminUserView                  `json:"user"`
+	Orgs       []AdminMembershipView          `json:"orgs"`
+	Workspaces []AdminWorkspaceMembershipView `json:"workspaces"`
+}
+
+// AdminUserView is the API's api.AdminUserView.
+type AdminUserView struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// AdminWorkspaceMembershipView is the API's api.AdminWorkspaceMembershipView.
+type AdminWorkspaceMembershipView struct {
+	OrgID       string        `json:"orgId"`
+	WorkspaceID string        `json:"workspaceId"`
+	Role        WorkspaceRole `json:"role"`
+	JoinedAt    time.Time     `json:"joinedAt"`
 }
 
 // AuditEvent is the API's domain.AuditEvent.
@@ -492,6 +672,7 @@ type AuditEvent struct {
 	TargetEmail string            `json:"targetEmail,omitempty"`
 	Details     map[string]string `json:"details,omitempty"`
 	At          time.Time         `json:"at"`
+	ActorType   string            `json:"actorType,omitempty"`
 }
 
 // BillingBody is the API's api.BillingBody.
@@ -642,9 +823,20 @@ type MemberView struct {
 	JoinedAt time.Time `json:"joinedAt"`
 }
 
+// MetadataBody is the API's api.MetadataBody.
+type MetadataBody struct {
+	Metadata json.RawMessage `json:"metadata"`
+}
+
 // NameBody is the API's api.NameBody.
 type NameBody struct {
 	Name string `json:"name"`
+}
+
+// OrgDataBody is the API's api.OrgDataBody.
+type OrgDataBody struct {
+	ExternalID *string         `json:"externalId,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
 }
 
 // OrgRole is the API's domain.OrgRole.
@@ -715,6 +907,17 @@ type Policy struct {
 // RoleBody is the API's api.RoleBody.
 type RoleBody struct {
 	Role string `json:"role"`
+}
+
+// TransferBody is the API's api.TransferBody.
+type TransferBody struct {
+	UserID string `json:"userId"`
+}
+
+// Transferred is the API's api.Transferred.
+type Transferred struct {
+	Owner       MemberView `json:"owner"`
+	FormerOwner MemberView `json:"formerOwner"`
 }
 
 // WorkspaceMemberView is the API's api.WorkspaceMemberView.

@@ -33,6 +33,9 @@ func OpenAPI() ([]byte, error) {
 				map[string]any{"name": "cursor", "in": "query", "required": false, "schema": map[string]any{"type": "string", "maxLength": 2048},
 					"description": "the nextCursor of the previous page, as it was; any other value gets 400 invalid_cursor"})
 		}
+		if q, ok := queryParams[r.Key()]; ok {
+			params = append(params, map[string]any{"name": q.name, "in": "query", "required": true, "schema": q.schema, "description": q.description})
+		}
 		if r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/policy") {
 			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
 				"description": "the ETag of the policy read; a stale one gets 412", "schema": map[string]any{"type": "string"}})
@@ -55,6 +58,7 @@ func OpenAPI() ([]byte, error) {
 			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
 			"code": map[string]any{"type": "string", "description": "stable, machine-readable"}, "requestId": map[string]any{"type": "string"},
+			"orgs": map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "the organizations a refusal is about (last_owner when deleting a user)"},
 		},
 	}
 	g.defs["GatewayError"] = map[string]any{
@@ -84,7 +88,16 @@ func OpenAPI() ([]byte, error) {
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true}
+var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true, "GET /admin/users": true, "GET /admin/orgs": true}
+
+// queryParams are the lookups' required query parameters.
+var queryParams = map[string]struct {
+	name, description string
+	schema            map[string]any
+}{
+	"GET /admin/users": {"email", "the email address (any case)", map[string]any{"type": "string", "format": "email", "maxLength": 320}},
+	"GET /admin/orgs":  {"externalId", "the external id a product set on the org", map[string]any{"type": "string", "pattern": "^[!-~]{1,255}$"}},
+}
 
 // requestRules are what the handlers require of request bodies beyond their
 // Go types: the fields they refuse to go without, and names' lengths.
@@ -97,6 +110,8 @@ var requestRules = map[string]struct {
 	"AcceptBodyInput":     {[]string{"token"}, nil},
 	"InvitationBodyInput": {[]string{"email", "role"}, nil},
 	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
+	"MetadataBodyInput":   {[]string{"metadata"}, nil},
+	"OrgDataBodyInput":    {nil, map[string]map[string]any{"externalId": {"pattern": "^[!-~]{0,255}$"}}},
 	"DomainBodyInput":     {[]string{"domain"}, map[string]map[string]any{"domain": {"minLength": 1, "maxLength": 253}}},
 	"PlanBodyInput": {[]string{"name", "status"}, map[string]map[string]any{"name": {"minLength": 1, "maxLength": 100},
 		"status": {"enum": []string{"active", "past_due", "canceled"}}}},
@@ -192,7 +207,10 @@ type schemaGen struct {
 	defs map[string]any
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	rawJSONType = reflect.TypeOf(json.RawMessage{})
+)
 
 // schema returns the JSON Schema of a Go type as encoding/json writes it.
 // Named structs become components; request bodies refuse unknown fields, so
@@ -201,6 +219,8 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawJSONType: // metadata
+		return map[string]any{"type": "object", "description": "a JSON object of at most 4 KiB as compact JSON"}
 	case enums[t] != nil:
 		return map[string]any{"type": "string", "enum": enums[t]}
 	}
@@ -232,7 +252,9 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 				obj["required"] = required
 			}
 			if rule, ok := requestRules[name]; ok && request {
-				obj["required"] = rule.required
+				if len(rule.required) > 0 {
+					obj["required"] = rule.required
+				}
 				for prop, extra := range rule.props {
 					merged := map[string]any{}
 					for k, v := range props[prop].(map[string]any) {

@@ -102,6 +102,17 @@ var Table = []Route{
 
 	{"GET", "/admin/orgs/{orgId}/plan", "admin", "An org's plan and seats used (backend)", (*api.API).GetPlan, ok(api.PlanView{}), ScopeBilling},
 	{"PUT", "/admin/orgs/{orgId}/plan", "admin", "Set an org's plan: name, seat limit, status, billing email (backend)", (*api.API).PutPlan, okIn(api.PlanBody{}, api.PlanView{}), ScopeBilling},
+	{"GET", "/admin/users", "admin", "Find users by email (?email=)", (*api.API).AdminFindUsers, ok(api.List[api.AdminUserView]{}), ScopeRead},
+	{"GET", "/admin/users/{userId}", "admin", "A user with every membership they hold", (*api.API).AdminGetUser, ok(api.AdminUserResponse{}), ScopeRead},
+	{"DELETE", "/admin/users/{userId}", "admin", "Delete a person: removed from every org, their email erased", (*api.API).AdminDeleteUser, noContent(), ScopeWrite},
+	{"GET", "/admin/orgs", "admin", "Find the org of an external id (?externalId=)", (*api.API).AdminFindOrgs, ok(api.List[api.AdminOrgView]{}), ScopeRead},
+	{"PATCH", "/admin/orgs/{orgId}", "admin", "Set an org's external id and metadata", (*api.API).AdminSetOrgData, okIn(api.OrgDataBody{}, api.AdminOrgView{}), ScopeWrite},
+	{"GET", "/admin/orgs/{orgId}/members", "admin", "A page of the org's members, with their metadata", (*api.API).AdminListMembers, ok(api.List[api.AdminMemberView]{}), ScopeRead},
+	{"PUT", "/admin/orgs/{orgId}/members/{userId}", "admin", "Add an existing user to the org, or change their role", (*api.API).AdminPutMember, okIn(api.RoleBody{}, api.AdminMemberView{}), ScopeWrite},
+	{"PATCH", "/admin/orgs/{orgId}/members/{userId}", "admin", "Set a membership's metadata", (*api.API).AdminSetMemberMetadata, okIn(api.MetadataBody{}, api.AdminMemberView{}), ScopeWrite},
+	{"DELETE", "/admin/orgs/{orgId}/members/{userId}", "admin", "Remove a member from the org", (*api.API).AdminRemoveMember, noContent(), ScopeWrite},
+	{"PUT", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Add an org member to a workspace, or change their role", (*api.API).AdminPutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), ScopeWrite},
+	{"DELETE", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Remove a member from a workspace", (*api.API).AdminRemoveWorkspaceMember, noContent(), ScopeWrite},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

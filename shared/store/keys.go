@@ -8,7 +8,7 @@
 // the invariants of DESIGN.md §13 are written next to each entity's writes.
 //
 //	entity                 PK                SK                     GSI1PK              GSI1SK
-//	user                   USER#<sub>        PROFILE
+//	user                   USER#<sub>        PROFILE                EMAIL#<email>       USER#<sub>
 //	org membership         USER#<sub>        ORG#<org>              ORG#<org>#MEMBERS   USER#<sub>
 //	workspace membership   USER#<sub>        ORG#<org>#WS#<ws>      WS#<ws>#MEMBERS     USER#<sub>
 //	organization           ORG#<org>         ORG
@@ -24,6 +24,7 @@
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
+//	org external id        EXTID#<id>        CLAIM                  (the product's id of an org: unique)
 //
 // Access patterns:
 //
@@ -37,6 +38,8 @@
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
 //	is a person barred from joining an org by domain   GetItem / condition on ORG#<org> BAR#<email>
 //	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
+//	users by email (backend API)                       Query GSI1PK=EMAIL#<email>, GSI1SK begins_with USER#
+//	the org of an external id (backend API)            GetItem EXTID#<id> CLAIM; created with attribute_not_exists
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -72,6 +75,7 @@ const (
 	typeBar          = "Bar"
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
+	typeExternalID   = "ExternalId"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -97,6 +101,9 @@ func inviteWindowSK(hour string) string     { return "LIMIT#INVITES#" + hour }
 func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" + email }
 func barSK(email string) string             { return "BAR#" + email }
 func orgDomainSK(d string) string           { return "DOMAIN#" + d }
+func userGSISK(sub string) string           { return "USER#" + sub }
+func externalIDPK(id string) string         { return "EXTID#" + id }
+func externalIDSK() string                  { return "CLAIM" }
 
 // Prefixes for begins_with queries.
 const (

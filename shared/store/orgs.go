@@ -36,11 +36,20 @@ func (s *Store) RenameOrg(ctx context.Context, g Guard, org, name, actor string,
 // verified since would keep a claim for a deleted org (ErrConflict: read
 // again).
 func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, verified []string, ev domain.AuditEvent) error {
+	// The external id as read, too: its marker goes with the org.
+	cond := "attribute_exists(PK) AND (attribute_not_exists(VerifiedDomains) OR VerifiedDomains = :verified) AND "
+	values := map[string]types.AttributeValue{":verified": num(org.VerifiedDomains)}
+	if org.ExternalID == "" {
+		cond += "attribute_not_exists(ExternalId)"
+	} else {
+		cond += "ExternalId = :ext"
+		values[":ext"] = str(org.ExternalID)
+	}
 	steps := []step{
 		{item: types.TransactWriteItem{Delete: &types.Delete{
 			Key:                       key(orgPK(org.ID), orgSK()),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(VerifiedDomains) OR VerifiedDomains = :verified)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":verified": num(org.VerifiedDomains)},
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: values,
 		}}, onFail: func(old map[string]types.AttributeValue) error {
 			if old == nil {
 				return domain.ErrOrgNotFound
@@ -49,6 +58,13 @@ func (s *Store) DeleteOrg(ctx context.Context, g Guard, org domain.Org, verified
 		}},
 		g.step(),
 		putAudit(ev),
+	}
+	if org.ExternalID != "" {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key:                       key(externalIDPK(org.ExternalID), externalIDSK()),
+			ConditionExpression:       aws.String("OrgId = :org"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":org": str(org.ID)},
+		}}, onFail: failWith(domain.ErrConflict)})
 	}
 	held := verified
 	if org.Domain != "" && !slices.Contains(verified, org.Domain) {

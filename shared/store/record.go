@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -78,6 +79,13 @@ type record struct {
 	AllowedDomains   []string `dynamodbav:"AllowedEmailDomains,omitempty"`
 	RequireMfa       bool     `dynamodbav:"RequireMfa,omitempty"`
 	RequireSso       bool     `dynamodbav:"RequireSso,omitempty"`
+
+	// The product's own data (backend API): metadata as compact JSON text on
+	// orgs and memberships, an org's external id, and on audit events
+	// whether the actor was a machine client.
+	Metadata   string `dynamodbav:"Metadata,omitempty"`
+	ExternalID string `dynamodbav:"ExternalId,omitempty"`
+	ActorType  string `dynamodbav:"ActorType,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -96,7 +104,8 @@ func decode(item map[string]types.AttributeValue) (record, error) {
 }
 
 func userRecord(u domain.User) record {
-	return record{PK: userPK(u.ID), SK: userProfileSK(), Type: typeUser, Version: 1,
+	// In the email index, so that the backend API finds people by email.
+	return record{PK: userPK(u.ID), SK: userProfileSK(), GSI1PK: emailGSI(u.Email), GSI1SK: userGSISK(u.ID), Type: typeUser, Version: 1,
 		UserID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt, CreatedOrg: u.CreatedOrgID}
 }
 
@@ -108,12 +117,13 @@ func orgRecord(o domain.Org) record {
 	// Founded with its owner: one member, one seat.
 	return record{PK: orgPK(o.ID), SK: orgSK(), Type: typeOrg, Version: max(o.Version, 1), OwnerCount: 1, MemberCount: 1, SeatCount: 1,
 		ID: o.ID, OrgID: o.ID, Name: o.Name, Domain: o.Domain, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy,
-		DefaultWorkspace: o.DefaultWorkspaceID}
+		DefaultWorkspace: o.DefaultWorkspaceID, ExternalID: o.ExternalID, Metadata: string(o.Metadata)}
 }
 
 func (r record) org() domain.Org {
 	return domain.Org{ID: r.ID, Name: r.Name, Domain: r.Domain, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
-		DefaultWorkspaceID: r.DefaultWorkspace, VerifiedDomains: r.VerifiedDomains, Members: r.MemberCount, Seats: r.SeatCount, Plan: r.plan()}
+		DefaultWorkspaceID: r.DefaultWorkspace, VerifiedDomains: r.VerifiedDomains, Members: r.MemberCount, Seats: r.SeatCount, Plan: r.plan(),
+		ExternalID: r.ExternalID, Metadata: rawJSON(r.Metadata)}
 }
 
 // plan is the org's plan, the default one until the billing system set one.
@@ -129,13 +139,23 @@ func (r record) plan() domain.Plan {
 	return p
 }
 
+// rawJSON is stored metadata as JSON, nil when there is none.
+func rawJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
 func memberRecord(m domain.Membership) record {
 	return record{PK: userPK(m.UserID), SK: orgMemberSK(m.OrgID), GSI1PK: orgMembersGSI(m.OrgID), GSI1SK: memberGSISK(m.UserID),
-		Type: typeOrgMember, Version: max(m.Version, 1), OrgID: m.OrgID, UserID: m.UserID, Email: m.Email, Role: string(m.Role), CreatedAt: m.JoinedAt}
+		Type: typeOrgMember, Version: max(m.Version, 1), OrgID: m.OrgID, UserID: m.UserID, Email: m.Email, Role: string(m.Role), CreatedAt: m.JoinedAt,
+		Metadata: string(m.Metadata)}
 }
 
 func (r record) membership() domain.Membership {
-	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version}
+	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version,
+		Metadata: rawJSON(r.Metadata)}
 }
 
 func workspaceRecord(w domain.Workspace) record {
@@ -194,12 +214,12 @@ func auditRecord(e domain.AuditEvent) record {
 	}
 	return record{PK: orgPK(e.OrgID), SK: auditSK(e.ID), Type: typeAuditEvent, Version: 1, ID: e.ID, OrgID: e.OrgID,
 		ExpiresAt: expires.Unix(),
-		Action:    e.Action, UserID: e.ActorID, Email: e.ActorEmail, TargetType: e.TargetType, TargetID: e.TargetID,
+		Action:    e.Action, UserID: e.ActorID, Email: e.ActorEmail, ActorType: e.ActorType, TargetType: e.TargetType, TargetID: e.TargetID,
 		TargetEmail: e.TargetEmail, Details: e.Details, CreatedAt: e.At}
 }
 
 func (r record) auditEvent() domain.AuditEvent {
-	return domain.AuditEvent{ID: r.ID, OrgID: r.OrgID, Action: r.Action, ActorID: r.UserID, ActorEmail: r.Email,
+	return domain.AuditEvent{ID: r.ID, OrgID: r.OrgID, Action: r.Action, ActorID: r.UserID, ActorEmail: r.Email, ActorType: r.ActorType,
 		TargetType: r.TargetType, TargetID: r.TargetID, TargetEmail: r.TargetEmail, Details: r.Details, At: r.CreatedAt}
 }
 

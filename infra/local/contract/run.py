@@ -135,6 +135,27 @@ def publish(stack, added):
         f.write(added["record"]["value"] + "\n")
 
 
+def machine_token(env):
+    """A client-credentials token of the backend client, for the /admin/ routes (hooks.py sends it
+    there), or "" when the stack has no backend client: those routes then get the user's token,
+    which they refuse (403)."""
+    url, cid, secret = env.get("TOKEN_URL"), env.get("BACKEND_CLIENT_ID"), env.get("BACKEND_CLIENT_SECRET")
+    if not (url and cid and secret):
+        log("no backend client in the stack (TOKEN_URL, BACKEND_CLIENT_ID, BACKEND_CLIENT_SECRET): "
+            "the /admin/ routes are fuzzed with the user's token")
+        return ""
+    import base64
+    import urllib.parse
+    basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
+    req = urllib.request.Request(url, method="POST",
+                                 data=urllib.parse.urlencode({"grant_type": "client_credentials",
+                                                              "scope": "orgkit/read orgkit/write"}).encode(),
+                                 headers={"Authorization": f"Basic {basic}",
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)["access_token"]
+
+
 def build_state(stack):
     """Real users and resources; returns the main user and the real values per operation."""
     dom_a, dom_b, dom_e = fresh_domain("a"), fresh_domain("b"), fresh_domain("e")
@@ -265,6 +286,24 @@ def build_state(stack):
             {"match": {"orgId": org_a}, "swap": {"orgId": unknown_org}},
             {"match": {"orgId": org_b}, "swap": {"orgId": unknown_org}}],
     }
+    # The backend API, on the same state: org A, its people and workspaces. Deleting ada or cleo,
+    # or taking ada's ownership, would leave the rest of the run little to test.
+    people = [ada.sub, cleo.sub, *[u.sub for u in joiners], bob.sub]
+    put("GET /admin/users/{userId}", userId=people)
+    put("DELETE /admin/users/{userId}", userId=[u.sub for u in joiners])
+    put("PATCH /admin/orgs/{orgId}", orgId=org)
+    put("GET /admin/orgs/{orgId}/members", orgId=org)
+    for op in ("PUT", "PATCH", "DELETE"):
+        put(f"{op} /admin/orgs/{{orgId}}/members/{{userId}}", orgId=org, userId=people)
+    for op in ("PUT", "DELETE"):
+        put(f"{op} /admin/orgs/{{orgId}}/workspaces/{{workspaceId}}/members/{{userId}}", orgId=org,
+            workspaceId=ws_all, userId=people)
+    for u in (ada, cleo):
+        protect.setdefault("DELETE /admin/users/{userId}", []).append(
+            {"match": {"userId": u.sub}, "swap": {"userId": unknown_user}})
+    for op in ("PUT", "DELETE"):
+        protect[f"{op} /admin/orgs/{{orgId}}/members/{{userId}}"] = [
+            {"match": {"orgId": org_a, "userId": ada.sub}, "swap": {"userId": unknown_user}}]
     log(f"user {ada.email} ({ada.sub}): org {org_a}, workspaces {', '.join(ws_all)}; co-owns {org_b}; "
         f"invited to {org_e}; co-owns {org_c} with dan")
     return ada, {"path": path, "body": body, "protect": protect}
@@ -299,6 +338,9 @@ def main():
 
     started = time.monotonic()
     user, ids = build_state(stack)
+    # hooks.py sends each request with its token: the user's, or the backend client's on /admin/.
+    ids["user_token"] = user.token if args.token == "id" else user.access_token
+    ids["machine_token"] = machine_token(env)
     log(f"setup took {time.monotonic() - started:.1f}s")
 
     work = os.path.join(ROOT, ".local", "contract")
@@ -313,7 +355,6 @@ def main():
     cmd = [
         os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", schema,
         "--url", stack.api,
-        "--header", f"Authorization: Bearer {user.token if args.token == 'id' else user.access_token}",
         "--checks", CHECKS,
         "--max-examples", str(args.max_examples),
         "--workers", str(args.workers),

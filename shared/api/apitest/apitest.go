@@ -193,6 +193,25 @@ func (e *Env) NewUser(email string) *User {
 	return u
 }
 
+// BackendClientID prefixes the app client ids of machine callers.
+const BackendClientID = "apitest-backend"
+
+// NewMachine registers a product's server calling the backend API: its
+// token stands for a client-credentials access token of its own app client
+// (sub and client_id the client's id, token_use access, no username) with
+// these scopes.
+func (e *Env) NewMachine(scopes ...string) *User {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id := BackendClientID + "-" + hex.EncodeToString(b)
+	u := &User{ID: id, Claims: map[string]string{
+		"sub": id, "client_id": id, "token_use": "access", "scope": strings.Join(scopes, " "),
+		"iss": "https://cognito-idp.local/apitest",
+	}}
+	e.users.Store(u.ID, u)
+	return u
+}
+
 // SignUp registers a user and runs the real post-confirmation trigger, as a
 // confirmed Cognito sign-up does: a fresh professional domain creates an org
 // that the user owns, with a default workspace.

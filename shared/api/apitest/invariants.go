@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -92,6 +93,7 @@ const (
 	TypeBar          = "Bar"
 	TypeLimit        = "Limit"
 	TypeOrgDomain    = "OrgDomain"
+	TypeExternalID   = "ExternalId"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -197,6 +199,12 @@ func Check(items []storetest.Item) []string {
 			}
 		}
 	}
+	externalIDs := map[string]string{} // external id → org, from the markers
+	for _, it := range items {
+		if s(it, "Type") == TypeExternalID {
+			externalIDs[s(it, "ExternalId")] = s(it, "OrgId")
+		}
+	}
 	count := func(it storetest.Item, k string) int64 { // counters absent until the first domain
 		if _, ok := it[k]; !ok {
 			return 0
@@ -210,8 +218,13 @@ func Check(items []storetest.Item) []string {
 		_, orgLive := orgs[org]
 		switch typ := s(it, "Type"); typ {
 		case TypeUser:
-			if pk != "USER#"+user || sk != "PROFILE" || s(it, "Email") == "" {
+			if pk != "USER#"+user || sk != "PROFILE" || s(it, "Email") == "" || s(it, "GSI1PK") != "EMAIL#"+s(it, "Email") || s(it, "GSI1SK") != "USER#"+user {
 				fail("%s: malformed user %v", where, it)
+			}
+		case TypeExternalID:
+			id := s(it, "ExternalId")
+			if pk != "EXTID#"+id || sk != "CLAIM" || !orgLive || s(orgs[org], "ExternalId") != id {
+				fail("%s: external id marker of org %q, which does not exist or has another external id", where, org)
 			}
 		case TypeOrg:
 			if pk != "ORG#"+org || sk != "ORG" || s(it, "Id") != org || s(it, "Name") == "" || n(it, "Version") < 1 {
@@ -232,6 +245,12 @@ func Check(items []storetest.Item) []string {
 			}
 			if d := s(it, "Domain"); d != "" && claims[d] != org {
 				fail("org %s: its domain %s is claimed by %q", org, d, claims[d])
+			}
+			if md, ok := it["Metadata"]; ok && !validMetadata(md) {
+				fail("org %s: metadata %v is not a JSON object of at most 4 KiB", org, md)
+			}
+			if x := s(it, "ExternalId"); x != "" && externalIDs[x] != org {
+				fail("org %s: external id %q is held by %q", org, x, externalIDs[x])
 			}
 			if count(it, "DomainCount") != domainCount[org] || count(it, "VerifiedDomains") != verifiedCount[org] {
 				fail("org %s: DomainCount %d, VerifiedDomains %d, but %d domains, %d verified", org,
@@ -259,6 +278,9 @@ func Check(items []storetest.Item) []string {
 				fail("%s: domain of org %s, which does not exist", where, org)
 			}
 		case TypeOrgMember:
+			if md, ok := it["Metadata"]; ok && !validMetadata(md) {
+				fail("%s: metadata %v is not a JSON object of at most 4 KiB", where, md)
+			}
 			if pk != "USER#"+user || sk != "ORG#"+org || s(it, "GSI1PK") != "ORG#"+org+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
 				s(it, "Email") == "" || n(it, "Version") < 1 || !oneOf(s(it, "Role"), "owner", "admin", "member", "guest") {
 				fail("%s: malformed org membership %v", where, it)
@@ -349,6 +371,12 @@ func Check(items []storetest.Item) []string {
 		}
 	}
 	return bad
+}
+
+func validMetadata(v any) bool {
+	str, ok := v.(string)
+	var obj map[string]any
+	return ok && len(str) <= 4096 && json.Unmarshal([]byte(str), &obj) == nil && obj != nil
 }
 
 func mustTime(v string) time.Time {

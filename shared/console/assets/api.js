@@ -31,6 +31,12 @@ const messages = {
   conflict: 'Someone changed this at the same time. Please try again.',
   stale_version: 'These settings were changed by someone else since you opened them. Reload the page to see the latest version, then make your change again.',
   already_member: 'This person is already a member.',
+  // The backend API's codes: the console never calls it, but one place names every code.
+  machine_only: 'This action is for your product\'s servers, not for people.',
+  user_not_found: 'This person does not exist.',
+  invalid_metadata: 'The product data must be a JSON object of at most 4 KiB.',
+  invalid_external_id: 'That external id is not valid.',
+  external_id_taken: 'Another organization already has this external id.',
   body_too_large: 'That is too much text to save at once.',
   not_org_member: 'Only members of the organization can be added to its workspaces.',
   email_mismatch: 'This invitation was sent to another email address. Sign in with the address it was sent to.',

@@ -94,6 +94,10 @@ var (
 	ErrUnavailable      = &Error{Kind: KindUnavailable, Code: "unavailable", Detail: "the service is busy or a service it depends on failed; retry after Retry-After seconds"}
 )
 
+// ErrBackendOnly answers a person's token on a backend route (/admin/): the
+// HTTP API's authorizers refuse it first, this is the handlers' own check.
+var ErrBackendOnly = &Error{Kind: KindForbidden, Code: "backend_only", Detail: "only a backend client's token (client credentials) may call this route"}
+
 // Unavailable marks err, a failure of a service orgkit depends on that
 // outlasted its client's retries, as ErrUnavailable, keeping err for the
 // logs and for errors.As.

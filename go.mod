@@ -21,6 +21,7 @@ require (
 	github.com/miekg/dns v1.1.66
 	github.com/oklog/ulid/v2 v2.1.1
 	golang.org/x/net v0.57.0
+	golang.org/x/oauth2 v0.30.0
 )
 
 require (

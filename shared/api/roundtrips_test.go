@@ -252,6 +252,9 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			u := e.Join(t, owner, org, "member")
 			return call{u: u, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
 		}, 404, 1, 1, ""},
+		{"GET /admin/orgs/{orgId}", "", func(*testing.T) call {
+			return call{u: e.NewMachine(routes.ScopeRead), method: "GET", path: "/admin" + o}
+		}, 200, 1, 0, ""},
 	}
 
 	covered := map[string]bool{}

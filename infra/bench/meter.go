@@ -345,6 +345,14 @@ func NewInProcess(ctx context.Context, metered bool, table string) (*InProcess, 
 			}
 			return u, nil
 		},
+		Machine: func(context.Context) (*User, error) {
+			u := &User{ID: "benchclient", Token: "benchclient"}
+			p.users.Store(u.Token, map[string]string{
+				"sub": u.ID, "client_id": u.ID, "token_use": "access", "scope": strings.Join(routes.Scopes, " "),
+				"iss": "https://cognito-idp.local/bench",
+			})
+			return u, nil
+		},
 		Publish: func(name, value string) error { dns.SetTXT(name, value); return nil },
 	}
 	return p, nil

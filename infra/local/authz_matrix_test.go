@@ -945,10 +945,14 @@ func secretOf(token string) string {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	// Every route has a row, and every row a route: a new route without its
-	// row fails here.
+	// Every route people call has a row, and every row a route: a new route
+	// without its row fails here. The backend routes, which no person's
+	// token reaches, have the scope matrix instead (TestScopeMatrix).
 	keys := map[string]routes.Route{}
 	for _, rt := range routes.Table {
+		if rt.Scope != routes.User {
+			continue
+		}
 		keys[rt.Key()] = rt
 		if len(matrix[rt.Key()]) == 0 {
 			t.Errorf("route %s has no row in the authorization matrix", rt.Key())

@@ -83,7 +83,7 @@ func OpenAPI() ([]byte, error) {
 					"description": "a client-credentials access token of the backend app client (routes under /admin/); " +
 						"the token URL is the stack's TokenUrl output (TOKEN_URL in the local stack's stack.env)",
 					"flows": map[string]any{"clientCredentials": map[string]any{
-						"tokenUrl": "https://your-domain.auth.your-region.amazoncognito.com/oauth2/token",
+						"tokenUrl": exampleCognitoDomain + "/oauth2/token",
 						"scopes":   ScopeDescriptions,
 					}}},
 			},
@@ -95,6 +95,10 @@ func OpenAPI() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// exampleCognitoDomain stands for the deployment's Cognito domain in the
+// document: the real token URL is the stack's TokenUrl output.
+const exampleCognitoDomain = "https://your-domain.auth.your-region.amazoncognito.com"
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.

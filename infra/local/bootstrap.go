@@ -70,7 +70,8 @@ func EnsureUserPool(ctx context.Context, c *cip.Client) (poolID, clientID string
 	return poolID, aws.ToString(out.UserPoolClient.ClientId), nil
 }
 
-// WriteEnv writes KEY=value lines, sorted, to path (atomically).
+// WriteEnv writes KEY=value lines, sorted, to path (atomically), readable by
+// its owner alone: it holds the backend client's secret.
 func WriteEnv(path string, env map[string]string) error {
 	keys := make([]string, 0, len(env))
 	for k := range env {
@@ -85,7 +86,7 @@ func WriteEnv(path string, env map[string]string) error {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

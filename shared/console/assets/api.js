@@ -23,6 +23,7 @@ const messages = {
   invitation_not_found: 'This invitation does not exist any more.',
   join_request_not_found: 'This join request has already been handled.',
   route_not_found: 'This action is not available.',
+  backend_only: 'This action is for the product\'s servers, not for people.',
   last_owner: 'An organization must always keep at least one owner. Make someone else an owner first (Transfer ownership on the Members page), then try again.',
   conflict: 'Someone changed this at the same time. Please try again.',
   stale_version: 'These settings were changed by someone else since you opened them. Reload the page to see the latest version, then make your change again.',

@@ -48,10 +48,9 @@ func TestBackendAPI(t *testing.T) {
 	if got := scopeNames(t, p["AllowedOAuthScopes"]); !slices.Equal(got, routes.Scopes) {
 		t.Errorf("backend client scopes %v, want %v", got, routes.Scopes)
 	}
-	for _, f := range strs(p["ExplicitAuthFlows"]) {
-		if f != "ALLOW_REFRESH_TOKEN_AUTH" {
-			t.Errorf("backend client allows the user flow %s", f)
-		}
+	// (unset, Cognito would allow SRP and custom auth)
+	if got := strs(p["ExplicitAuthFlows"]); !slices.Equal(got, []string{"ALLOW_REFRESH_TOKEN_AUTH"}) {
+		t.Errorf("backend client ExplicitAuthFlows = %v, want refresh alone", got)
 	}
 	if p["AccessTokenValidity"] != float64(60) {
 		t.Errorf("AccessTokenValidity = %v, want 60 (minutes)", p["AccessTokenValidity"])

@@ -305,8 +305,6 @@ func newBackend(s awscdk.Stack, pool awscognito.UserPool) backendAPI {
 	}
 	client := pool.AddClient(jsii.String("BackendClient"), &awscognito.UserPoolClientOptions{
 		GenerateSecret: jsii.Bool(true),
-		// No user signs in with it: no user flows at all.
-		AuthFlows: &awscognito.AuthFlow{},
 		OAuth: &awscognito.OAuthSettings{
 			Flows:  &awscognito.OAuthFlows{ClientCredentials: jsii.Bool(true)},
 			Scopes: &oauthScopes,
@@ -316,6 +314,10 @@ func newBackend(s awscdk.Stack, pool awscognito.UserPool) backendAPI {
 		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
 		PreventUserExistenceErrors: jsii.Bool(true),
 	})
+	// No person signs in with it. Left unset, Cognito would allow SRP and
+	// custom auth; refresh alone (which client credentials never use) is the
+	// least a client may list.
+	client.Node().DefaultChild().(awscognito.CfnUserPoolClient).SetExplicitAuthFlows(jsii.Strings("ALLOW_REFRESH_TOKEN_AUTH"))
 	// A Cognito domain prefix is global per region: the stack id's first
 	// eight hex digits make it this stack's own.
 	prefix := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("orgkit-"),

@@ -29,9 +29,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"golang.org/x/oauth2"
 
 	"github.com/orgkit/orgkit/infra/local/localtest"
 	"github.com/orgkit/orgkit/shared/dnsproof/dnstest"
+	"github.com/orgkit/orgkit/shared/routes"
 )
 
 // User is a signed-in user of the API.
@@ -89,12 +91,12 @@ type Client struct {
 	// SignUp makes a confirmed, signed-in user, running the post-confirmation
 	// trigger as a Cognito sign-up does.
 	SignUp func(ctx context.Context, email string) (*User, error)
+	// Machine gets the backend client (a product's server) a
+	// client-credentials token with every scope, for the backend routes.
+	Machine func(ctx context.Context) (*User, error)
 	// Publish publishes a TXT record on the DNS server the API's domain
 	// proofs ask.
 	Publish func(name, value string) error
-	// Machine gets a client-credentials token of the backend client, for
-	// the backend API's routes (scopes orgkit/read and orgkit/write).
-	Machine func(ctx context.Context) (*User, error)
 }
 
 // NewHTTPClient is an HTTP client keeping enough idle connections for n
@@ -214,7 +216,13 @@ func StackClient(ctx context.Context, env map[string]string, conns int) (*Client
 			}
 			return &User{ID: u.Sub, Email: u.Email, Token: u.IDToken}, nil
 		},
-		Machine: func(ctx context.Context) (*User, error) { return machineToken(ctx, hc, env) },
+		Machine: func(ctx context.Context) (*User, error) {
+			tok, err := stack.MachineConfig(routes.Scopes...).Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+			if err != nil {
+				return nil, fmt.Errorf("client-credentials token: %w", err)
+			}
+			return &User{ID: env["BACKEND_CLIENT_ID"], Token: tok.AccessToken}, nil
+		},
 		Publish: func(name, value string) error {
 			if env["DNS_DIR"] == "" {
 				return errors.New("the local stack has no DNS_DIR (make down up)")

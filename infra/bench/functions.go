@@ -179,7 +179,7 @@ var preferredRoute = map[string]string{
 	"members":     "GET /orgs/{orgId}/members",
 	"invitations": "GET /orgs/{orgId}/invitations",
 	"workspaces":  "GET /orgs/{orgId}/workspaces",
-	"admin":       "GET /admin/users/{userId}",
+	"admin":       "GET /admin/orgs/{orgId}",
 }
 
 // Event returns the event of a function's invocation number n (each call a
@@ -265,9 +265,11 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		"sub": ct.Owner.ID, "email": ct.Owner.Email, "email_verified": "true", "token_use": "id", "aud": "bench",
 		"cognito:username": ct.Owner.ID, "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench",
 	}
-	if rt.Scope != routes.User { // a backend route: a client-credentials token
-		claims = map[string]string{"sub": "bench-backend", "client_id": "bench-backend", "token_use": "access", "scope": rt.Scope,
-			"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench"}
+	if rt.Scope != routes.User { // a backend client's client-credentials token
+		claims = map[string]string{
+			"sub": "benchclient", "client_id": "benchclient", "token_use": "access", "scope": rt.Scope,
+			"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench",
+		}
 	}
 	ev := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: rt.Key(), RawPath: path,

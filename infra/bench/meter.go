@@ -345,13 +345,15 @@ func NewInProcess(ctx context.Context, metered bool, table string) (*InProcess, 
 			}
 			return u, nil
 		},
-		Publish: func(name, value string) error { dns.SetTXT(name, value); return nil },
 		Machine: func(context.Context) (*User, error) {
-			id := "bench-backend-" + apitest.NewSub()
-			p.users.Store(id, map[string]string{"sub": id, "client_id": id, "token_use": "access",
-				"scope": routes.ScopeRead + " " + routes.ScopeWrite, "iss": "https://cognito-idp.local/bench"})
-			return &User{ID: id, Token: id}, nil
+			u := &User{ID: "benchclient", Token: "benchclient"}
+			p.users.Store(u.Token, map[string]string{
+				"sub": u.ID, "client_id": u.ID, "token_use": "access", "scope": strings.Join(routes.Scopes, " "),
+				"iss": "https://cognito-idp.local/bench",
+			})
+			return u, nil
 		},
+		Publish: func(name, value string) error { dns.SetTXT(name, value); return nil },
 	}
 	return p, nil
 }

@@ -159,6 +159,9 @@ func Setup(ctx context.Context, c *Client, members, founders int) (*Fixture, err
 		return nil, err
 	}
 	f := &Fixture{Owner: owner, memberRole: "member", Publish: c.Publish}
+	if f.Machine, err = c.Machine(ctx); err != nil {
+		return nil, err
+	}
 	if f.Org, f.WS, err = OwnOrg(ctx, c, owner); err != nil {
 		return nil, err
 	}
@@ -243,6 +246,7 @@ var Cases = []Case{
 	get("GET /me/invitations", func(f *Fixture) *User { return f.Invitee }, func(*Fixture) string { return "/me/invitations" }),
 	get("GET /orgs", owner, func(*Fixture) string { return "/orgs" }),
 	get("GET /orgs/{orgId}", owner, func(f *Fixture) string { return "/orgs/" + f.Org }),
+	get("GET /admin/orgs/{orgId}", func(f *Fixture) *User { return f.Machine }, func(f *Fixture) string { return "/admin/orgs/" + f.Org }),
 	{Routes: []string{"PATCH /orgs/{orgId}"}, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
 		_, err := c.Call(ctx, "PATCH /orgs/{orgId}", f.Owner, http.MethodPatch, "/orgs/"+f.Org, map[string]string{"name": fmt.Sprintf("Bench %d", i)}, 200)
 		return err

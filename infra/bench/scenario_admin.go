@@ -2,13 +2,10 @@ package bench
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
 )
@@ -27,34 +24,6 @@ func setupBackend(ctx context.Context, c *Client, f *Fixture) error {
 	}
 	f.Direct, err = c.SignUp(ctx, apitest.FreeEmail("direct"))
 	return err
-}
-
-// machineToken gets a client-credentials token from the local stack's
-// TOKEN_URL, as OAuth 2 says: the client's id and secret by HTTP Basic.
-func machineToken(ctx context.Context, hc *http.Client, env map[string]string) (*User, error) {
-	tokenURL, id, secret := env["TOKEN_URL"], env["BACKEND_CLIENT_ID"], env["BACKEND_CLIENT_SECRET"]
-	if tokenURL == "" || id == "" || secret == "" {
-		return nil, errors.New("the local stack has no backend client (TOKEN_URL, BACKEND_CLIENT_ID, BACKEND_CLIENT_SECRET)")
-	}
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"orgkit/read orgkit/write"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret))))
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.AccessToken == "" {
-		return nil, fmt.Errorf("token endpoint answered %d (%v)", resp.StatusCode, err)
-	}
-	return &User{ID: id, Token: out.AccessToken}, nil
 }
 
 func backendClient(f *Fixture) *User { return f.Machine }

@@ -1037,8 +1037,9 @@ func secretOf(token string) string {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	// Every route has a row, and every row a route: a new route without its
-	// row fails here.
+	// Every route people call has a row, and every row a route: a new route
+	// without its row fails here. The backend routes, which no person's
+	// token reaches, have the scope matrix instead (TestScopeMatrix).
 	keys := map[string]routes.Route{}
 	for _, rt := range routes.Table {
 		if rt.Scope != routes.User {

@@ -147,7 +147,7 @@ JSON
   echo "$limits" >"$PIDS/api.limits"
   wait_for api "http://127.0.0.1:$API_PORT/healthz" 30
   log "up:"
-  sed 's/^/  /' "$STACK_ENV" >&2
+  sed -e 's/^\(BACKEND_CLIENT_SECRET=\).*/\1(in .local\/stack.env)/' -e 's/^/  /' "$STACK_ENV" >&2
   log "console: $CONSOLE_URL"
 }
 

@@ -43,7 +43,7 @@ const (
 const httpReservedConcurrency = 50
 
 // DefaultLimits are the limits for what cdk.json does not set. The reserved
-// concurrency adds up to 300, within the 1,000 concurrent executions an AWS
+// concurrency adds up to 330, within the 1,000 concurrent executions an AWS
 // account has by default (Lambda keeps 100 of them unreserved).
 func DefaultLimits() Limits {
 	l := Limits{APIRateLimit: 50, APIBurstLimit: 100, ReservedConcurrency: map[string]int{}}

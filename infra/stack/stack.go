@@ -225,6 +225,7 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
 			UserPoolClients: &[]awscognito.IUserPoolClient{client},
 		})
+	backend := newBackend(s, pool)
 	api := awsapigatewayv2.NewHttpApi(s, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		Description:       jsii.String("orgkit HTTP API"),
 		DefaultAuthorizer: authorizer,
@@ -259,11 +260,16 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 				})
 			integrations[r.Function] = in
 		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		opts := &awsapigatewayv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 			Integration: in,
-		})
+		}
+		if r.Scope != routes.User {
+			opts.Authorizer = backend.authorizer
+			opts.AuthorizationScopes = jsii.Strings(r.Scope)
+		}
+		api.AddRoutes(opts)
 	}
 
 	consoleURL := awscdk.Fn_Join(jsii.String(""), &[]*string{api.ApiEndpoint(), jsii.String("/console")})
@@ -280,7 +286,73 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	awscdk.NewCfnOutput(s, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId()})
 	awscdk.NewCfnOutput(s, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
+	// The secret stays out of the outputs, which anyone who may describe the
+	// stack reads: `aws cognito-idp describe-user-pool-client` shows it.
+	awscdk.NewCfnOutput(s, jsii.String("BackendClientId"), &awscdk.CfnOutputProps{Value: backend.client.UserPoolClientId()})
+	awscdk.NewCfnOutput(s, jsii.String("TokenUrl"), &awscdk.CfnOutputProps{Value: backend.tokenURL})
 	return s
+}
+
+// backendAPI is what the product's servers call orgkit with (SPEC §13).
+type backendAPI struct {
+	client     awscognito.UserPoolClient
+	authorizer awsapigatewayv2.IHttpRouteAuthorizer
+	tokenURL   *string
+}
+
+// newBackend declares the backend API's side of Cognito: a resource server
+// with the scopes of routes.Scopes, an app client with a secret that may use
+// only the client-credentials grant with those scopes, the pool's domain
+// whose /oauth2/token issues its tokens, and the JWT authorizer of the
+// backend routes. That authorizer's audience is the backend client alone,
+// and the people's authorizer's the app client alone, so neither kind of
+// token passes the other's routes; each backend route also requires its
+// scope (AuthorizationScopes).
+func newBackend(s awscdk.Stack, pool awscognito.UserPool) backendAPI {
+	var scopes []awscognito.ResourceServerScope
+	for _, sc := range routes.Scopes {
+		scopes = append(scopes, awscognito.NewResourceServerScope(&awscognito.ResourceServerScopeProps{
+			ScopeName: jsii.String(routes.ScopeName(sc)), ScopeDescription: jsii.String(routes.ScopeDescriptions[sc]),
+		}))
+	}
+	rs := pool.AddResourceServer(jsii.String("ResourceServer"), &awscognito.UserPoolResourceServerOptions{
+		Identifier:                 jsii.String(routes.ResourceServer),
+		UserPoolResourceServerName: jsii.String("orgkit backend API"),
+		Scopes:                     &scopes,
+	})
+	var oauthScopes []awscognito.OAuthScope
+	for _, sc := range scopes {
+		oauthScopes = append(oauthScopes, awscognito.OAuthScope_ResourceServer(rs, sc))
+	}
+	client := pool.AddClient(jsii.String("BackendClient"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(true),
+		OAuth: &awscognito.OAuthSettings{
+			Flows:  &awscognito.OAuthFlows{ClientCredentials: jsii.Bool(true)},
+			Scopes: &oauthScopes,
+		},
+		// A token a product's server caches for its hour (Cognito's default,
+		// spelled out).
+		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
+		PreventUserExistenceErrors: jsii.Bool(true),
+	})
+	// No person signs in with it. Left unset, Cognito would allow SRP and
+	// custom auth; refresh alone (which client credentials never use) is the
+	// least a client may list.
+	client.Node().DefaultChild().(awscognito.CfnUserPoolClient).SetExplicitAuthFlows(jsii.Strings("ALLOW_REFRESH_TOKEN_AUTH"))
+	// A Cognito domain prefix is global per region: the stack id's first
+	// eight hex digits make it this stack's own.
+	prefix := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("orgkit-"),
+		awscdk.Fn_Select(jsii.Number(0), awscdk.Fn_Split(jsii.String("-"),
+			awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), nil)), nil))})
+	domain := pool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: prefix},
+	})
+	return backendAPI{
+		client: client,
+		authorizer: awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("BackendAuthorizer"), pool,
+			&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{UserPoolClients: &[]awscognito.IUserPoolClient{client}}),
+		tokenURL: awscdk.Fn_Join(jsii.String(""), &[]*string{domain.BaseUrl(nil), jsii.String("/oauth2/token")}),
+	}
 }
 
 // addConsole routes the console's paths to its function, without the JWT

@@ -165,6 +165,47 @@ func only(t *testing.T, rs map[string]resource) (string, resource) {
 	panic("unreachable")
 }
 
+// named is the one resource whose logical id starts with prefix (CDK's
+// path, such as "UserPoolAppClient", before its hash).
+func named(t *testing.T, rs map[string]resource, prefix string) (string, resource) {
+	t.Helper()
+	var hits []string
+	for id := range rs {
+		if strings.HasPrefix(id, prefix) {
+			hits = append(hits, id)
+		}
+	}
+	if len(hits) != 1 {
+		t.Fatalf("resources named %s*: %v, want exactly one", prefix, hits)
+	}
+	return hits[0], rs[hits[0]]
+}
+
+// appClient is the app client people sign in with; backendClient the one a
+// product's servers get client-credentials tokens with.
+func appClient(t *testing.T, tpl assertions.Template) (string, resource) {
+	t.Helper()
+	return named(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"), "UserPoolAppClient")
+}
+
+func backendClient(t *testing.T, tpl assertions.Template) (string, resource) {
+	t.Helper()
+	return named(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"), "UserPoolBackendClient")
+}
+
+// authorizerFor is the one JWT authorizer whose audience is exactly the
+// client.
+func authorizerFor(t *testing.T, tpl assertions.Template, clientID string) (string, resource) {
+	t.Helper()
+	hits := map[string]resource{}
+	for id, a := range resources(t, tpl, "AWS::ApiGatewayV2::Authorizer") {
+		if reflect.DeepEqual(a.Properties["JwtConfiguration"].(map[string]any)["Audience"], []any{ref(clientID)}) {
+			hits[id] = a
+		}
+	}
+	return only(t, hits)
+}
+
 func ref(id string) map[string]any   { return map[string]any{"Ref": id} }
 func arnOf(id string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
 
@@ -356,8 +397,8 @@ func TestUserPoolClient(t *testing.T) {
 	// GIVEN the synthesized stack
 	tpl := synth(t)
 
-	// WHEN its app client is inspected
-	_, c := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+	// WHEN the app client people sign in with is inspected
+	_, c := appClient(t, tpl)
 
 	// THEN it has no secret, password / SRP / refresh flows and no OAuth
 	if c.Properties["GenerateSecret"] != false {
@@ -467,15 +508,20 @@ func TestRoutes(t *testing.T) {
 	// GIVEN the synthesized stack
 	tpl := synth(t)
 	fns := functionIDs(t, tpl)
-	authz := resources(t, tpl, "AWS::ApiGatewayV2::Authorizer")
-	authzID, _ := only(t, authz)
+	appID, _ := appClient(t, tpl)
+	backendID, _ := backendClient(t, tpl)
+	authzID, _ := authorizerFor(t, tpl, appID)
+	backendAuthzID, _ := authorizerFor(t, tpl, backendID)
 	integrations := resources(t, tpl, "AWS::ApiGatewayV2::Integration")
 
 	// WHEN its routes are listed
 	rs := resources(t, tpl, "AWS::ApiGatewayV2::Route")
 
 	// THEN each entry of routes.Table is one JWT-protected route to its
-	// function (the console's routes, TestConsoleIsServedByTheAPI, aside)
+	// function (the console's routes, TestConsoleIsServedByTheAPI, aside):
+	// a person's route behind the app client's authorizer with no scope, a
+	// backend route behind the backend client's authorizer requiring its
+	// scope
 	check(t, "route count", func() {
 		tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(len(routes.Table)+len(stack.ConsolePaths)))
 	})
@@ -492,8 +538,15 @@ func TestRoutes(t *testing.T) {
 		if r.Properties["AuthorizationType"] != "JWT" {
 			t.Errorf("%s: AuthorizationType = %v, want JWT", want.Key(), r.Properties["AuthorizationType"])
 		}
-		if !reflect.DeepEqual(r.Properties["AuthorizerId"], ref(authzID)) {
-			t.Errorf("%s: AuthorizerId = %s, want the Cognito authorizer", want.Key(), jsonString(r.Properties["AuthorizerId"]))
+		wantAuthz, wantScopes := authzID, []string(nil)
+		if want.Scope != routes.User {
+			wantAuthz, wantScopes = backendAuthzID, []string{want.Scope}
+		}
+		if !reflect.DeepEqual(r.Properties["AuthorizerId"], ref(wantAuthz)) {
+			t.Errorf("%s: AuthorizerId = %s, want %s", want.Key(), jsonString(r.Properties["AuthorizerId"]), wantAuthz)
+		}
+		if got := strs(r.Properties["AuthorizationScopes"]); !slices.Equal(got, wantScopes) {
+			t.Errorf("%s: AuthorizationScopes = %v, want %v", want.Key(), got, wantScopes)
 		}
 		target := ""
 		for id := range integrations {
@@ -522,11 +575,11 @@ func TestRoutes(t *testing.T) {
 func TestAuthorizerAudienceIsAppClient(t *testing.T) {
 	// GIVEN the synthesized stack
 	tpl := synth(t)
-	clientID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+	clientID, _ := appClient(t, tpl)
 	poolID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPool"))
 
-	// WHEN its authorizer is inspected
-	_, a := only(t, resources(t, tpl, "AWS::ApiGatewayV2::Authorizer"))
+	// WHEN the authorizer of the routes people call is inspected
+	_, a := authorizerFor(t, tpl, clientID)
 
 	// THEN it checks Cognito JWTs for the app client, not for the pool id
 	check(t, "authorizer", func() {
@@ -1250,7 +1303,7 @@ func TestConsoleIsServedByTheAPI(t *testing.T) {
 	// GIVEN the synthesized stack
 	tpl := synth(t)
 	fns := functionIDs(t, tpl)
-	clientID, _ := only(t, resources(t, tpl, "AWS::Cognito::UserPoolClient"))
+	clientID, _ := appClient(t, tpl)
 	apiID, api := only(t, resources(t, tpl, "AWS::ApiGatewayV2::Api"))
 	integrations := resources(t, tpl, "AWS::ApiGatewayV2::Integration")
 	byKey := map[string]resource{}

@@ -71,12 +71,17 @@ func TestDeletedOrgIsUnreachableAtOnce(t *testing.T) {
 		}
 		callers := []*apitest.User{owner, member, colleague, insider}
 		if rt.Scope != routes.User {
-			callers = []*apitest.User{machineCaller(e, rt.Scope)} // a backend route: the product's servers
+			// A backend route: the product's server, with every scope, gets
+			// 404 too (a write is tried with a body its route accepts).
+			if rt.Method != http.MethodGet && rt.Method != http.MethodDelete && validBody(rt.Key()) == nil {
+				continue
+			}
+			callers = []*apitest.User{e.NewMachine(routes.Scopes...)}
 		}
 		for _, u := range callers {
 			r := e.Call(u, rt.Method, p, validBody(rt.Key()))
 			if r.Status != http.StatusNotFound {
-				t.Errorf("%s as %s: %s, want 404", rt.Key(), u.Email, r)
+				t.Errorf("%s as %s: %s, want 404", rt.Key(), u.ID, r)
 			}
 		}
 	}
@@ -120,6 +125,8 @@ func TestDeletedWorkspaceIsUnreachableAtOnce(t *testing.T) {
 	e.Call(wsAdmin, "DELETE", "/orgs/"+org+"/workspaces/"+team, nil).Want(t, http.StatusNoContent)
 
 	for _, rt := range routes.Table {
+		// The backend routes, which people cannot call, answer the product's
+		// server on their own terms.
 		if !strings.Contains(rt.Path, "{workspaceId}") || rt.Scope != routes.User {
 			continue
 		}

@@ -1883,9 +1883,10 @@ func (s *sim) domainSignUp() {
 
 // Anything else.
 
-// oversized sends a body over 64 KiB to a random route: 413 whoever asks.
+// oversized sends a body over 64 KiB to a random route people call: 413
+// whoever asks (the backend routes refuse people's tokens first).
 func (s *sim) oversized() {
-	rt := pick(s, routes.Table)
+	rt := pick(s, userRoutes)
 	o := pick(s, s.liveOrgs())
 	p, ws := rt.Path, domain.NewID(domain.PrefixWorkspace, time.Now())
 	if len(o.wss) > 0 {
@@ -1897,6 +1898,9 @@ func (s *sim) oversized() {
 	body := `{"name":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
 	s.do(pick(s, s.users), rt.Method, p, body, fail(413, "body_too_large"))
 }
+
+// userRoutes are the routes of the table people call.
+var userRoutes = slices.DeleteFunc(slices.Clone(routes.Table), func(r routes.Route) bool { return r.Scope != routes.User })
 
 func (s *sim) timePasses() {
 	d := time.Duration(1+s.rng.IntN(4)) * 24 * time.Hour

@@ -315,6 +315,9 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: "viewer"})
 			return call{u: machine, method: "DELETE", path: "/admin" + o + "/workspaces/" + team + "/members/" + u.ID}
 		}, 204, 0, 1, ""},
+		{"GET /admin/orgs/{orgId}", "", func(*testing.T) call {
+			return call{u: e.NewMachine(routes.ScopeRead), method: "GET", path: "/admin" + o}
+		}, 200, 1, 0, ""},
 	}
 
 	covered := map[string]bool{}

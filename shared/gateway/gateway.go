@@ -12,10 +12,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,8 +40,17 @@ type Authenticator interface {
 type Gateway struct {
 	Routes []routes.Route
 	Mux    httpapi.Mux
-	Auth   Authenticator
-	Log    *slog.Logger
+	// Auth verifies the tokens of the routes people call (Scope User): the
+	// JWT authorizer whose audience is the app client.
+	Auth Authenticator
+	// Backend verifies the tokens of the backend routes (Scope set): the
+	// second JWT authorizer, whose audience is the backend app client, so
+	// that neither kind of token passes the other's authorizer. When nil,
+	// Auth verifies both and the gateway tells the kinds apart by their
+	// claims as the two audiences would (in-process tests, whose stand-in
+	// authenticator knows no audiences).
+	Backend Authenticator
+	Log     *slog.Logger
 	// Limiter throttles each caller, as API Gateway's throttling does; nil
 	// throttles nobody.
 	Limiter *RateLimiter
@@ -67,9 +78,16 @@ func (s *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
-	claims, err := s.Auth.Verify(r.Context(), strings.TrimSpace(token))
+	claims, err := s.authorize(r.Context(), route, strings.TrimSpace(token))
 	if err != nil {
-		s.Log.Info("token refused", "request_id", reqID, "error", err.Error())
+		s.Log.Info("token refused", "request_id", reqID, "route", route.Key(), "error", err.Error())
+		if errors.Is(err, errScope) {
+			// RFC 6750 §3.1, and API Gateway's answer to a token without the
+			// route's scope: authenticated, not allowed.
+			w.Header().Set("Www-Authenticate", `Bearer error="insufficient_scope", scope="`+route.Scope+`"`)
+			gatewayError(w, http.StatusForbidden, "Forbidden")
+			return
+		}
 		gatewayError(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
@@ -100,6 +118,34 @@ func (s *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(out)
+}
+
+var (
+	errKind  = errors.New("a person's token on a backend route, or a backend client's on a person's route")
+	errScope = errors.New("the token lacks the route's scope")
+)
+
+// authorize does what the route's JWT authorizer does: verify the token
+// (issuer, signature, expiry, audience), then, on a backend route, require
+// the route's scope among the token's (its "scope" claim), as a route's
+// AuthorizationScopes do.
+func (s *Gateway) authorize(ctx context.Context, rt routes.Route, token string) (map[string]string, error) {
+	backend := rt.Scope != routes.User
+	auth := s.Auth
+	if backend && s.Backend != nil {
+		auth = s.Backend
+	}
+	claims, err := auth.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if s.Backend == nil && httpapi.MachineClaims(claims) != backend {
+		return nil, errKind
+	}
+	if backend && !slices.Contains(strings.Fields(claims["scope"]), rt.Scope) {
+		return nil, errScope
+	}
+	return claims, nil
 }
 
 // match finds the route for a request; API Gateway prefers the route with the
@@ -162,6 +208,12 @@ func event(r *http.Request, rt routes.Route, params, claims map[string]string, b
 	if len(query) == 0 {
 		query = nil
 	}
+	// API Gateway lists the token's scopes only for a route that requires
+	// some.
+	var scopes []string
+	if rt.Scope != routes.User {
+		scopes = strings.Fields(claims["scope"])
+	}
 	now := time.Now()
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
@@ -189,7 +241,7 @@ func event(r *http.Request, rt routes.Route, params, claims map[string]string, b
 				UserAgent: r.UserAgent(),
 			},
 			Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes},
 			},
 		},
 	}

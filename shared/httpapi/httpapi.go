@@ -210,9 +210,7 @@ func callerFrom(ev events.APIGatewayV2HTTPRequest) (Caller, error) {
 		caller.ClientID = c["aud"]
 	}
 	caller.Scopes = strings.Fields(c["scope"])
-	// Cognito's client-credentials tokens name no user: their subject is
-	// the app client itself.
-	caller.Machine = caller.TokenUse == "access" && c["username"] == "" && caller.Sub == caller.ClientID
+	caller.Machine = MachineClaims(c)
 	// An unverified email is whatever the user typed (Cognito lets users
 	// change their email to any address): it never names them, not even in
 	// the audit log.
@@ -222,6 +220,12 @@ func callerFrom(ev events.APIGatewayV2HTTPRequest) (Caller, error) {
 		}
 	}
 	return caller, nil
+}
+
+// MachineClaims reports whether verified claims are a client-credentials
+// token's: Cognito's name no user, their subject is the app client itself.
+func MachineClaims(c map[string]string) bool {
+	return c["token_use"] == "access" && c["username"] == "" && c["sub"] != "" && c["sub"] == c["client_id"]
 }
 
 func encode(reqID string, out *Response) events.APIGatewayV2HTTPResponse {

@@ -68,6 +68,7 @@ var Operations = []Operation{
 	{Name: "AdminRemoveMember", Method: "DELETE", Path: "/admin/orgs/{orgId}/members/{userId}", Scope: "orgkit/write", Paged: false},
 	{Name: "AdminPutWorkspaceMember", Method: "PUT", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
 	{Name: "AdminRemoveWorkspaceMember", Method: "DELETE", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
+	{Name: "AdminGetOrg", Method: "GET", Path: "/admin/orgs/{orgId}", Scope: "orgkit/read", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -593,6 +594,16 @@ func (c *Client) AdminPutWorkspaceMember(ctx context.Context, orgID, workspaceID
 // It needs a machine token with the scope orgkit/write.
 func (c *Client) AdminRemoveWorkspaceMember(ctx context.Context, orgID, workspaceID, userID string, opts ...CallOption) error {
 	return c.call(ctx, "DELETE", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", []string{orgID, workspaceID, userID}, nil, nil, nil, nil, opts)
+}
+
+// AdminGetOrg calls GET /admin/orgs/{orgId}: backend: any org of the deployment.
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) AdminGetOrg(ctx context.Context, orgID string, opts ...CallOption) (*AdminOrgView, error) {
+	var out AdminOrgView
+	if err := c.call(ctx, "GET", "/admin/orgs/{orgId}", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // AcceptBody is the API's api.AcceptBody.

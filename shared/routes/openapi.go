@@ -43,6 +43,9 @@ func OpenAPI() ([]byte, error) {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
+		if r.Scope != User {
+			op["security"] = []map[string]any{{"backend": []string{r.Scope}}}
+		}
 		if r.IO.In != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(r.IO.In), true)}}}
@@ -68,15 +71,26 @@ func OpenAPI() ([]byte, error) {
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
-			"title":       "orgkit",
-			"version":     "1",
-			"description": "Organizations, workspaces and memberships for SaaS products. Every route needs a Cognito ID or access token of the app client.",
+			"title":   "orgkit",
+			"version": "1",
+			"description": "Organizations, workspaces and memberships for SaaS products. Every route needs a Cognito ID or access token of the app client, " +
+				"except the backend routes under /admin/, which need a client-credentials token of the backend client with the route's scope.",
 		},
 		"security": []map[string]any{{"cognito": []string{}}},
 		"paths":    paths,
 		"components": map[string]any{
-			"schemas":         g.defs,
-			"securitySchemes": map[string]any{"cognito": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas": g.defs,
+			"securitySchemes": map[string]any{
+				"cognito": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "a person's Cognito ID or access token, of the app client (routes outside /admin/)"},
+				"backend": map[string]any{"type": "oauth2",
+					"description": "a client-credentials access token of the backend app client (routes under /admin/); " +
+						"the token URL is the stack's TokenUrl output (TOKEN_URL in the local stack's stack.env)",
+					"flows": map[string]any{"clientCredentials": map[string]any{
+						"tokenUrl": exampleCognitoDomain + "/oauth2/token",
+						"scopes":   ScopeDescriptions,
+					}}},
+			},
 		},
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
@@ -85,6 +99,10 @@ func OpenAPI() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// exampleCognitoDomain stands for the deployment's Cognito domain in the
+// document: the real token URL is the stack's TokenUrl output.
+const exampleCognitoDomain = "https://your-domain.auth.your-region.amazoncognito.com"
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
@@ -173,6 +191,12 @@ func (g *schemaGen) responses(r Route) map[string]any {
 		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}},
 	}}
 	resp["403"] = problem("the caller's role does not allow it")
+	if r.Scope != User {
+		// The backend authorizer answers a token without the route's scope.
+		forbidden := problem("the token lacks the scope " + r.Scope)
+		forbidden["content"].(map[string]any)["application/json"] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/GatewayError"}}
+		resp["403"] = forbidden
+	}
 	resp["404"] = problem("unknown, or hidden from the caller")
 	resp["409"] = problem("conflicts with the current state")
 	resp["413"] = problem("body over 64 KiB")

@@ -113,6 +113,7 @@ var Table = []Route{
 	{"DELETE", "/admin/orgs/{orgId}/members/{userId}", "admin", "Remove a member from the org", (*api.API).AdminRemoveMember, noContent(), ScopeWrite},
 	{"PUT", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Add an org member to a workspace, or change their role", (*api.API).AdminPutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), ScopeWrite},
 	{"DELETE", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Remove a member from a workspace", (*api.API).AdminRemoveWorkspaceMember, noContent(), ScopeWrite},
+	{"GET", "/admin/orgs/{orgId}", "admin", "Backend: any org of the deployment", (*api.API).AdminGetOrg, ok(api.AdminOrgView{}), ScopeRead},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

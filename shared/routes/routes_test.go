@@ -69,3 +69,40 @@ func TestSampleGetMeEvent(t *testing.T) {
 		t.Errorf("GET /me = %+v", me)
 	}
 }
+
+// TestSampleAdminGetOrgEvent feeds the sample event of a backend call (a
+// client-credentials token's claims, as API Gateway passes them) through the
+// admin function's handler, for an org the test creates.
+func TestSampleAdminGetOrgEvent(t *testing.T) {
+	s, _ := storetest.New(t)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b, err := os.ReadFile("../../events/admin-get-org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	a := app.WithStore(app.Config{Region: "us-east-1"}, log, s) // as the admin function builds it
+	sub := "7c1e2a4b-90d1-4e8f-a3b2-5d6c7e8f9a02"
+	if _, err := a.Signup().Confirm(context.Background(), sub, "ada@admin-sample.co.uk", true); err != nil {
+		t.Fatal(err)
+	}
+	um, err := s.UserWithMemberships(context.Background(), sub)
+	if err != nil || len(um.Orgs) != 1 {
+		t.Fatalf("the sign-up's org: %+v %v", um, err)
+	}
+	org := um.Orgs[0].OrgID
+	sample := ev.PathParameters["orgId"]
+	ev.PathParameters["orgId"] = org
+	ev.RawPath = strings.Replace(ev.RawPath, sample, org, 1)
+	resp, err := a.Mux("admin").Handler(log)(context.Background(), ev)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/orgs/{orgId} = %d %v: %s", resp.StatusCode, err, resp.Body)
+	}
+	var got api.AdminOrgView
+	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil || got.ID != org || got.Domain != "admin-sample.co.uk" {
+		t.Errorf("GET /admin/orgs/{orgId} = %s, %v", resp.Body, err)
+	}
+}

@@ -6,12 +6,14 @@
 Reads .local/stack.env (or STACK_ENV), signs fresh users of fresh domains up in cognito-local,
 builds real state through the API (orgs, workspaces, a member, join requests, invitations), then
 runs `schemathesis run` on the API document the local API serves ($API_URL/openapi.json) with
-the main user's ID token. Every operation is fuzzed; the checks are:
+the main user's ID token, then on the backend routes (/admin/) with a client-credentials token
+of the stack's backend client (TOKEN_URL). Every operation is fuzzed; the checks are:
 no 5xx, and status code, content type, headers and body as the document says. Path parameters
 take the real ids now and then (hooks.py), so cases reach past 404. Exits non-zero on a failure.
 """
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -113,6 +115,19 @@ class User:
         return self.call("GET", "/me", want=200)[2]
 
 
+def machine_token(env):
+    """A client-credentials token of the backend client with every scope it is allowed, fetched as
+    OAuth 2 says: POST TOKEN_URL, the client id and secret by HTTP Basic."""
+    basic = base64.b64encode(f"{env['BACKEND_CLIENT_ID']}:{env['BACKEND_CLIENT_SECRET']}".encode()).decode()
+    req = urllib.request.Request(env["TOKEN_URL"], data=b"grant_type=client_credentials", method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())["access_token"]
+    except (OSError, KeyError, ValueError) as e:
+        sys.exit(f"contract: setup: client-credentials token from {env.get('TOKEN_URL')}: {e}")
+
+
 def fresh_domain(tag):
     # .test is reserved (RFC 2606): no mail ever leaves.
     return f"st{tag}{secrets.token_hex(4)}.test"
@@ -133,27 +148,6 @@ def publish(stack, added):
     os.makedirs(dns_dir, exist_ok=True)
     with open(os.path.join(dns_dir, added["record"]["name"]), "w", encoding="utf-8") as f:
         f.write(added["record"]["value"] + "\n")
-
-
-def machine_token(env):
-    """A client-credentials token of the backend client, for the /admin/ routes (hooks.py sends it
-    there), or "" when the stack has no backend client: those routes then get the user's token,
-    which they refuse (403)."""
-    url, cid, secret = env.get("TOKEN_URL"), env.get("BACKEND_CLIENT_ID"), env.get("BACKEND_CLIENT_SECRET")
-    if not (url and cid and secret):
-        log("no backend client in the stack (TOKEN_URL, BACKEND_CLIENT_ID, BACKEND_CLIENT_SECRET): "
-            "the /admin/ routes are fuzzed with the user's token")
-        return ""
-    import base64
-    import urllib.parse
-    basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
-    req = urllib.request.Request(url, method="POST",
-                                 data=urllib.parse.urlencode({"grant_type": "client_credentials",
-                                                              "scope": "orgkit/read orgkit/write"}).encode(),
-                                 headers={"Authorization": f"Basic {basic}",
-                                          "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)["access_token"]
 
 
 def build_state(stack):
@@ -266,6 +260,8 @@ def build_state(stack):
     put("DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", orgId=org, workspaceId=ws_all,
         userId=[cleo.sub])
     put("POST /orgs/{orgId}/transfer-ownership", orgId=[org_c])
+    # The backend routes (the product's server, a machine token): org A.
+    put("GET /admin/orgs/{orgId}", orgId=org)
     body = {"POST /invitations/accept": [{"token": token_e}],
             "POST /orgs/{orgId}/transfer-ownership": [{"userId": dan.sub}]}
     unknown_org, unknown_ws = "org_" + "0" * 26, "ws_" + "0" * 26
@@ -340,21 +336,65 @@ def main():
     user, ids = build_state(stack)
     # hooks.py sends each request with its token: the user's, or the backend client's on /admin/.
     ids["user_token"] = user.token if args.token == "id" else user.access_token
-    ids["machine_token"] = machine_token(env)
+    backend_token = machine_token(stack.env)
+    ids["machine_token"] = backend_token
     log(f"setup took {time.monotonic() - started:.1f}s")
 
     work = os.path.join(ROOT, ".local", "contract")
     os.makedirs(work, exist_ok=True)
-    junit = os.path.join(work, "junit.xml")
-    if os.path.exists(junit):
-        os.unlink(junit)
     fd, ids_path = tempfile.mkstemp(prefix="ids-", suffix=".json", dir=work)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(ids, f)
 
+    # Two passes, each with the token its routes take: a person's for every route outside /admin/,
+    # the backend client's (every scope) for the backend routes, which refuse a person's token.
+    person = user.token if args.token == "id" else user.access_token
+    passes = [("people", person, ["--exclude-path-regex", "^/admin/"], os.path.join(work, "junit.xml"))]
+    if has_backend_routes(schema):
+        passes.append(("backend", backend_token, ["--include-path-regex", "^/admin/"],
+                       os.path.join(work, "junit-backend.xml")))
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    rc = 0
+    try:
+        for name, token, select, junit in passes:
+            left = None if deadline is None else max(1, int(deadline - time.monotonic()))
+            rc = run_pass(args, name, schema, stack, token, select, junit, ids_path, work, left) or rc
+    finally:
+        os.unlink(ids_path)
+    if rc != 0:
+        # A stack restarted under the run (make down/up elsewhere) fails it too: say so.
+        try:
+            status = user.call("GET", "/me")[0]
+        except OSError as e:
+            status = e
+        if status != 200:
+            log(f"after the run GET /me answers {status}, not 200: the local stack was stopped or reset "
+                "during the run, and failures above may be its, not the API's (see .local/logs/api.log)")
+    summary = junit_summary([junit for *_, junit in passes])
+    if summary:
+        print(f"contract: {summary}", flush=True)  # a closing line test-result readers understand
+    return rc
+
+
+def has_backend_routes(schema):
+    """Whether the API document has routes under /admin/ (a schemathesis pass selecting none fails)."""
+    if schema.startswith("http"):
+        doc = http("GET", schema)[2]
+    else:
+        with open(schema, encoding="utf-8") as f:
+            doc = json.load(f)
+    return any(p.startswith("/admin/") for p in (doc or {}).get("paths", {}))
+
+
+def run_pass(args, name, schema, stack, token, select, junit, ids_path, work, timeout):
+    """One `schemathesis run` over the operations select picks, with token; its exit code."""
+    if os.path.exists(junit):
+        os.unlink(junit)
     cmd = [
         os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", schema,
         "--url", stack.api,
+        "--header", f"Authorization: Bearer {token}",
+        *select,
         "--checks", CHECKS,
         "--max-examples", str(args.max_examples),
         "--workers", str(args.workers),
@@ -371,39 +411,28 @@ def main():
     cmd += args.extra
     child_env = dict(os.environ, SCHEMATHESIS_HOOKS=os.path.join(HERE, "hooks.py"), ORGKIT_CONTRACT_IDS=ids_path)
     shown = " ".join("'Authorization: Bearer …'" if a.startswith("Authorization:") else a for a in cmd[1:])
-    log(f"schemathesis {shown}")
+    log(f"{name}: schemathesis {shown}")
     started = time.monotonic()
     try:
         # In .local/contract, where Hypothesis and Schemathesis keep their own folders.
-        rc = subprocess.run(cmd, env=child_env, cwd=work, timeout=args.timeout or None, check=False).returncode
+        rc = subprocess.run(cmd, env=child_env, cwd=work, timeout=timeout, check=False).returncode
     except subprocess.TimeoutExpired:
-        log(f"schemathesis did not finish within {args.timeout}s")
+        log(f"{name}: schemathesis did not finish within {timeout}s")
         rc = 1
-    finally:
-        os.unlink(ids_path)
-    log(f"schemathesis took {time.monotonic() - started:.1f}s, exit {rc}; JUnit report: {os.path.relpath(junit, ROOT)}")
-    if rc != 0:
-        # A stack restarted under the run (make down/up elsewhere) fails it too: say so.
-        try:
-            status = user.call("GET", "/me")[0]
-        except OSError as e:
-            status = e
-        if status != 200:
-            log(f"after the run GET /me answers {status}, not 200: the local stack was stopped or reset "
-                "during the run, and failures above may be its, not the API's (see .local/logs/api.log)")
-    summary = junit_summary(junit)
-    if summary:
-        print(f"contract: {summary}", flush=True)  # a closing line test-result readers understand
+    log(f"{name}: schemathesis took {time.monotonic() - started:.1f}s, exit {rc}; JUnit report: {os.path.relpath(junit, ROOT)}")
     return rc
 
 
-def junit_summary(path):
-    """'N passed, N failed[, N skipped]' over the operations, from schemathesis' JUnit report."""
-    try:
-        suites = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return ""
-    n = {k: int(suites.get(k, "0")) for k in ("tests", "failures", "errors", "skipped")}
+def junit_summary(paths):
+    """'N passed, N failed[, N skipped]' over the operations, from schemathesis' JUnit reports."""
+    n = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for path in paths:
+        try:
+            suites = ET.parse(path).getroot()
+        except (OSError, ET.ParseError):
+            return ""
+        for k in n:
+            n[k] += int(suites.get(k, "0"))
     failed = n["failures"] + n["errors"]
     out = f"{n['tests'] - failed - n['skipped']} passed, {failed} failed"
     return out + (f", {n['skipped']} skipped" if n["skipped"] else "")

@@ -25,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Stack is the running local stack, as .local/stack.env describes it.
@@ -188,4 +190,29 @@ func (s *Stack) CallWith(t testing.TB, method, path, token string, body any, hea
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// MachineToken gets a client-credentials access token for the stack's
+// backend client (BACKEND_CLIENT_ID and _SECRET) from TOKEN_URL, as a
+// product's server does, with the scopes asked for (none: every scope the
+// client is allowed).
+func (s *Stack) MachineToken(t testing.TB, scopes ...string) string {
+	t.Helper()
+	tok, err := s.MachineConfig(scopes...).Token(context.Background())
+	if err != nil {
+		t.Fatalf("client-credentials token with scopes %v: %v", scopes, err)
+	}
+	return tok.AccessToken
+}
+
+// MachineConfig is the OAuth 2 client-credentials configuration of the
+// stack's backend client: the client id and secret go by HTTP Basic.
+func (s *Stack) MachineConfig(scopes ...string) *clientcredentials.Config {
+	return &clientcredentials.Config{
+		ClientID:     s.Env["BACKEND_CLIENT_ID"],
+		ClientSecret: s.Env["BACKEND_CLIENT_SECRET"],
+		TokenURL:     s.Env["TOKEN_URL"],
+		Scopes:       scopes,
+		AuthStyle:    oauth2.AuthStyleInHeader,
+	}
 }

@@ -193,21 +193,16 @@ func (e *Env) NewUser(email string) *User {
 	return u
 }
 
-// BackendClientID prefixes the app client ids of machine callers.
-const BackendClientID = "apitest-backend"
-
-// NewMachine registers a product's server calling the backend API: its
-// token stands for a client-credentials access token of its own app client
-// (sub and client_id the client's id, token_use access, no username) with
-// these scopes.
+// NewMachine registers a backend client (a product's server) whose token
+// carries the claims of a Cognito client-credentials token with the scopes
+// given: its sub and client_id are the client's id, and it names no user.
+// Call the backend routes with it as with a user.
 func (e *Env) NewMachine(scopes ...string) *User {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	id := BackendClientID + "-" + hex.EncodeToString(b)
-	u := &User{ID: id, Claims: map[string]string{
-		"sub": id, "client_id": id, "token_use": "access", "scope": strings.Join(scopes, " "),
-		"iss": "https://cognito-idp.local/apitest",
-	}}
+	u := &User{ID: "client" + strings.ReplaceAll(NewSub(), "-", "")[:20]}
+	u.Claims = map[string]string{
+		"sub": u.ID, "client_id": u.ID, "token_use": "access", "scope": strings.Join(scopes, " "),
+		"iss": "https://cognito-idp.local/apitest", "version": "2",
+	}
 	e.users.Store(u.ID, u)
 	return u
 }

@@ -116,20 +116,29 @@ func bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	backend, secret, err := local.EnsureBackendClient(ctx, cognitoClient(a), pool)
+	if err != nil {
+		return err
+	}
 	return local.WriteEnv(env("STACK_ENV", ".local/stack.env"), map[string]string{
 		"API_URL":             "http://127.0.0.1:" + env("API_PORT", "3000"),
 		"DYNAMODB_ENDPOINT":   a.Config.DynamoDBEndpoint,
 		"COGNITO_ENDPOINT":    env("COGNITO_ENDPOINT", "http://127.0.0.1:9229"),
 		"USER_POOL_ID":        pool,
 		"USER_POOL_CLIENT_ID": client,
-		"TABLE_NAME":          a.Config.TableName,
-		"AWS_REGION":          a.Config.Region,
-		"CONFIRMATION_CODE":   env("CONFIRMATION_CODE", ""),
-		"MAIL_DIR":            os.Getenv("MAIL_DIR"),
-		"OUTBOX_KEY_FILE":     keyFile,
-		"INVITE_URL":          a.Config.InviteURL,
-		"DNS_DIR":             os.Getenv("DNS_DIR"),
-		"CONSOLE_URL":         "http://127.0.0.1:" + env("API_PORT", "3000") + console.Root,
+		// A product's server: client-credentials tokens for the backend
+		// routes (POST TOKEN_URL, HTTP Basic with id and secret).
+		"BACKEND_CLIENT_ID":     backend,
+		"BACKEND_CLIENT_SECRET": secret,
+		"TOKEN_URL":             env("COGNITO_ENDPOINT", "http://127.0.0.1:9229") + "/oauth2/token",
+		"TABLE_NAME":            a.Config.TableName,
+		"AWS_REGION":            a.Config.Region,
+		"CONFIRMATION_CODE":     env("CONFIRMATION_CODE", ""),
+		"MAIL_DIR":              os.Getenv("MAIL_DIR"),
+		"OUTBOX_KEY_FILE":       keyFile,
+		"INVITE_URL":            a.Config.InviteURL,
+		"DNS_DIR":               os.Getenv("DNS_DIR"),
+		"CONSOLE_URL":           "http://127.0.0.1:" + env("API_PORT", "3000") + console.Root,
 	})
 }
 
@@ -150,10 +159,12 @@ func serve(ctx context.Context) error {
 		a.Log.Info("local DNS listening", "addr", d.Addr, "dir", dir)
 	}
 	cognito := env("COGNITO_ENDPOINT", "http://127.0.0.1:9229")
-	pool, client := os.Getenv("USER_POOL_ID"), os.Getenv("USER_POOL_CLIENT_ID")
-	if pool == "" || client == "" {
-		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set (run bootstrap)")
+	pool, client, backend := os.Getenv("USER_POOL_ID"), os.Getenv("USER_POOL_CLIENT_ID"), os.Getenv("BACKEND_CLIENT_ID")
+	if pool == "" || client == "" || backend == "" {
+		return errors.New("USER_POOL_ID, USER_POOL_CLIENT_ID and BACKEND_CLIENT_ID must be set (run bootstrap)")
 	}
+	issuer := env("COGNITO_ISSUER", cognito) + "/" + pool
+	jwks := cognito + "/" + pool + "/.well-known/jwks.json"
 	cleanupFn := local.StreamFunction(a.Cleanup().Handle)
 	mailerFn := local.StreamFunction(a.Outbox(ses.New).Handle)
 	doc, err := routes.OpenAPI()
@@ -171,11 +182,10 @@ func serve(ctx context.Context) error {
 			Mux:    a.Mux(""),
 			// The token alone, as API Gateway's JWT authorizer: the patched
 			// cognito-local issues the claims Cognito would.
-			Auth: &local.Verifier{
-				Issuer:    env("COGNITO_ISSUER", cognito) + "/" + pool,
-				JWKSURL:   cognito + "/" + pool + "/.well-known/jwks.json",
-				Audiences: []string{client},
-			},
+			Auth: &local.Verifier{Issuer: issuer, JWKSURL: jwks, Audiences: []string{client}},
+			// The backend routes' authorizer: the backend client's tokens
+			// only, and the gateway requires each route's scope.
+			Backend: &local.Verifier{Issuer: issuer, JWKSURL: jwks, Audiences: []string{backend}},
 			Log:     a.Log,
 			Limiter: &gateway.RateLimiter{Rate: cmp.Or(a.Config.RateLimit, gateway.DefaultRate), Burst: cmp.Or(a.Config.RateBurst, gateway.DefaultBurst)},
 		},

@@ -32,6 +32,14 @@ func init() {
 	Cases = append(Cases,
 		get("GET /admin/users/{userId}", backendClient, func(f *Fixture) string { return "/admin/users/" + f.Members[0].ID }),
 		get("GET /admin/users", backendClient, func(f *Fixture) string { return "/admin/users?email=" + url.QueryEscape(f.Members[0].Email) }),
+		get("GET /admin/orgs/{orgId}/plan", backendClient, func(f *Fixture) string { return "/admin/orgs/" + f.Org + "/plan" }),
+		// The billing system re-selling the same plan: no limit, so the
+		// benchmark's other cases keep adding people.
+		Case{Routes: []string{"PUT /admin/orgs/{orgId}/plan"}, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
+			_, err := c.Call(ctx, "PUT /admin/orgs/{orgId}/plan", f.Machine, http.MethodPut, "/admin/orgs/"+f.Org+"/plan",
+				map[string]any{"name": fmt.Sprintf("team-%d", i%3), "seatLimit": nil, "status": "active", "billingEmail": nil}, 200)
+			return err
+		}},
 		get("GET /admin/orgs/{orgId}/members", backendClient, func(f *Fixture) string { return "/admin/orgs/" + f.Org + "/members?limit=50" }),
 		Case{Routes: []string{"PATCH /admin/orgs/{orgId}", "GET /admin/orgs"}, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
 			ext := "bench-" + f.Org

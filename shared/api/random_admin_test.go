@@ -54,12 +54,16 @@ func (s *sim) backendPutMember() {
 	case tRole == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
+	case tRole == "guest" && o.full():
+		w = fail(422, "seat_limit_reached") // a guest promoted takes a seat
 	case tRole != "":
 	case target == nil:
 		w = fail(404, "user_not_found")
 	default:
 		if e, err := domain.ParseEmail(target.Email); err != nil || !o.policy.AllowsEmail(e) {
 			w = fail(422, "email_domain_not_allowed")
+		} else if to != "guest" && o.full() {
+			w = fail(422, "seat_limit_reached")
 		}
 	}
 	r := s.do(m, "PUT", "/admin/orgs/"+seg+"/members/"+tseg, encode(k, map[string]any{"role": to}, "role"), w)

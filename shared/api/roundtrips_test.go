@@ -166,10 +166,10 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			return call{u: owner, method: "PATCH", path: o + "/billing", body: map[string]string{"billingEmail": "ap@example.com"}}
 		}, 200, 1, 1, ""},
 		{"GET /admin/orgs/{orgId}/plan", "", func(*testing.T) call {
-			return call{u: machineCaller(e, routes.ScopeBilling), method: "GET", path: "/admin" + o + "/plan"}
+			return call{u: e.NewMachine(routes.ScopeBilling), method: "GET", path: "/admin" + o + "/plan"}
 		}, 200, 1, 0, ""},
 		{"PUT /admin/orgs/{orgId}/plan", "", func(*testing.T) call {
-			return call{u: machineCaller(e, routes.ScopeBilling), method: "PUT", path: "/admin" + o + "/plan", body: plan(100, "active")}
+			return call{u: e.NewMachine(routes.ScopeBilling), method: "PUT", path: "/admin" + o + "/plan", body: plan(100, "active")}
 		}, 200, 1, 1, ""},
 		{"GET /orgs/{orgId}/join-requests", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/join-requests"} }, 200, 2, 0, ""},
 		{"POST /orgs/{orgId}/join-requests", "policy request", func(t *testing.T) call {

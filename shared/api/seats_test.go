@@ -14,20 +14,8 @@ import (
 
 // Seats and plans (SPEC §12, DESIGN.md §16).
 
-// machineCaller registers one of the host product's servers: a
-// client-credentials access token whose subject is the app client, with one
-// scope.
-func machineCaller(e *apitest.Env, scope string) *apitest.User {
-	c := e.NewUser("")
-	for k, v := range map[string]string{"token_use": "access", "client_id": c.ID, "scope": scope,
-		"email": "", "email_verified": "false", "cognito:username": ""} {
-		c.SetClaim(k, v)
-	}
-	return c
-}
-
 // billingClient is the host product's billing system.
-func billingClient(e *apitest.Env) *apitest.User { return machineCaller(e, routes.ScopeBilling) }
+func billingClient(e *apitest.Env) *apitest.User { return e.NewMachine(routes.ScopeBilling) }
 
 // plan is a PUT /admin/orgs/{orgId}/plan body; limit < 0 means no limit.
 func plan(limit int, status string) map[string]any {
@@ -335,10 +323,10 @@ func TestBillingRoutes(t *testing.T) {
 		}
 	}
 
-	// The plan is the billing system's: a person's token may not set it.
+	// The plan is the billing system's: the gateway refuses a person's token.
 	for _, u := range []*apitest.User{owner, admin} {
-		e.Call(u, "PUT", "/admin/orgs/"+org+"/plan", plan(10, "active")).Want(t, http.StatusForbidden)
-		e.Call(u, "GET", "/admin/orgs/"+org+"/plan", nil).Want(t, http.StatusForbidden)
+		e.Call(u, "PUT", "/admin/orgs/"+org+"/plan", plan(10, "active")).Want(t, http.StatusUnauthorized)
+		e.Call(u, "GET", "/admin/orgs/"+org+"/plan", nil).Want(t, http.StatusUnauthorized)
 	}
 	full := map[string]any{"name": " Business ", "seatLimit": 10, "status": "past_due", "billingEmail": "Billing@Acme.test"}
 	e.Call(billing, "PUT", "/admin/orgs/"+org+"/plan", full).Want(t, http.StatusOK).Decode(t, &p)

@@ -432,21 +432,6 @@ var matrix = map[string][]variant{
 			return request{"PATCH", "/orgs/" + f.org + "/billing", map[string]string{"billingEmail": "billing@" + f.domain}}
 		},
 	}},
-	// The backend routes take machine tokens alone: a person's token is
-	// refused whatever their role (by the authorizer's scope check in AWS and
-	// the local API, by the handler as well), so no code is pinned here.
-	"GET /admin/orgs/{orgId}/plan": {{
-		name: "a person reads the plan", want: row{403, 403, 403, 403, 403, 403, 403, 403, 403}, codes: anyCode,
-		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
-			return request{"GET", "/admin/orgs/" + f.org + "/plan", nil}
-		},
-	}},
-	"PUT /admin/orgs/{orgId}/plan": {{
-		name: "a person sets the plan", want: row{403, 403, 403, 403, 403, 403, 403, 403, 403}, codes: anyCode,
-		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
-			return request{"PUT", "/admin/orgs/" + f.org + "/plan", api.PlanBody{Name: "Stolen", Status: string(domain.PlanActive)}}
-		},
-	}},
 	"GET /orgs/{orgId}/audit-events": {{
 		name: "read the audit log",
 		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},

@@ -81,8 +81,15 @@ func TestGoClientTakesRequiredQuery(t *testing.T) {
 	saved := Table
 	t.Cleanup(func() { Table = saved })
 	Table = []Route{{"GET", "/admin/orgs", "admin", "Find the org of an external id", (*api.API).ListOrgs, ok(api.List[api.OrgView]{}), ScopeRead}}
+	was, had := unpaged["GET /admin/orgs"]
 	unpaged["GET /admin/orgs"] = true
-	t.Cleanup(func() { delete(unpaged, "GET /admin/orgs") })
+	t.Cleanup(func() {
+		if had {
+			unpaged["GET /admin/orgs"] = was
+		} else {
+			delete(unpaged, "GET /admin/orgs")
+		}
+	})
 	src, err := goClient(query)
 	if err != nil {
 		t.Fatal(err)

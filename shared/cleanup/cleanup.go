@@ -35,6 +35,7 @@ type Purger interface {
 	PurgeOrg(ctx context.Context, orgID string) (int, error)
 	PurgeWorkspace(ctx context.Context, orgID, wsID string) (int, error)
 	PurgeMember(ctx context.Context, t store.PurgeTarget) (int, error)
+	PurgeTeam(ctx context.Context, orgID, teamID string) (int, error)
 }
 
 // Handler is the cleanup function.
@@ -114,6 +115,10 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 		what = "member"
 		log = log.With("user_id", t.UserID)
 		n, err = h.Store.PurgeMember(ctx, t)
+	case t.TeamID != "":
+		what = "team"
+		log = log.With("team_id", t.TeamID)
+		n, err = h.Store.PurgeTeam(ctx, t.OrgID, t.TeamID)
 	case t.WorkspaceID != "":
 		what = "workspace"
 		log = log.With("workspace_id", t.WorkspaceID)

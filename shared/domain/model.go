@@ -46,6 +46,11 @@ type Membership struct {
 	Role     OrgRole   `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
 	Version  int64     `json:"-"`
+	// Teams are the ids of the member's teams in the org.
+	Teams []string `json:"-"`
+	// DefaultWorkspaceRole is the role the member joins every new
+	// workspace of the org with ("" for none).
+	DefaultWorkspaceRole WorkspaceRole `json:"-"`
 }
 
 // WorkspaceMembership is a user's role in a workspace.

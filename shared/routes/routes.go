@@ -95,6 +95,18 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{}), User},
 	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent(), User},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/teams", "workspaces", "A page of the teams' roles in the workspace", (*api.API).ListWorkspaceTeams, ok(api.List[api.TeamGrantView]{}), User},
+	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "workspaces", "Give a team a role in the workspace, or change it", (*api.API).PutWorkspaceTeam, okIn(api.RoleBody{}, api.TeamGrantView{}), User},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "workspaces", "Take a team's role in the workspace away", (*api.API).RemoveWorkspaceTeam, noContent(), User},
+
+	{"GET", "/orgs/{orgId}/teams", "members", "A page of the org's teams", (*api.API).ListTeams, ok(api.List[api.TeamView]{}), User},
+	{"POST", "/orgs/{orgId}/teams", "members", "Create a team; the creator maintains it", (*api.API).CreateTeam, created(api.NameBody{}, api.TeamView{}), User},
+	{"GET", "/orgs/{orgId}/teams/{teamId}", "members", "A team, with its roles in workspaces", (*api.API).GetTeam, ok(api.TeamView{}), User},
+	{"PATCH", "/orgs/{orgId}/teams/{teamId}", "members", "Rename a team", (*api.API).RenameTeam, okIn(api.NameBody{}, api.TeamView{}), User},
+	{"DELETE", "/orgs/{orgId}/teams/{teamId}", "members", "Delete a team and its roles in workspaces", (*api.API).DeleteTeam, noContent(), User},
+	{"GET", "/orgs/{orgId}/teams/{teamId}/members", "members", "A page of the team's members", (*api.API).ListTeamMembers, ok(api.List[api.TeamMemberView]{}), User},
+	{"PUT", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Add an org member to the team or change their team role", (*api.API).PutTeamMember, okIn(api.TeamMemberBody{}, api.TeamMemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Remove a member from the team, or leave it", (*api.API).RemoveTeamMember, noContent(), User},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

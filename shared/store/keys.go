@@ -24,6 +24,9 @@
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
+//	team                   ORG#<org>         TEAM#<team>            (its grants, by workspace, on the item)
+//	team membership        USER#<sub>        ORG#<org>#TEAM#<team>  TEAM#<team>#MEMBERS USER#<sub>
+//	team's workspace role  ORG#<org>         GRANT#<ws>#<team>
 //
 // Access patterns:
 //
@@ -37,6 +40,9 @@
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
 //	is a person barred from joining an org by domain   GetItem / condition on ORG#<org> BAR#<email>
 //	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
+//	teams of an org; the teams' roles in a workspace   Query PK=ORG#<org>, SK begins_with TEAM# / GRANT#<ws>#
+//	members of a team (pages)                          Query GSI1PK=TEAM#<team>#MEMBERS
+//	the caller's teams in an org                       the Teams set on their org membership item
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -72,6 +78,9 @@ const (
 	typeBar          = "Bar"
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
+	typeTeam         = "Team"
+	typeTeamMember   = "TeamMember"
+	typeTeamGrant    = "TeamGrant"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -97,6 +106,10 @@ func inviteWindowSK(hour string) string     { return "LIMIT#INVITES#" + hour }
 func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" + email }
 func barSK(email string) string             { return "BAR#" + email }
 func orgDomainSK(d string) string           { return "DOMAIN#" + d }
+func teamSK(team string) string             { return "TEAM#" + team }
+func teamMemberSK(org, team string) string  { return "ORG#" + org + "#TEAM#" + team }
+func teamMembersGSI(team string) string     { return "TEAM#" + team + "#MEMBERS" }
+func teamGrantSK(ws, team string) string    { return "GRANT#" + ws + "#" + team }
 
 // Prefixes for begins_with queries.
 const (
@@ -106,4 +119,5 @@ const (
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
 	prefixOrgDomain  = "DOMAIN#"
+	prefixTeam       = "TEAM#"
 )

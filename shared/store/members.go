@@ -93,6 +93,13 @@ func (s *Store) RemoveMember(ctx context.Context, rm Removal) error {
 			Key: key(userPK(w.UserID), wsMemberSK(w.OrgID, w.WorkspaceID)),
 		}}})
 	}
+	// Their team memberships, in the room left: access through teams ends
+	// with the Teams set on the membership deleted here in any case.
+	for _, team := range target.Teams[:min(len(target.Teams), max(0, maxWorkspacesPerRemoval-len(rm.Workspaces)))] {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key: key(userPK(target.UserID), teamMemberSK(target.OrgID, team)),
+		}}})
+	}
 	if target.Role == domain.OrgOwner {
 		steps = append(steps, ownerCount(target.OrgID, -1))
 	} else {

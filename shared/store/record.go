@@ -70,6 +70,12 @@ type record struct {
 	AllowedDomains   []string `dynamodbav:"AllowedEmailDomains,omitempty"`
 	RequireMfa       bool     `dynamodbav:"RequireMfa,omitempty"`
 	RequireSso       bool     `dynamodbav:"RequireSso,omitempty"`
+
+	// Teams: a member's teams in the org (on the org membership, read with
+	// every access check), a team's roles by workspace (on the team).
+	TeamID     string            `dynamodbav:"TeamId,omitempty"`
+	Teams      []string          `dynamodbav:"Teams,stringset,omitempty"`
+	TeamGrants map[string]string `dynamodbav:"TeamGrants,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -113,7 +119,8 @@ func memberRecord(m domain.Membership) record {
 }
 
 func (r record) membership() domain.Membership {
-	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version}
+	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version,
+		Teams: r.Teams, DefaultWorkspaceRole: domain.WorkspaceRole(r.DefaultWsRole)}
 }
 
 func workspaceRecord(w domain.Workspace) record {

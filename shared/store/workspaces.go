@@ -110,6 +110,14 @@ func (s *Store) PutWorkspaceMember(ctx context.Context, g Guard, m domain.Worksp
 		putAudit(ev),
 	}
 	switch {
+	case g.team != "" && g.teamActor == m.UserID:
+		// A workspace admin through a team adding themselves: the team check
+		// rides on the touch of their own org membership.
+		touch := touchMember(m.OrgID, m.UserID)
+		touch.item.Update.ConditionExpression = aws.String("attribute_exists(PK) AND contains(Teams, :team)")
+		touch.item.Update.ExpressionAttributeValues[":team"] = str(g.team)
+		touch.onFail = inTeam(m.OrgID, m.UserID, g.team).onFail
+		steps = append(steps, g.step(), touch)
 	case g.pk == userPK(m.UserID) && g.sk == orgMemberSK(m.OrgID):
 		steps = append(steps, g.touch()) // an org admin adding themselves
 	case g.pk == userPK(m.UserID):

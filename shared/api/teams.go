@@ -73,14 +73,19 @@ func teamGrantView(g domain.TeamGrant) TeamGrantView {
 // in one batch, and checks that the caller may see the org's teams (org
 // members, not guests).
 func (a *API) team(ctx context.Context, r *httpapi.Request, others ...string) (store.Access, error) {
+	return a.teamAs(ctx, r, authz.ListMembers, others...)
+}
+
+// teamAs is team for callers whose org role allows the action.
+func (a *API) teamAs(ctx context.Context, r *httpapi.Request, action authz.OrgAction, others ...string) (store.Access, error) {
 	team, err := pathID(r, "teamId", domain.PrefixTeam, domain.ErrTeamNotFound)
 	if err != nil {
-		if _, err := a.access(ctx, r, authz.ListMembers); err != nil {
+		if _, err := a.access(ctx, r, action); err != nil {
 			return store.Access{}, err
 		}
 		return store.Access{}, domain.ErrTeamNotFound
 	}
-	acc, err := a.accessWith(ctx, r, authz.ListMembers, store.Also{Team: team, Users: others})
+	acc, err := a.accessWith(ctx, r, action, store.Also{Team: team, Users: others})
 	if err != nil {
 		return acc, err
 	}
@@ -260,7 +265,12 @@ func (a *API) RemoveTeamMember(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.team(ctx, r)
+	// Anyone in a team may leave it, guests included.
+	action := authz.ListMembers
+	if target == r.Caller.Sub {
+		action = authz.ViewOrg
+	}
+	acc, err := a.teamAs(ctx, r, action)
 	if err != nil {
 		return nil, err
 	}

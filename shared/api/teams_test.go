@@ -1,0 +1,294 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/store/storetest"
+)
+
+func teamMemberRoles(t *testing.T, e *apitest.Env, u *apitest.User, org, team string) map[string]string {
+	t.Helper()
+	var page struct {
+		Items []struct{ UserID, Role string }
+	}
+	e.Call(u, "GET", "/orgs/"+org+"/teams/"+team+"/members", nil).Want(t, http.StatusOK).Decode(t, &page)
+	out := map[string]string{}
+	for _, m := range page.Items {
+		out[m.UserID] = m.Role
+	}
+	return out
+}
+
+// TestTeams: members create teams and maintain them; maintainers manage the
+// members, admins also name maintainers; guests see no teams; only org
+// members can be in a team; every change is in the audit log.
+func TestTeams(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	admin := e.Join(t, owner, org, "admin")
+	maint := e.Join(t, owner, org, "member")
+	other := e.Join(t, owner, org, "member")
+	third := e.Join(t, owner, org, "member")
+	guest := e.Join(t, owner, org, "guest")
+	stranger := e.Founder(t)
+	o := "/orgs/" + org
+
+	e.Call(guest, "POST", o+"/teams", map[string]string{"name": "Guests"}).Want(t, http.StatusForbidden)
+	e.Call(guest, "GET", o+"/teams", nil).Want(t, http.StatusForbidden)
+	e.Call(stranger, "GET", o+"/teams", nil).Want(t, http.StatusNotFound)
+	e.Call(maint, "POST", o+"/teams", map[string]string{"name": " "}).Want(t, http.StatusBadRequest)
+
+	team := e.CreateTeam(t, maint, org, "Data")
+	tp := o + "/teams/" + team
+	if got := teamMemberRoles(t, e, other, org, team); got[maint.ID] != "maintainer" || len(got) != 1 {
+		t.Fatalf("members after creation: %v, want the creator as maintainer", got)
+	}
+	e.Call(guest, "GET", tp, nil).Want(t, http.StatusForbidden)
+	e.Call(stranger, "GET", "/orgs/"+stranger.OrgID+"/teams/"+team, nil).Want(t, http.StatusNotFound)
+
+	// The maintainer adds members, but names no maintainer; others manage nothing.
+	e.Call(maint, "PUT", tp+"/members/"+other.ID, nil).Want(t, http.StatusOK)
+	e.Call(maint, "PUT", tp+"/members/"+third.ID, map[string]string{"role": "maintainer"}).Want(t, http.StatusForbidden)
+	e.Call(other, "PUT", tp+"/members/"+third.ID, map[string]string{}).Want(t, http.StatusForbidden)
+	e.Call(other, "PATCH", tp, map[string]string{"name": "Mine"}).Want(t, http.StatusForbidden)
+	e.Call(other, "DELETE", tp, nil).Want(t, http.StatusForbidden)
+	e.Call(maint, "PUT", tp+"/members/"+stranger.ID, map[string]string{}).Want(t, http.StatusUnprocessableEntity)
+	e.Call(maint, "PUT", tp+"/members/"+guest.ID, map[string]string{"role": "boss"}).Want(t, http.StatusBadRequest)
+	e.Call(admin, "PUT", tp+"/members/"+third.ID, map[string]string{"role": "maintainer"}).Want(t, http.StatusOK)
+	e.Call(admin, "PUT", tp+"/members/"+guest.ID, nil).Want(t, http.StatusOK)
+	if got := teamMemberRoles(t, e, owner, org, team); got[third.ID] != "maintainer" || got[other.ID] != "member" || got[guest.ID] != "member" || len(got) != 4 {
+		t.Fatalf("members: %v", got)
+	}
+
+	e.Call(third, "PATCH", tp, map[string]string{"name": "Data platform"}).Want(t, http.StatusOK)
+	if r := e.Call(other, "GET", tp, nil).Want(t, http.StatusOK); r.Str("name") != "Data platform" {
+		t.Errorf("renamed team: %s", r)
+	}
+	// A member leaves; a maintainer removes another.
+	e.Call(guest, "DELETE", tp+"/members/"+guest.ID, nil).Want(t, http.StatusNoContent)
+	e.Call(third, "DELETE", tp+"/members/"+other.ID, nil).Want(t, http.StatusNoContent)
+	e.Call(third, "DELETE", tp+"/members/"+other.ID, nil).Want(t, http.StatusNotFound)
+	if got := teamMemberRoles(t, e, owner, org, team); len(got) != 2 {
+		t.Fatalf("members after two left: %v", got)
+	}
+
+	var list struct{ Items []struct{ ID, Name string } }
+	e.Call(other, "GET", o+"/teams", nil).Want(t, http.StatusOK).Decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != team {
+		t.Errorf("teams: %+v", list.Items)
+	}
+
+	var audit struct{ Items []struct{ Action string } }
+	e.Call(owner, "GET", o+"/audit-events?limit=200", nil).Want(t, http.StatusOK).Decode(t, &audit)
+	seen := map[string]int{}
+	for _, ev := range audit.Items {
+		seen[ev.Action]++
+	}
+	for _, a := range []string{"team.created", "team.renamed", "team.member.set", "team.member.removed"} {
+		if seen[a] == 0 {
+			t.Errorf("no %s event in the audit log: %v", a, seen)
+		}
+	}
+	e.Call(maint, "DELETE", tp, nil).Want(t, http.StatusNoContent)
+	e.Call(owner, "GET", tp, nil).Want(t, http.StatusNotFound)
+	e.Invariants(t)
+}
+
+type wsSeen struct {
+	ID, Role string
+}
+
+func workspacesOf(t *testing.T, e *apitest.Env, u *apitest.User, org string) map[string]string {
+	t.Helper()
+	var page struct{ Items []wsSeen }
+	e.Call(u, "GET", "/orgs/"+org+"/workspaces", nil).Want(t, http.StatusOK).Decode(t, &page)
+	out := map[string]string{}
+	for _, w := range page.Items {
+		if _, dup := out[w.ID]; dup {
+			t.Errorf("workspace %s listed twice", w.ID)
+		}
+		out[w.ID] = w.Role
+	}
+	return out
+}
+
+func meWorkspaces(t *testing.T, e *apitest.Env, u *apitest.User, org string) map[string]string {
+	t.Helper()
+	var me struct {
+		Orgs []struct {
+			ID         string
+			Workspaces []wsSeen
+		}
+	}
+	e.Call(u, "GET", "/me", nil).Want(t, http.StatusOK).Decode(t, &me)
+	out := map[string]string{}
+	for _, o := range me.Orgs {
+		if o.ID == org {
+			for _, w := range o.Workspaces {
+				out[w.ID] = w.Role
+			}
+		}
+	}
+	return out
+}
+
+// TestTeamGrantsUnion: a member's access to a workspace is the highest of
+// their own role and their teams' roles there, at once and in every answer
+// (the workspace, its lists, GET /me); taking a grant away, leaving the
+// team, or deleting the team ends what it gave on the next call.
+func TestTeamGrantsUnion(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	ws := e.CreateWorkspace(t, owner, org, "Analytics")
+	w := "/orgs/" + org + "/workspaces/" + ws
+	ana := e.Join(t, owner, org, "member")
+	bob := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: ws, Role: "viewer"})
+	carol := e.Join(t, owner, org, "member")
+	team := e.CreateTeam(t, owner, org, "Analysts")
+	e.AddToTeam(t, owner, org, team, ana, bob)
+
+	e.Call(ana, "GET", w, nil).Want(t, http.StatusNotFound)
+	e.Call(ana, "PUT", w+"/teams/"+team, map[string]string{"role": "admin"}).Want(t, http.StatusNotFound)
+	e.Call(bob, "PUT", w+"/teams/"+team, map[string]string{"role": "admin"}).Want(t, http.StatusForbidden)
+	e.Call(owner, "PUT", w+"/teams/"+team, map[string]string{"role": "owner"}).Want(t, http.StatusBadRequest)
+	e.Call(owner, "PUT", w+"/teams/team_01jzzzzzzzzzzzzzzzzzzzzzzz", map[string]string{"role": "viewer"}).Want(t, http.StatusNotFound)
+
+	e.GrantTeam(t, owner, org, ws, team, "member")
+	if r := e.Call(ana, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "member" {
+		t.Errorf("ana through the team: %s", r)
+	}
+	if r := e.Call(bob, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "member" {
+		t.Errorf("bob, viewer himself, member through the team: %s", r)
+	}
+	e.Call(ana, "PATCH", w, map[string]string{"name": "Mine"}).Want(t, http.StatusForbidden)
+	if got := workspacesOf(t, e, ana, org); got[ws] != "member" {
+		t.Errorf("ana's workspaces: %v", got)
+	}
+	if got := workspacesOf(t, e, bob, org); got[ws] != "member" {
+		t.Errorf("bob's workspaces: %v", got)
+	}
+	if got := meWorkspaces(t, e, ana, org); got[ws] != "member" {
+		t.Errorf("ana's /me: %v", got)
+	}
+	var grants struct{ Items []struct{ TeamID, Role string } }
+	e.Call(bob, "GET", w+"/teams", nil).Want(t, http.StatusOK).Decode(t, &grants)
+	if len(grants.Items) != 1 || grants.Items[0].TeamID != team || grants.Items[0].Role != "member" {
+		t.Errorf("workspace teams: %+v", grants.Items)
+	}
+
+	// Admin through the team: ana manages the workspace, its members and
+	// its teams, her right checked inside each write.
+	e.GrantTeam(t, owner, org, ws, team, "admin")
+	e.Call(ana, "PATCH", w, map[string]string{"name": "Analytics 2"}).Want(t, http.StatusOK)
+	e.Call(ana, "PUT", w+"/members/"+carol.ID, map[string]string{"role": "viewer"}).Want(t, http.StatusOK)
+	e.Call(ana, "PUT", w+"/members/"+ana.ID, map[string]string{"role": "viewer"}).Want(t, http.StatusOK)
+	other := e.CreateTeam(t, carol, org, "Others")
+	e.Call(ana, "PUT", w+"/teams/"+other, map[string]string{"role": "viewer"}).Want(t, http.StatusOK)
+	if r := e.Call(ana, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "admin" {
+		t.Errorf("ana, viewer herself, admin through the team: %s", r)
+	}
+
+	// Leaving the team ends what it gave, not what she holds herself.
+	e.Call(ana, "DELETE", "/orgs/"+org+"/teams/"+team+"/members/"+ana.ID, nil).Want(t, http.StatusNoContent)
+	if r := e.Call(ana, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "viewer" {
+		t.Errorf("ana after leaving the team: %s", r)
+	}
+	e.Call(ana, "PATCH", w, map[string]string{"name": "Again"}).Want(t, http.StatusForbidden)
+
+	// Taking the grant away ends bob's member role; deleting the team ends
+	// carol's access through hers at once (its grants go with it).
+	e.Call(owner, "DELETE", w+"/teams/"+team, nil).Want(t, http.StatusNoContent)
+	e.Call(owner, "DELETE", w+"/teams/"+team, nil).Want(t, http.StatusNotFound)
+	if r := e.Call(bob, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "viewer" {
+		t.Errorf("bob after the grant went: %s", r)
+	}
+	e.Call(owner, "DELETE", w+"/members/"+carol.ID, nil).Want(t, http.StatusNoContent)
+	if r := e.Call(carol, "GET", w, nil).Want(t, http.StatusOK); r.Str("role") != "viewer" {
+		t.Errorf("carol through her team: %s", r)
+	}
+	e.Call(carol, "DELETE", "/orgs/"+org+"/teams/"+other, nil).Want(t, http.StatusNoContent)
+	e.Call(carol, "GET", w, nil).Want(t, http.StatusNotFound)
+	if got := workspacesOf(t, e, carol, org); got[ws] != "" {
+		t.Errorf("carol still lists the workspace: %v", got)
+	}
+	if got := meWorkspaces(t, e, carol, org); got[ws] != "" {
+		t.Errorf("carol's /me still shows the workspace: %v", got)
+	}
+	e.Invariants(t)
+}
+
+// TestTeamsCleanup: removing someone from the org removes their team
+// memberships in the same step; deleting a workspace removes the grants on
+// it; deleting a team removes its grants at once and its memberships by the
+// cleanup.
+func TestTeamsCleanup(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	ws := e.CreateWorkspace(t, owner, org, "Doomed")
+	kept := e.CreateWorkspace(t, owner, org, "Kept")
+	u := e.Join(t, owner, org, "member")
+	v := e.Join(t, owner, org, "member")
+	a, b := e.CreateTeam(t, owner, org, "A"), e.CreateTeam(t, owner, org, "B")
+	e.AddToTeam(t, owner, org, a, u, v)
+	e.AddToTeam(t, owner, org, b, u)
+	e.GrantTeam(t, owner, org, ws, a, "admin")
+	e.GrantTeam(t, owner, org, kept, a, "viewer")
+	e.GrantTeam(t, owner, org, ws, b, "viewer")
+
+	countOf := func(typ, user string) int {
+		n := 0
+		for _, it := range storetest.OfType(storetest.Scan(t, e.Store), typ) {
+			if user == "" || it["UserId"] == user {
+				n++
+			}
+		}
+		return n
+	}
+	e.Call(owner, "DELETE", "/orgs/"+org+"/members/"+u.ID, nil).Want(t, http.StatusNoContent)
+	if n := countOf("TeamMember", u.ID); n != 0 {
+		t.Errorf("%d team memberships of the removed member left", n)
+	}
+	if got := teamMemberRoles(t, e, owner, org, a); len(got) != 2 || got[u.ID] != "" {
+		t.Errorf("team A's members after the removal: %v", got)
+	}
+	e.Invariants(t)
+
+	// The workspace goes, and with it (by the cleanup) the grants on it.
+	e.Call(owner, "DELETE", "/orgs/"+org+"/workspaces/"+ws, nil).Want(t, http.StatusNoContent)
+	e.PurgeDeleted(t)
+	if n := countOf("TeamGrant", ""); n != 1 {
+		t.Errorf("%d grants left, want only the one on the kept workspace", n)
+	}
+	var tv struct{ Workspaces []struct{ WorkspaceID string } }
+	e.Call(owner, "GET", "/orgs/"+org+"/teams/"+a, nil).Want(t, http.StatusOK).Decode(t, &tv)
+	if len(tv.Workspaces) != 1 || tv.Workspaces[0].WorkspaceID != kept {
+		t.Errorf("team A's workspaces: %+v", tv.Workspaces)
+	}
+	e.Invariants(t)
+
+	// The team goes with its grants; its memberships by the cleanup.
+	e.Call(owner, "DELETE", "/orgs/"+org+"/teams/"+a, nil).Want(t, http.StatusNoContent)
+	if n := countOf("TeamGrant", ""); n != 0 {
+		t.Errorf("%d grants left after the team was deleted", n)
+	}
+	e.Call(v, "GET", "/orgs/"+org+"/workspaces/"+kept, nil).Want(t, http.StatusNotFound)
+	e.Invariants(t)
+	if n := countOf("TeamMember", ""); n != 1 {
+		t.Errorf("%d team memberships left, want the owner's of team B", n)
+	}
+	var m struct{ Teams []string }
+	_ = m
+	for _, it := range storetest.OfType(storetest.Scan(t, e.Store), "OrgMember") {
+		if it["UserId"] == v.ID && it["Teams"] != nil {
+			if ts, _ := it["Teams"].([]string); slices.Contains(ts, a) {
+				t.Errorf("v's Teams still lists the deleted team: %v", it["Teams"])
+			}
+		}
+	}
+}

@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
@@ -290,5 +292,71 @@ func TestTeamsCleanup(t *testing.T) {
 				t.Errorf("v's Teams still lists the deleted team: %v", it["Teams"])
 			}
 		}
+	}
+}
+
+// TestTeamAccessCostIsFlat: what a member of 200 teams pays for their
+// access equals what a member of one team pays: the teams ride on the org
+// membership, and a workspace's grants are one query. The access check of
+// a workspace route stays at 2 reads.
+func TestTeamAccessCostIsFlat(t *testing.T) {
+	e := apitest.New(t)
+	type member struct {
+		u       *apitest.User
+		org, ws string
+		teams   int
+	}
+	var ms []member
+	for _, n := range []int{1, 200} {
+		owner := e.Founder(t)
+		ws := e.CreateWorkspace(t, owner, owner.OrgID, "Shared")
+		u := e.Join(t, owner, owner.OrgID, "member")
+		var last string
+		for i := range n {
+			last = e.CreateTeam(t, u, owner.OrgID, fmt.Sprintf("Team %d", i))
+		}
+		e.GrantTeam(t, owner, owner.OrgID, ws, last, "member")
+		ms = append(ms, member{u: u, org: owner.OrgID, ws: ws, teams: n})
+	}
+	calls := []struct {
+		name string
+		c    func(m member) call
+	}{
+		{"GET workspace", func(m member) call { return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws} }},
+		{"GET workspace members", func(m member) call {
+			return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws + "/members"}
+		}},
+		{"GET workspace teams", func(m member) call {
+			return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws + "/teams"}
+		}},
+		{"GET workspaces", func(m member) call { return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces"} }},
+		{"GET me", func(m member) call { return call{u: m.u, method: "GET", path: "/me"} }},
+	}
+	var table []string
+	for _, c := range calls {
+		var costs []string
+		for _, m := range ms {
+			r, reads, writes, ops := counted(e, c.c(m))
+			r.Want(t, http.StatusOK)
+			costs = append(costs, fmt.Sprintf("%d+%d (%s)", reads, writes, opsString(ops)))
+			if c.name == "GET workspace" && reads > 2 {
+				t.Errorf("%s for a member of %d teams: %d reads, want at most 2", c.name, m.teams, reads)
+			}
+		}
+		// The lists that read the member's teams read them 100 a batch,
+		// the batches at once: one request more, no round trip more.
+		want := costs[0]
+		if c.name == "GET workspaces" || c.name == "GET me" {
+			want = strings.Replace(strings.Replace(costs[0], "4+0", "5+0", 1), "BatchGetItem×3", "BatchGetItem×4", 1)
+		}
+		if costs[1] != want {
+			t.Errorf("%s: %s in 1 team, %s in 200", c.name, costs[0], costs[1])
+		}
+		table = append(table, fmt.Sprintf("%-24s %-40s %s", c.name, costs[0], costs[1]))
+	}
+	t.Logf("reads+writes:\n%-24s %-40s %s\n%s", "call", "1 team", "200 teams", strings.Join(table, "\n"))
+	// And the workspace is reached through the 200th team.
+	if got := workspacesOf(t, e, ms[1].u, ms[1].org); got[ms[1].ws] != "member" {
+		t.Errorf("member of 200 teams: workspaces %v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -429,7 +430,22 @@ func (s *Store) TeamsOfMembers(ctx context.Context, ms []domain.Membership) (map
 	if len(keys) == 0 {
 		return out, nil
 	}
-	items, err := s.batchGet(ctx, keys)
+	// Batches of 100 keys, all at once: a member of 200 teams waits for one
+	// round trip, as a member of one does.
+	var chunks [][]map[string]types.AttributeValue
+	for len(keys) > 0 {
+		n := min(len(keys), 100)
+		chunks, keys = append(chunks, keys[:n]), keys[n:]
+	}
+	var mu sync.Mutex
+	var items []map[string]types.AttributeValue
+	err := parallel(ctx, chunks, func(ctx context.Context, c []map[string]types.AttributeValue) error {
+		got, err := s.batchGet(ctx, c)
+		mu.Lock()
+		items = append(items, got...)
+		mu.Unlock()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -177,7 +177,9 @@ func TestTeamGrantsUnion(t *testing.T) {
 	if got := meWorkspaces(t, e, ana, org); got[ws] != "member" {
 		t.Errorf("ana's /me: %v", got)
 	}
-	var grants struct{ Items []struct{ TeamID, Role string } }
+	var grants struct {
+		Items []struct{ TeamID, Role string }
+	}
 	e.Call(bob, "GET", w+"/teams", nil).Want(t, http.StatusOK).Decode(t, &grants)
 	if len(grants.Items) != 1 || grants.Items[0].TeamID != team || grants.Items[0].Role != "member" {
 		t.Errorf("workspace teams: %+v", grants.Items)
@@ -267,7 +269,9 @@ func TestTeamsCleanup(t *testing.T) {
 	if n := countOf("TeamGrant", ""); n != 1 {
 		t.Errorf("%d grants left, want only the one on the kept workspace", n)
 	}
-	var tv struct{ Workspaces []struct{ WorkspaceID string } }
+	var tv struct {
+		Workspaces []struct{ WorkspaceID string }
+	}
 	e.Call(owner, "GET", "/orgs/"+org+"/teams/"+a, nil).Want(t, http.StatusOK).Decode(t, &tv)
 	if len(tv.Workspaces) != 1 || tv.Workspaces[0].WorkspaceID != kept {
 		t.Errorf("team A's workspaces: %+v", tv.Workspaces)
@@ -322,7 +326,9 @@ func TestTeamAccessCostIsFlat(t *testing.T) {
 		name string
 		c    func(m member) call
 	}{
-		{"GET workspace", func(m member) call { return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws} }},
+		{"GET workspace", func(m member) call {
+			return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws}
+		}},
 		{"GET workspace members", func(m member) call {
 			return call{u: m.u, method: "GET", path: "/orgs/" + m.org + "/workspaces/" + m.ws + "/members"}
 		}},
@@ -358,5 +364,59 @@ func TestTeamAccessCostIsFlat(t *testing.T) {
 	// And the workspace is reached through the 200th team.
 	if got := workspacesOf(t, e, ms[1].u, ms[1].org); got[ms[1].ws] != "member" {
 		t.Errorf("member of 200 teams: workspaces %v", got)
+	}
+}
+
+// TestRemovedWhileAddedToTeams: adding someone to teams while an admin
+// removes them from the org leaves no team membership behind the removal,
+// at any step, whatever wins each race; and a team deleted while members
+// and grants are added to it leaves neither.
+func TestRemovedWhileAddedToTeams(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	admin := e.Join(t, owner, org, "admin")
+	teams := []string{e.CreateTeam(t, admin, org, "One"), e.CreateTeam(t, admin, org, "Two"), e.CreateTeam(t, admin, org, "Three")}
+	for round := range rounds(t, 15) {
+		u := e.Join(t, owner, org, "member")
+		calls := []func() *apitest.Response{
+			func() *apitest.Response { return e.Call(owner, "DELETE", path("/orgs/%s/members/%s", org, u.ID), nil) },
+		}
+		for i, team := range teams {
+			by := []*apitest.User{owner, admin}[i%2]
+			calls = append(calls, func() *apitest.Response {
+				return e.Call(by, "PUT", path("/orgs/%s/teams/%s/members/%s", org, team, u.ID), map[string]string{})
+			})
+		}
+		doomed := e.CreateTeam(t, admin, org, "Doomed")
+		calls = append(calls,
+			func() *apitest.Response { return e.Call(admin, "DELETE", path("/orgs/%s/teams/%s", org, doomed), nil) },
+			func() *apitest.Response {
+				return e.Call(owner, "PUT", path("/orgs/%s/workspaces/%s/teams/%s", org, owner.WorkspaceID, doomed), role("viewer"))
+			},
+			func() *apitest.Response { return e.Call(owner, "PUT", path("/orgs/%s/teams/%s/members/%s", org, doomed, admin.ID), nil) },
+		)
+		rs := race(calls...)
+		okOr(t, rs[0], http.StatusNoContent)
+		for _, r := range rs[1:4] {
+			okOr(t, r, http.StatusOK, "not_org_member")
+		}
+		okOr(t, rs[4], http.StatusNoContent)
+		okOr(t, rs[5], http.StatusOK, "team_not_found")
+		okOr(t, rs[6], http.StatusOK, "team_not_found")
+		for _, it := range storetest.OfType(storetest.Scan(t, e.Store), "TeamMember") {
+			if it["UserId"] == u.ID {
+				t.Errorf("round %d: a team membership outlived the removal: %v", round, it)
+			}
+		}
+		for _, it := range storetest.OfType(storetest.Scan(t, e.Store), "TeamGrant") {
+			if it["TeamId"] == doomed {
+				t.Errorf("round %d: a grant outlived its team: %v", round, it)
+			}
+		}
+		e.Invariants(t)
+		if t.Failed() {
+			return
+		}
 	}
 }

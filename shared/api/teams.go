@@ -361,3 +361,49 @@ func (a *API) RemoveWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*htt
 	}
 	return httpapi.NoContent(), nil
 }
+
+// SetDefaultWorkspaceRole answers PUT /orgs/{orgId}/members/{userId}/default-workspace-role:
+// the role the member joins every workspace created from now on with (owners
+// and admins set it, as they change org roles).
+func (a *API) SetDefaultWorkspaceRole(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return a.defaultWorkspaceRole(ctx, r, true)
+}
+
+// ClearDefaultWorkspaceRole answers DELETE /orgs/{orgId}/members/{userId}/default-workspace-role.
+func (a *API) ClearDefaultWorkspaceRole(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return a.defaultWorkspaceRole(ctx, r, false)
+}
+
+func (a *API) defaultWorkspaceRole(ctx context.Context, r *httpapi.Request, set bool) (*httpapi.Response, error) {
+	target, err := pathUser(r)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := a.access(ctx, r, authz.ChangeRole, target)
+	if err != nil {
+		return nil, err
+	}
+	var role domain.WorkspaceRole
+	if set {
+		var b RoleBody
+		if err := r.Decode(&b); err != nil {
+			return nil, err
+		}
+		if role = domain.WorkspaceRole(b.Role); !role.Valid() {
+			return nil, domain.ErrInvalidRole
+		}
+	}
+	m, ok := acc.MemberOf(target)
+	if !ok {
+		return nil, domain.ErrMemberNotFound
+	}
+	ev := a.event(r, acc.Org.ID, domain.ActionOrgMemberDefaultWsRoleSet, "user", target, m.Email, map[string]string{"from": string(m.DefaultWorkspaceRole), "to": string(role)})
+	if err := a.Store.SetDefaultWorkspaceRole(ctx, guard(acc, authz.ChangeRole), m, role, ev); err != nil {
+		return nil, err
+	}
+	if !set {
+		return httpapi.NoContent(), nil
+	}
+	m.DefaultWorkspaceRole = role
+	return httpapi.JSON(http.StatusOK, memberView(m)), nil
+}

@@ -394,7 +394,9 @@ func TestRemovedWhileAddedToTeams(t *testing.T) {
 			func() *apitest.Response {
 				return e.Call(owner, "PUT", path("/orgs/%s/workspaces/%s/teams/%s", org, owner.WorkspaceID, doomed), role("viewer"))
 			},
-			func() *apitest.Response { return e.Call(owner, "PUT", path("/orgs/%s/teams/%s/members/%s", org, doomed, admin.ID), nil) },
+			func() *apitest.Response {
+				return e.Call(owner, "PUT", path("/orgs/%s/teams/%s/members/%s", org, doomed, admin.ID), nil)
+			},
 		)
 		rs := race(calls...)
 		okOr(t, rs[0], http.StatusNoContent)

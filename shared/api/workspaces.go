@@ -21,10 +21,17 @@ type WorkspaceView struct {
 	CreatedBy string               `json:"createdBy,omitempty"`
 	Version   int64                `json:"version"`
 	Role      domain.WorkspaceRole `json:"role,omitempty"`
+	// DefaultMembers is "pending" while the org's members with a default
+	// workspace role are being added to a new workspace.
+	DefaultMembers string `json:"defaultMembers,omitempty"`
 }
 
 func workspaceView(w domain.Workspace, role domain.WorkspaceRole) WorkspaceView {
-	return WorkspaceView{ID: w.ID, OrgID: w.OrgID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, Version: w.Version, Role: role}
+	v := WorkspaceView{ID: w.ID, OrgID: w.OrgID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, Version: w.Version, Role: role}
+	if w.DefaultsPending {
+		v.DefaultMembers = "pending"
+	}
+	return v
 }
 
 // WorkspaceMemberView is a member of a workspace.
@@ -179,7 +186,8 @@ func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 		return nil, err
 	}
 	now := a.now()
-	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1}
+	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1,
+		DefaultsPending: true}
 	creator := domain.WorkspaceMembership{OrgID: w.OrgID, WorkspaceID: w.ID, UserID: r.Caller.Sub, Email: acc.Member.Email, Role: domain.WorkspaceAdmin, JoinedAt: now}
 	evs := []domain.AuditEvent{
 		a.event(r, w.OrgID, domain.ActionWorkspaceCreated, "workspace", w.ID, "", map[string]string{"name": name}),

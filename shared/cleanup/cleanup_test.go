@@ -142,6 +142,9 @@ func (p *fakePurger) PurgeMember(_ context.Context, t store.PurgeTarget) (int, e
 func (p *fakePurger) PurgeTeam(_ context.Context, org, team string) (int, error) {
 	return p.call("team " + org + " " + team)
 }
+func (p *fakePurger) ApplyDefaultRoles(_ context.Context, org, ws string) (int, error) {
+	return p.call("defaults " + org + " " + ws)
+}
 
 func TestHandle(t *testing.T) {
 	f := founded(t)
@@ -316,6 +319,10 @@ func (blockingPurger) PurgeWorkspace(ctx context.Context, _, _ string) (int, err
 	return 0, ctx.Err()
 }
 func (blockingPurger) PurgeTeam(ctx context.Context, _, _ string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (blockingPurger) ApplyDefaultRoles(ctx context.Context, _, _ string) (int, error) {
 	<-ctx.Done()
 	return 0, ctx.Err()
 }

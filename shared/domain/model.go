@@ -36,6 +36,9 @@ type Workspace struct {
 	CreatedAt time.Time `json:"createdAt"`
 	CreatedBy string    `json:"createdBy"`
 	Version   int64     `json:"version"`
+	// DefaultsPending is true from the workspace's creation until the
+	// members with a default workspace role have been added to it.
+	DefaultsPending bool `json:"-"`
 }
 
 // Membership is a user's role in an org.

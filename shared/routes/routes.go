@@ -81,6 +81,8 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{}), User},
 	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent(), User},
+	{"PUT", "/orgs/{orgId}/members/{userId}/default-workspace-role", "members", "Set the role a member joins every new workspace with", (*api.API).SetDefaultWorkspaceRole, okIn(api.RoleBody{}, api.MemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/members/{userId}/default-workspace-role", "members", "Clear a member's default workspace role", (*api.API).ClearDefaultWorkspaceRole, noContent(), User},
 
 	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{}), User},
 	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{}), User},

@@ -27,6 +27,7 @@
 //	team                   ORG#<org>         TEAM#<team>            (its grants, by workspace, on the item)
 //	team membership        USER#<sub>        ORG#<org>#TEAM#<team>  TEAM#<team>#MEMBERS USER#<sub>
 //	team's workspace role  ORG#<org>         GRANT#<ws>#<team>
+//	default workspace role ORG#<org>         DEFWS#<sub>            (a member's; mirrors their membership's)
 //
 // Access patterns:
 //
@@ -43,6 +44,7 @@
 //	teams of an org; the teams' roles in a workspace   Query PK=ORG#<org>, SK begins_with TEAM# / GRANT#<ws>#
 //	members of a team (pages)                          Query GSI1PK=TEAM#<team>#MEMBERS
 //	the caller's teams in an org                       the Teams set on their org membership item
+//	members with a default workspace role              Query PK=ORG#<org>, SK begins_with DEFWS#
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -81,6 +83,7 @@ const (
 	typeTeam         = "Team"
 	typeTeamMember   = "TeamMember"
 	typeTeamGrant    = "TeamGrant"
+	typeDefaultRole  = "DefaultWorkspaceRole"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -110,6 +113,7 @@ func teamSK(team string) string             { return "TEAM#" + team }
 func teamMemberSK(org, team string) string  { return "ORG#" + org + "#TEAM#" + team }
 func teamMembersGSI(team string) string     { return "TEAM#" + team + "#MEMBERS" }
 func teamGrantSK(ws, team string) string    { return "GRANT#" + ws + "#" + team }
+func defaultRoleSK(sub string) string       { return "DEFWS#" + sub }
 
 // Prefixes for begins_with queries.
 const (
@@ -120,4 +124,5 @@ const (
 	prefixJoinReq    = "JOINREQ#"
 	prefixOrgDomain  = "DOMAIN#"
 	prefixTeam       = "TEAM#"
+	prefixDefaultWs  = "DEFWS#"
 )

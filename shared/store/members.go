@@ -107,6 +107,8 @@ func (s *Store) RemoveMember(ctx context.Context, rm Removal) error {
 	}
 	steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
 		Key: key(orgPK(target.OrgID), joinRequestSK(target.UserID)),
+	}}}, step{item: types.TransactWriteItem{Delete: &types.Delete{
+		Key: key(orgPK(target.OrgID), defaultRoleSK(target.UserID)),
 	}}})
 	if rm.Removed {
 		steps = append(steps, barRemoved(target.OrgID, target.UserID, target.Email, rm.Now))

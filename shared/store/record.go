@@ -76,6 +76,9 @@ type record struct {
 	TeamID     string            `dynamodbav:"TeamId,omitempty"`
 	Teams      []string          `dynamodbav:"Teams,stringset,omitempty"`
 	TeamGrants map[string]string `dynamodbav:"TeamGrants,omitempty"`
+	// DefaultsCursor is where applying the default workspace roles to a new
+	// workspace has got to (the last holder done).
+	DefaultsCursor string `dynamodbav:"DefaultsCursor,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -124,12 +127,17 @@ func (r record) membership() domain.Membership {
 }
 
 func workspaceRecord(w domain.Workspace) record {
-	return record{PK: orgPK(w.OrgID), SK: workspaceSK(w.ID), Type: typeWorkspace, Version: max(w.Version, 1),
+	r := record{PK: orgPK(w.OrgID), SK: workspaceSK(w.ID), Type: typeWorkspace, Version: max(w.Version, 1),
 		ID: w.ID, OrgID: w.OrgID, WorkspaceID: w.ID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy}
+	if w.DefaultsPending {
+		r.Status = statusDefaultsPending
+	}
+	return r
 }
 
 func (r record) workspace() domain.Workspace {
-	return domain.Workspace{ID: r.ID, OrgID: r.OrgID, Name: r.Name, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version}
+	return domain.Workspace{ID: r.ID, OrgID: r.OrgID, Name: r.Name, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
+		DefaultsPending: r.Status == statusDefaultsPending}
 }
 
 func wsMemberRecord(m domain.WorkspaceMembership) record {

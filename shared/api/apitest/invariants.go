@@ -78,6 +78,17 @@ func (e *Env) purge(t testing.TB, items []storetest.Item) int {
 		}
 		n += k
 	}
+	// New workspaces get the members with a default workspace role, as the
+	// stream's insertion record has the cleanup function do.
+	for _, it := range items {
+		if s(it, "Type") == TypeWorkspace && s(it, "Status") == "defaults_pending" {
+			k, err := e.Store.ApplyDefaultRoles(ctx, s(it, "OrgId"), s(it, "WorkspaceId"))
+			if err != nil {
+				t.Errorf("apply default roles to %s: %v", s(it, "WorkspaceId"), err)
+			}
+			n += k + 1
+		}
+	}
 	return n
 }
 
@@ -101,6 +112,7 @@ const (
 	TypeTeam         = "Team"
 	TypeTeamMember   = "TeamMember"
 	TypeTeamGrant    = "TeamGrant"
+	TypeDefaultRole  = "DefaultWorkspaceRole"
 )
 
 // strs reads a string set (or list) attribute.
@@ -206,7 +218,11 @@ func Check(items []storetest.Item) []string {
 	teamsOf := map[[2]string][]string{}     // (org, user): the Teams set
 	teams := map[[2]string]storetest.Item{} // (org, team)
 	teamMember := map[[3]string]bool{}      // (org, team, user)
+	defaultRole := map[[2]string]string{}   // (org, user): the mirror item's role
 	for _, it := range items {
+		if s(it, "Type") == TypeDefaultRole {
+			defaultRole[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "Role")
+		}
 		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
 			slots[s(it, "OrgId")]++
 		}
@@ -296,6 +312,9 @@ func Check(items []storetest.Item) []string {
 			if !orgLive {
 				fail("%s: membership of org %s, which does not exist", where, org)
 			}
+			if d := s(it, "DefaultWorkspaceRole"); d != defaultRole[[2]string{org, user}] || (d != "" && !oneOf(d, "admin", "member", "viewer")) {
+				fail("%s: default workspace role %q, its mirror item says %q", where, d, defaultRole[[2]string{org, user}])
+			}
 			for _, team := range strs(it, "Teams") {
 				if !teamMember[[3]string{org, team, user}] {
 					fail("%s: Teams lists %s, but there is no such team membership", where, team)
@@ -317,6 +336,9 @@ func Check(items []storetest.Item) []string {
 		case TypeWorkspace:
 			if pk != "ORG#"+org || sk != "WS#"+ws || s(it, "Id") != ws || s(it, "Name") == "" {
 				fail("%s: malformed workspace %v", where, it)
+			}
+			if s(it, "Status") != "" {
+				fail("%s: default workspace roles still %s after they were applied", where, s(it, "Status"))
 			}
 			if !orgLive {
 				fail("%s: workspace of org %s, which does not exist", where, org)
@@ -418,6 +440,10 @@ func Check(items []storetest.Item) []string {
 			}
 			if !workspaces[[2]string{org, ws}] {
 				fail("%s: grant on workspace %s, which does not exist in org %s", where, ws, org)
+			}
+		case TypeDefaultRole:
+			if pk != "ORG#"+org || sk != "DEFWS#"+user || !orgMember[[2]string{org, user}] {
+				fail("%s: default workspace role of %s, who is not a member of %s", where, user, org)
 			}
 		case TypeInviteToken:
 		default:

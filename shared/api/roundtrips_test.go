@@ -261,6 +261,12 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			u := e.Join(t, owner, org, "member")
 			return call{u: u, method: "DELETE", path: o + "/workspaces/" + team + "/members/" + u.ID}
 		}, 404, 1, 1, ""},
+		{"PUT /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
+			return call{u: admin, method: "PUT", path: o + "/members/" + guest.ID + "/default-workspace-role", body: role("viewer")}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
+			return call{u: admin, method: "DELETE", path: o + "/members/" + guest.ID + "/default-workspace-role"}
+		}, 204, 1, 1, ""},
 		{"GET /orgs/{orgId}/teams", "", func(*testing.T) call { return call{u: member, method: "GET", path: o + "/teams"} }, 200, 2, 0, ""},
 		{"POST /orgs/{orgId}/teams", "", func(t *testing.T) call {
 			return call{u: e.Join(t, owner, org, "member"), method: "POST", path: o + "/teams", body: map[string]string{"name": "New"}}

@@ -462,14 +462,20 @@ func (s *Store) TeamsOfMembers(ctx context.Context, ms []domain.Membership) (map
 }
 
 // WorkspacesReached is a page of the workspaces of an org a member reaches:
-// their own workspace memberships, a page at a time, and on the first page
-// also the workspaces only their teams reach. Direct holds their own role in
-// each workspace listed, Teams the role references their teams hold there.
+// first their own workspace memberships, then the workspaces only their
+// teams reach. Direct holds their own role in each workspace listed, Teams
+// the role references their teams hold there.
 type WorkspacesReached struct {
 	Page   Page[domain.Workspace]
 	Direct map[string]domain.WorkspaceRole
 	Teams  map[string][]string
 }
+
+// viaTeamsSK positions the second part of the list (the workspaces only
+// teams reach) in the member's partition: no item has such a key, but a
+// cursor carrying it is bound, like the first part's, to the member and the
+// org.
+func viaTeamsSK(org, ws string) string { return "ORG#" + org + "#VIA#" + ws }
 
 // ListWorkspacesReached reads a page of the workspaces a member reaches in
 // an org, directly or through their teams: their workspace memberships and
@@ -477,12 +483,22 @@ type WorkspacesReached struct {
 // teams reach, the member's own membership, so that none is listed twice).
 func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, limit int, cursor string) (WorkspacesReached, error) {
 	out := WorkspacesReached{Page: Page[domain.Workspace]{Items: []domain.Workspace{}}, Direct: map[string]domain.WorkspaceRole{}, Teams: map[string][]string{}}
+	direct := baseList(userPK(m.UserID), wsMemberSK(m.OrgID, ""))
+	via := baseList(userPK(m.UserID), viaTeamsSK(m.OrgID, ""))
+	after, inVia := "", false
+	if k, err := via.decodeCursor(cursor); err == nil && k != nil {
+		after, inVia = strings.TrimPrefix(stringAttr(k, attrSK), viaTeamsSK(m.OrgID, "")), true
+	} else if _, err := direct.decodeCursor(cursor); err != nil {
+		return out, err
+	}
 	var recs []record
 	var teams map[string]domain.Team
 	errs := make(chan error, 2)
 	go func() {
 		var err error
-		recs, out.Page.Next, err = s.query(ctx, baseList(userPK(m.UserID), wsMemberSK(m.OrgID, "")), limit, cursor, true)
+		if !inVia {
+			recs, out.Page.Next, err = s.query(ctx, direct, limit, cursor, true)
+		}
 		errs <- err
 	}()
 	go func() {
@@ -511,15 +527,24 @@ func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, 
 		order = append(order, wm.WorkspaceID)
 		keys = append(keys, key(orgPK(m.OrgID), workspaceSK(wm.WorkspaceID)))
 	}
+	// The workspaces only teams reach come once the member's own are all
+	// listed, in id order, as many as the page has room for.
 	var viaTeams []string
-	if cursor == "" {
+	room := limit - len(order)
+	if out.Page.Next == "" && room > 0 {
 		for ws := range out.Teams {
-			if _, ok := out.Direct[ws]; !ok {
+			if _, onPage := out.Direct[ws]; ws > after && !onPage {
 				viaTeams = append(viaTeams, ws)
-				keys = append(keys, key(orgPK(m.OrgID), workspaceSK(ws)), key(userPK(m.UserID), wsMemberSK(m.OrgID, ws)))
 			}
 		}
 		slices.Sort(viaTeams)
+		// A few more than the room: some may be the member's own, or gone.
+		if len(viaTeams) > room+10 {
+			viaTeams = viaTeams[:room+10]
+		}
+		for _, ws := range viaTeams {
+			keys = append(keys, key(orgPK(m.OrgID), workspaceSK(ws)), key(userPK(m.UserID), wsMemberSK(m.OrgID, ws)))
+		}
 	}
 	if len(keys) == 0 {
 		return out, nil
@@ -528,7 +553,7 @@ func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, 
 	if err != nil {
 		return out, err
 	}
-	wss, ownOnLaterPage := map[string]domain.Workspace{}, map[string]bool{}
+	wss, own := map[string]domain.Workspace{}, map[string]bool{}
 	for _, it := range items {
 		r, err := decode(it)
 		if err != nil {
@@ -539,7 +564,7 @@ func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, 
 			wss[r.ID] = r.workspace()
 		case typeWorkspaceMbr:
 			if wm := r.wsMembership(); !stale(wm, m) {
-				ownOnLaterPage[wm.WorkspaceID] = true
+				own[wm.WorkspaceID] = true
 			}
 		}
 	}
@@ -548,8 +573,12 @@ func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, 
 			out.Page.Items = append(out.Page.Items, w)
 		}
 	}
-	for _, ws := range viaTeams {
-		if w, ok := wss[ws]; ok && !ownOnLaterPage[ws] {
+	for i, ws := range viaTeams {
+		if len(out.Page.Items) == limit && i > 0 {
+			out.Page.Next = encodeCursor(key(userPK(m.UserID), viaTeamsSK(m.OrgID, viaTeams[i-1])))
+			break
+		}
+		if w, ok := wss[ws]; ok && !own[ws] {
 			out.Page.Items = append(out.Page.Items, w)
 		}
 	}

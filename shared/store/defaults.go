@@ -133,7 +133,7 @@ func (s *Store) ApplyDefaultRoles(ctx context.Context, org, ws string) (int, err
 			if r.Type != typeDefaultRole || !strings.HasPrefix(r.SK, prefixDefaultWs) {
 				continue
 			}
-			switch err := s.addDefaultMember(ctx, org, ws, r); {
+			switch err := s.addDefaultMember(ctx, org, ws, w.CreatedAt, r); {
 			case errors.Is(err, domain.ErrWorkspaceMissing):
 				return added, nil // deleted meanwhile: its purge takes what was added
 			case errors.Is(err, domain.ErrAlreadyMember), errors.Is(err, domain.ErrNotOrgMember):
@@ -156,8 +156,15 @@ func (s *Store) ApplyDefaultRoles(ctx context.Context, org, ws string) (int, err
 // addDefaultMember adds one holder of a default role to the workspace, as a
 // workspace admin adding them would: beside their org membership (touched,
 // so that a removal reading it before fails), audited.
-func (s *Store) addDefaultMember(ctx context.Context, org, ws string, holder record) error {
+func (s *Store) addDefaultMember(ctx context.Context, org, ws string, created time.Time, holder record) error {
+	// Never older than the workspace nor the holder's membership, whatever
+	// this host's clock says: an older one would read as a removal's leftover.
 	now := s.now().UTC()
+	for _, t := range []time.Time{created, holder.CreatedAt} {
+		if t.After(now) {
+			now = t.UTC()
+		}
+	}
 	m := domain.WorkspaceMembership{OrgID: org, WorkspaceID: ws, UserID: holder.UserID, Email: holder.Email, Role: domain.WorkspaceRole(holder.Role), JoinedAt: now}
 	ev := domain.AuditEvent{ID: domain.NewID(domain.PrefixAudit, now), OrgID: org, Action: domain.ActionWorkspaceMemberAdded, ActorID: "orgkit",
 		TargetType: "user", TargetID: m.UserID, TargetEmail: m.Email, At: now,

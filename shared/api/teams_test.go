@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
 )
 
@@ -421,4 +423,37 @@ func TestRemovedWhileAddedToTeams(t *testing.T) {
 			return
 		}
 	}
+}
+
+// TestRemovalOfAMemberOfManyTeams: a member of more teams than one
+// transaction holds loses every team's access at once when removed; the
+// cleanup (PurgeMember, driven by the removal on the stream) deletes the
+// team memberships the removal left.
+func TestRemovalOfAMemberOfManyTeams(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org := owner.OrgID
+	u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: owner.WorkspaceID, Role: "viewer"})
+	ws := e.CreateWorkspace(t, owner, org, "Reached")
+	var last string
+	for i := range 90 {
+		last = e.CreateTeam(t, u, org, fmt.Sprintf("Team %d", i))
+	}
+	e.GrantTeam(t, owner, org, ws, last, "admin")
+	e.Call(u, "GET", "/orgs/"+org+"/workspaces/"+ws, nil).Want(t, http.StatusOK)
+	e.Call(owner, "DELETE", "/orgs/"+org+"/members/"+u.ID, nil).Want(t, http.StatusNoContent)
+	e.Call(u, "GET", "/orgs/"+org+"/workspaces/"+ws, nil).Want(t, http.StatusNotFound)
+	left := 0
+	for _, it := range storetest.OfType(storetest.Scan(t, e.Store), "TeamMember") {
+		if it["UserId"] == u.ID {
+			left++
+		}
+	}
+	if left == 0 || left == 90 {
+		t.Fatalf("%d of 90 team memberships left after the removal, want those past one transaction", left)
+	}
+	if _, err := e.Store.PurgeMember(context.Background(), store.PurgeTarget{OrgID: org, UserID: u.ID, Email: u.Email}); err != nil {
+		t.Fatal(err)
+	}
+	e.Invariants(t)
 }

@@ -98,3 +98,46 @@ func TestTenantIsolationTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamCursorsStayInTheirTenant: a cursor of one of B's team lists is
+// refused by the same list of A (and by A's other lists), never read as a
+// position in A's data.
+func TestTeamCursorsStayInTheirTenant(t *testing.T) {
+	f := newIsolationFixture(t)
+	s := f.s
+	type tenant struct {
+		org, ws string
+		owner   *localtest.User
+		member  *localtest.User
+		team    string
+	}
+	var ts []tenant
+	for _, x := range []tenant{{org: f.orgA, ws: f.wsA, owner: f.ownerA, member: f.memberA}, {org: f.orgB, ws: f.wsBDefault, owner: f.ownerB, member: f.memberB}} {
+		o := "/orgs/" + x.org
+		for i := range 2 {
+			var tv api.TeamView
+			s.Call(t, "POST", o+"/teams", x.owner.IDToken, map[string]string{"name": "Team"}).JSON(t, &tv)
+			s.Call(t, "PUT", o+"/workspaces/"+x.ws+"/teams/"+tv.ID, x.owner.IDToken, map[string]string{"role": "viewer"}).Expect(t, "grant", 200, "")
+			if i == 0 {
+				x.team = tv.ID
+				s.Call(t, "PUT", o+"/teams/"+tv.ID+"/members/"+x.member.Sub, x.owner.IDToken, map[string]string{}).Expect(t, "add", 200, "")
+			}
+		}
+		ts = append(ts, x)
+	}
+	a, b := ts[0], ts[1]
+	lists := func(x tenant) []string {
+		o := "/orgs/" + x.org
+		return []string{o + "/teams", o + "/teams/" + x.team + "/members", o + "/workspaces/" + x.ws + "/teams"}
+	}
+	for i, pb := range lists(b) {
+		c := nextCursor(t, s, b.owner, pb)
+		for j, pa := range lists(a) {
+			r := s.Call(t, "GET", pa+"?cursor="+c, a.owner.IDToken, nil)
+			r.Expect(t, "B's cursor of "+pb+" on "+pa, 400, "invalid_cursor")
+			if i == j && f.leaks(r.Body) != "" {
+				t.Errorf("the answer shows %s of B", f.leaks(r.Body))
+			}
+		}
+	}
+}

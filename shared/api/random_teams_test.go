@@ -321,6 +321,7 @@ func (s *sim) setDefaultRole() {
 			delete(o.defaults, target.ID)
 		} else {
 			o.defaults[target.ID] = role
+			o.defaultsUsed = true
 		}
 		o.did("org.member.default_workspace_role_set")
 	}

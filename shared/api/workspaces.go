@@ -168,7 +168,7 @@ func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 }
 
 func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.accessWith(ctx, r, authz.ViewOrg, store.Also{DefaultRoles: true})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 	}
 	now := a.now()
 	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1,
-		DefaultsPending: true}
+		DefaultsPending: acc.DefaultRoles}
 	creator := domain.WorkspaceMembership{OrgID: w.OrgID, WorkspaceID: w.ID, UserID: r.Caller.Sub, Email: acc.Member.Email, Role: domain.WorkspaceAdmin, JoinedAt: now}
 	evs := []domain.AuditEvent{
 		a.event(r, w.OrgID, domain.ActionWorkspaceCreated, "workspace", w.ID, "", map[string]string{"name": name}),

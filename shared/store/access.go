@@ -38,6 +38,9 @@ type Access struct {
 	// TeamGrants are the roles the caller's teams hold in the workspace
 	// asked for (none when the caller is in no team).
 	TeamGrants []domain.TeamGrant
+	// DefaultRoles is true when the org has given default workspace roles
+	// (asked for by Also.DefaultRoles).
+	DefaultRoles bool
 }
 
 // TeamRoles are the role references the caller holds in the workspace
@@ -77,6 +80,9 @@ type Also struct {
 	JoinRequest string   // a user's join request (Access.JoinRequest)
 	Domain      string   // an org's domain and its claim (Access.Domain, Access.Claim)
 	Team        string   // a team and the caller's membership of it (Access.Team, Access.TeamMember)
+	// DefaultRoles asks whether the org has given default workspace roles
+	// (Access.DefaultRoles).
+	DefaultRoles bool
 }
 
 // AccessWith is Access reading more in the same batch.
@@ -102,6 +108,9 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	if also.Team != "" {
 		keys = append(keys, key(orgPK(org), teamSK(also.Team)), key(userPK(caller), teamMemberSK(org, also.Team)))
+	}
+	if also.DefaultRoles {
+		keys = append(keys, key(orgPK(org), defaultsUsedSK()))
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -147,6 +156,8 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeTeamMember:
 			m := r.teamMembership()
 			a.TeamMember = &m
+		case r.Type == typeDefaultsUsed:
+			a.DefaultRoles = true
 		}
 	}
 	if !haveOrg || !haveMember {

@@ -21,7 +21,23 @@ import (
 // consistent query of them alone, whatever the org's size. A new workspace is
 // created marked pending; its insertion on the table's stream has the cleanup
 // function add the holders (ApplyDefaultRoles), a page at a time, noting on
-// the workspace how far it got, and unmark it at the end.
+// the workspace how far it got, and unmark it at the end. Only orgs that
+// have ever given a default role (the DEFWS item, read with the access
+// batch) mark their new workspaces: the others have nothing to wait for.
+
+// defaultsUsed is the item that says an org has given default roles.
+func defaultsUsed(org string) step {
+	return step{item: types.TransactWriteItem{Put: &types.Put{Item: record{PK: orgPK(org), SK: defaultsUsedSK(), Type: typeDefaultsUsed, Version: 1, OrgID: org}.item()}}}
+}
+
+// noDefaultsUsed conditions a workspace created unmarked on the org still
+// having given no default role: one given meanwhile makes it read again.
+func noDefaultsUsed(org string) step {
+	return step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		Key:                 key(orgPK(org), defaultsUsedSK()),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}, onFail: failWith(domain.ErrConflict)}
+}
 
 // statusDefaultsPending marks a workspace whose default members are being
 // added.
@@ -81,11 +97,13 @@ func (s *Store) SetDefaultWorkspaceRole(ctx context.Context, g Guard, m domain.M
 		}
 		upd.onFail = gs.onFail
 	}
-	mirror := step{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(m.OrgID), defaultRoleSK(m.UserID))}}}
+	steps := append(others, exists(orgPK(m.OrgID), orgSK(), domain.ErrOrgNotFound), upd)
 	if role != "" {
-		mirror = step{item: types.TransactWriteItem{Put: &types.Put{Item: defaultRoleRecord(m, role).item()}}}
+		steps = append(steps, step{item: types.TransactWriteItem{Put: &types.Put{Item: defaultRoleRecord(m, role).item()}}}, defaultsUsed(m.OrgID))
+	} else {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(m.OrgID), defaultRoleSK(m.UserID))}}})
 	}
-	return s.run(ctx, append(append(others, exists(orgPK(m.OrgID), orgSK(), domain.ErrOrgNotFound), upd, mirror), putAudit(ev)))
+	return s.run(ctx, append(steps, putAudit(ev)))
 }
 
 // ApplyDefaultRoles adds the org's members that have a default workspace role

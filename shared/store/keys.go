@@ -28,6 +28,7 @@
 //	team membership        USER#<sub>        ORG#<org>#TEAM#<team>  TEAM#<team>#MEMBERS USER#<sub>
 //	team's workspace role  ORG#<org>         GRANT#<ws>#<team>
 //	default workspace role ORG#<org>         DEFWS#<sub>            (a member's; mirrors their membership's)
+//	default roles in use   ORG#<org>         DEFWS                  (written with the first default role)
 //
 // Access patterns:
 //
@@ -84,6 +85,7 @@ const (
 	typeTeamMember   = "TeamMember"
 	typeTeamGrant    = "TeamGrant"
 	typeDefaultRole  = "DefaultWorkspaceRole"
+	typeDefaultsUsed = "DefaultRolesUsed"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -114,6 +116,7 @@ func teamMemberSK(org, team string) string  { return "ORG#" + org + "#TEAM#" + t
 func teamMembersGSI(team string) string     { return "TEAM#" + team + "#MEMBERS" }
 func teamGrantSK(ws, team string) string    { return "GRANT#" + ws + "#" + team }
 func defaultRoleSK(sub string) string       { return "DEFWS#" + sub }
+func defaultsUsedSK() string                { return "DEFWS" }
 
 // Prefixes for begins_with queries.
 const (

@@ -48,6 +48,9 @@ func (s *Store) CreateWorkspace(ctx context.Context, g Guard, w domain.Workspace
 	if relied != nil {
 		steps = append(steps, policyAsRead(w.OrgID, *relied))
 	}
+	if !w.DefaultsPending {
+		steps = append(steps, noDefaultsUsed(w.OrgID))
+	}
 	for _, e := range ev {
 		steps = append(steps, putAudit(e))
 	}

@@ -113,6 +113,7 @@ const (
 	TypeTeamMember   = "TeamMember"
 	TypeTeamGrant    = "TeamGrant"
 	TypeDefaultRole  = "DefaultWorkspaceRole"
+	TypeDefaultsUsed = "DefaultRolesUsed"
 )
 
 // strs reads a string set (or list) attribute.
@@ -219,9 +220,13 @@ func Check(items []storetest.Item) []string {
 	teams := map[[2]string]storetest.Item{} // (org, team)
 	teamMember := map[[3]string]bool{}      // (org, team, user)
 	defaultRole := map[[2]string]string{}   // (org, user): the mirror item's role
+	defaultsUsed := map[string]bool{}       // orgs that have given default roles
 	for _, it := range items {
 		if s(it, "Type") == TypeDefaultRole {
 			defaultRole[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "Role")
+		}
+		if s(it, "Type") == TypeDefaultsUsed {
+			defaultsUsed[s(it, "OrgId")] = true
 		}
 		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
 			slots[s(it, "OrgId")]++
@@ -444,6 +449,13 @@ func Check(items []storetest.Item) []string {
 		case TypeDefaultRole:
 			if pk != "ORG#"+org || sk != "DEFWS#"+user || !orgMember[[2]string{org, user}] {
 				fail("%s: default workspace role of %s, who is not a member of %s", where, user, org)
+			}
+			if !defaultsUsed[org] {
+				fail("%s: a default workspace role in an org not marked as giving them: its new workspaces would miss it", where)
+			}
+		case TypeDefaultsUsed:
+			if pk != "ORG#"+org || sk != "DEFWS" || !orgLive {
+				fail("%s: malformed or orphan %v", where, it)
 			}
 		case TypeInviteToken:
 		default:

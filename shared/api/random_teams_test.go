@@ -37,18 +37,6 @@ func (o *mOrg) teamRole(ws, u string) string {
 	return best
 }
 
-func (o *mOrg) team(id string) *mTeam {
-	if o == nil || !o.live {
-		return nil
-	}
-	for _, tm := range o.teams {
-		if tm.id == id {
-			return tm
-		}
-	}
-	return nil
-}
-
 // pickTeam returns a team id for the path and the model team (nil when it
 // is no live team of o): mostly o's, sometimes another org's or none.
 func (s *sim) pickTeam(o *mOrg) (string, *mTeam) {

@@ -397,6 +397,46 @@ var Cases = []Case{
 		_, err := c.Call(ctx, "DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", f.Owner, http.MethodDelete, p, nil, 204)
 		return err
 	}},
+	get("GET /orgs/{orgId}/teams", owner, func(f *Fixture) string { return "/orgs/" + f.Org + "/teams?limit=50" }),
+	{Routes: []string{"POST /orgs/{orgId}/teams", "GET /orgs/{orgId}/teams/{teamId}", "PATCH /orgs/{orgId}/teams/{teamId}",
+		"PUT /orgs/{orgId}/teams/{teamId}/members/{userId}", "GET /orgs/{orgId}/teams/{teamId}/members", "DELETE /orgs/{orgId}/teams/{teamId}/members/{userId}",
+		"PUT /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "GET /orgs/{orgId}/workspaces/{workspaceId}/teams",
+		"DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "DELETE /orgs/{orgId}/teams/{teamId}"}, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
+		r, err := c.Call(ctx, "POST /orgs/{orgId}/teams", f.Owner, http.MethodPost, "/orgs/"+f.Org+"/teams", map[string]string{"name": fmt.Sprintf("Team %d", i)}, 201)
+		if err != nil {
+			return err
+		}
+		t := "/orgs/" + f.Org + "/teams/" + r.Str("id")
+		g := "/orgs/" + f.Org + "/workspaces/" + f.WS2 + "/teams"
+		for _, step := range []struct {
+			route, method, path string
+			body                any
+			want                int
+		}{
+			{"GET /orgs/{orgId}/teams/{teamId}", http.MethodGet, t, nil, 200},
+			{"PATCH /orgs/{orgId}/teams/{teamId}", http.MethodPatch, t, map[string]string{"name": "Renamed"}, 200},
+			{"PUT /orgs/{orgId}/teams/{teamId}/members/{userId}", http.MethodPut, t + "/members/" + f.Members[1].ID, map[string]string{}, 200},
+			{"GET /orgs/{orgId}/teams/{teamId}/members", http.MethodGet, t + "/members", nil, 200},
+			{"PUT /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", http.MethodPut, g + "/" + r.Str("id"), map[string]string{"role": "viewer"}, 200},
+			{"GET /orgs/{orgId}/workspaces/{workspaceId}/teams", http.MethodGet, g, nil, 200},
+			{"DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", http.MethodDelete, g + "/" + r.Str("id"), nil, 204},
+			{"DELETE /orgs/{orgId}/teams/{teamId}/members/{userId}", http.MethodDelete, t + "/members/" + f.Members[1].ID, nil, 204},
+			{"DELETE /orgs/{orgId}/teams/{teamId}", http.MethodDelete, t, nil, 204},
+		} {
+			if _, err := c.Call(ctx, step.route, f.Owner, step.method, step.path, step.body, step.want); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+	{Routes: []string{"PUT /orgs/{orgId}/members/{userId}/default-workspace-role", "DELETE /orgs/{orgId}/members/{userId}/default-workspace-role"}, Run: func(ctx context.Context, f *Fixture, _ int, c Caller) error {
+		p := "/orgs/" + f.Org + "/members/" + f.Members[1].ID + "/default-workspace-role"
+		if _, err := c.Call(ctx, "PUT /orgs/{orgId}/members/{userId}/default-workspace-role", f.Owner, http.MethodPut, p, map[string]string{"role": "viewer"}, 200); err != nil {
+			return err
+		}
+		_, err := c.Call(ctx, "DELETE /orgs/{orgId}/members/{userId}/default-workspace-role", f.Owner, http.MethodDelete, p, nil, 204)
+		return err
+	}},
 	{Routes: []string{"DELETE /orgs/{orgId}"}, Max: func(f *Fixture) int { return len(f.Founders) }, Run: func(ctx context.Context, f *Fixture, i int, c Caller) error {
 		_, err := c.Call(ctx, "DELETE /orgs/{orgId}", f.Founders[i], http.MethodDelete, "/orgs/"+f.FounderOrgs[i], nil, 204)
 		return err

@@ -435,6 +435,14 @@ func addCleanupSource(s awscdk.Stack, table awsdynamodb.Table, fn awslambda.Func
 			"dynamodb": map[string]any{"OldImage": map[string]any{
 				store.PurgeTrigger.TypeAttr: map[string]any{"S": awslambda.FilterRule_Or(types...)},
 			}},
+		}), awslambda.FilterCriteria_Filter(&map[string]any{
+			// A new workspace waiting for the members with a default
+			// workspace role (cleanup.WantsDefaults).
+			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+			"dynamodb": map[string]any{"NewImage": map[string]any{
+				store.DefaultsTrigger.TypeAttr:   map[string]any{"S": awslambda.FilterRule_IsEqual(jsii.String(store.DefaultsTrigger.Type))},
+				store.DefaultsTrigger.StatusAttr: map[string]any{"S": awslambda.FilterRule_IsEqual(jsii.String(store.DefaultsTrigger.Status))},
+			}},
 		})},
 	}))
 }

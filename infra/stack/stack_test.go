@@ -773,21 +773,29 @@ func TestCleanupRunsOnTheStream(t *testing.T) {
 		}
 	}
 
-	// AND only the removal of an org, a workspace or an org membership item
-	// gets through (a removal too big for one transaction ends there)
+	// AND only the removal of an org, a workspace, an org membership or a
+	// team item gets through (a removal too big for one transaction ends
+	// there), and the insertion of a workspace waiting for its members with
+	// a default workspace role
 	var filters struct{ Filters []struct{ Pattern string } }
 	roundTrip(t, mapping["FilterCriteria"], &filters)
-	if len(filters.Filters) != 1 {
-		t.Fatalf("FilterCriteria = %s, want one filter", jsonString(mapping["FilterCriteria"]))
+	if len(filters.Filters) != 2 {
+		t.Fatalf("FilterCriteria = %s, want two filters", jsonString(mapping["FilterCriteria"]))
 	}
-	var pattern any
-	if err := json.Unmarshal([]byte(filters.Filters[0].Pattern), &pattern); err != nil {
-		t.Fatal(err)
+	wantPatterns := []map[string]any{
+		{"eventName": []any{"REMOVE"},
+			"dynamodb": map[string]any{"OldImage": map[string]any{"Type": map[string]any{"S": []any{"Org", "Workspace", "OrgMember", "Team"}}}}},
+		{"eventName": []any{"INSERT"},
+			"dynamodb": map[string]any{"NewImage": map[string]any{"Type": map[string]any{"S": []any{"Workspace"}}, "Status": map[string]any{"S": []any{"defaults_pending"}}}}},
 	}
-	wantPattern := map[string]any{"eventName": []any{"REMOVE"},
-		"dynamodb": map[string]any{"OldImage": map[string]any{"Type": map[string]any{"S": []any{"Org", "Workspace", "OrgMember"}}}}}
-	if !reflect.DeepEqual(pattern, wantPattern) {
-		t.Errorf("filter pattern = %s, want %s", filters.Filters[0].Pattern, jsonString(wantPattern))
+	for i, want := range wantPatterns {
+		var pattern any
+		if err := json.Unmarshal([]byte(filters.Filters[i].Pattern), &pattern); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(pattern, any(want)) {
+			t.Errorf("filter pattern %d = %s, want %s", i, filters.Filters[i].Pattern, jsonString(want))
+		}
 	}
 
 	// AND a batch whose retries run out goes to an encrypted queue that

@@ -17,10 +17,13 @@ type MemberView struct {
 	Email    string         `json:"email"`
 	Role     domain.OrgRole `json:"role"`
 	JoinedAt time.Time      `json:"joinedAt"`
+	// DefaultWorkspaceRole is the role the member joins every new workspace
+	// of the org with, when they have one.
+	DefaultWorkspaceRole domain.WorkspaceRole `json:"defaultWorkspaceRole,omitempty"`
 }
 
 func memberView(m domain.Membership) MemberView {
-	return MemberView{UserID: m.UserID, Email: m.Email, Role: m.Role, JoinedAt: m.JoinedAt}
+	return MemberView{UserID: m.UserID, Email: m.Email, Role: m.Role, JoinedAt: m.JoinedAt, DefaultWorkspaceRole: m.DefaultWorkspaceRole}
 }
 
 // RoleBody is the body of a role change.

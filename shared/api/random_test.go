@@ -102,6 +102,16 @@ func TestRandomOperations(t *testing.T) {
 		{1, "backend delete user", s.backendDeleteUser}, {2, "backend get user", s.backendGetUser},
 		{3, "backend set org data", s.backendSetOrgData}, {2, "backend find org", s.backendFindOrg},
 	}
+	ops = append(ops, []struct {
+		weight int
+		name   string
+		run    func()
+	}{
+		{3, "create team", s.createTeam}, {2, "get team", s.getTeam}, {1, "delete team", s.deleteTeam},
+		{6, "put team member", s.putTeamMember}, {3, "remove team member", s.removeTeamMember},
+		{5, "grant team", s.putTeamGrant}, {2, "take grant", s.removeTeamGrant},
+		{3, "default role", s.setDefaultRole},
+	}...)
 	total := 0
 	for _, op := range ops {
 		total += op.weight
@@ -149,9 +159,12 @@ type mOrg struct {
 	wss                         []*mWs            // live workspaces, oldest first
 	deadWs                      []string
 	policy                      domain.Policy
-	joinReqs                    []string // users with a pending join request
-	lastAction                  string   // the newest audit event's action
-	ext                         string   // the external id a product set ("" for none)
+	joinReqs                    []string          // users with a pending join request
+	lastAction                  string            // the newest audit event's action
+	ext                         string            // the external id a product set ("" for none)
+	teams                       []*mTeam          // live teams
+	defaults                    map[string]string // user id → default workspace role
+	defaultsUsed                bool              // a default role was ever set
 	// removedAt and deniedUntil bar people (by email) from walking back in
 	// on their own (DESIGN.md §6); times as the model saw them.
 	removedAt   map[string]time.Time
@@ -266,7 +279,7 @@ func (s *sim) newOrg() {
 	u := s.e.Founder(s.t)
 	o := &mOrg{id: u.OrgID, name: "", domain: strings.SplitN(u.Email, "@", 2)[1], defaultWs: u.WorkspaceID, live: true,
 		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added",
-		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1}
+		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1, defaults: map[string]string{}}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
 	o.domains = map[string]*mDomain{}
@@ -363,7 +376,7 @@ func (o *mOrg) effective(w *mWs, u string) string {
 	if w == nil || o.role(u) == "" {
 		return ""
 	}
-	return w.members[u]
+	return higher(w.members[u], o.teamRole(w.id, u))
 }
 
 func (s *sim) user(id string) *apitest.User {
@@ -708,7 +721,7 @@ func (s *sim) getMe() {
 		if r := o.role(u.ID); r != "" {
 			exp = append(exp, o.id+" "+r+" "+o.name)
 			for _, w := range o.wss {
-				if wr := w.members[u.ID]; wr != "" {
+				if wr := higher(w.members[u.ID], o.teamRole(w.id, u.ID)); wr != "" {
 					exp = append(exp, o.id+"/"+w.id+" "+wr+" "+w.name)
 				}
 			}
@@ -1169,6 +1182,10 @@ func (s *sim) removeMember() {
 		for _, ws := range o.wss {
 			delete(ws.members, target.ID)
 		}
+		for _, tm := range o.teams {
+			delete(tm.members, target.ID)
+		}
+		delete(o.defaults, target.ID)
 		o.dropJoinReq(target.ID)
 		if target != u {
 			o.removedAt[target.Email] = before
@@ -1498,7 +1515,18 @@ func (s *sim) createWorkspace() {
 		if r.Str("name") != trimmed || r.Str("role") != "admin" {
 			s.fatal("created workspace %s", r)
 		}
-		o.wss = append(o.wss, &mWs{id: r.Str("id"), name: trimmed, members: map[string]string{u.ID: "admin"}})
+		nw := &mWs{id: r.Str("id"), name: trimmed, members: map[string]string{u.ID: "admin"}}
+		if (r.Str("defaultMembers") == "pending") != o.defaultsUsed {
+			s.fatal("created workspace %s, want its default members pending only when the org has given default roles (%v)", r, o.defaultsUsed)
+		}
+		// The holders of a default role join it (the cleanup, which
+		// Invariants runs after each step, as the stream would).
+		for id, role := range o.defaults {
+			if id != u.ID {
+				nw.members[id] = role
+			}
+		}
+		o.wss = append(o.wss, nw)
 		o.did("workspace.member.added")
 	}
 }
@@ -1551,6 +1579,9 @@ func (s *sim) deleteWorkspace() {
 	if w.status == 204 {
 		o.wss = slices.DeleteFunc(o.wss, func(x *mWs) bool { return x == ws })
 		o.deadWs = append(o.deadWs, ws.id)
+		for _, tm := range o.teams {
+			delete(tm.grants, ws.id)
+		}
 		o.did("workspace.deleted")
 	}
 }

@@ -89,6 +89,15 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		return boss, colleague
 	}
 
+	// lead maintains teams; teamer reaches the workspace team only through
+	// a team's grant, and is in no other.
+	lead := e.Join(t, owner, org, "admin")
+	teamer := e.Join(t, owner, org, "member")
+	analysts := e.CreateTeam(t, lead, org, "Analysts")
+	e.AddToTeam(t, lead, org, analysts, teamer)
+	e.GrantTeam(t, lead, org, team, analysts, "member")
+	newTeam := func(t *testing.T) string { return e.CreateTeam(t, lead, org, "Short-lived") }
+
 	cases := []struct {
 		route, variant string
 		prep           func(t *testing.T) call
@@ -318,6 +327,66 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"GET /admin/orgs/{orgId}", "", func(*testing.T) call {
 			return call{u: e.NewMachine(routes.ScopeRead), method: "GET", path: "/admin" + o}
 		}, 200, 1, 0, ""},
+		{"PUT /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
+			return call{u: admin, method: "PUT", path: o + "/members/" + guest.ID + "/default-workspace-role", body: role("viewer")}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
+			return call{u: admin, method: "DELETE", path: o + "/members/" + guest.ID + "/default-workspace-role"}
+		}, 204, 1, 1, ""},
+		{"GET /orgs/{orgId}/teams", "", func(*testing.T) call { return call{u: member, method: "GET", path: o + "/teams"} }, 200, 2, 0, ""},
+		{"POST /orgs/{orgId}/teams", "", func(t *testing.T) call {
+			return call{u: e.Join(t, owner, org, "member"), method: "POST", path: o + "/teams", body: map[string]string{"name": "New"}}
+		}, 201, 1, 1, ""},
+		{"GET /orgs/{orgId}/teams/{teamId}", "", func(*testing.T) call {
+			return call{u: member, method: "GET", path: o + "/teams/" + analysts}
+		}, 200, 1, 0, ""},
+		{"PATCH /orgs/{orgId}/teams/{teamId}", "a maintainer", func(*testing.T) call {
+			return call{u: lead, method: "PATCH", path: o + "/teams/" + analysts, body: map[string]string{"name": "Analysts 2"}}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/teams/{teamId}", "with a grant", func(t *testing.T) call {
+			id := newTeam(t)
+			e.GrantTeam(t, admin, org, dflt, id, "viewer")
+			return call{u: admin, method: "DELETE", path: o + "/teams/" + id}
+		}, 204, 1, 1, ""},
+		{"GET /orgs/{orgId}/teams/{teamId}/members", "", func(*testing.T) call {
+			return call{u: member, method: "GET", path: o + "/teams/" + analysts + "/members"}
+		}, 200, 2, 0, ""},
+		{"PUT /orgs/{orgId}/teams/{teamId}/members/{userId}", "", func(t *testing.T) call {
+			return call{u: lead, method: "PUT", path: o + "/teams/" + newTeam(t) + "/members/" + guest.ID}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/teams/{teamId}/members/{userId}", "", func(t *testing.T) call {
+			id := newTeam(t)
+			e.AddToTeam(t, lead, org, id, guest)
+			return call{u: lead, method: "DELETE", path: o + "/teams/" + id + "/members/" + guest.ID}
+		}, 204, 1, 1, ""},
+		{"GET /orgs/{orgId}/workspaces/{workspaceId}/teams", "", func(*testing.T) call {
+			return call{u: admin, method: "GET", path: o + "/workspaces/" + team + "/teams"}
+		}, 200, 2, 0, ""},
+		{"PUT /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "", func(t *testing.T) call {
+			return call{u: admin, method: "PUT", path: o + "/workspaces/" + team + "/teams/" + newTeam(t), body: role("viewer")}
+		}, 200, 1, 1, ""},
+		{"DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "", func(t *testing.T) call {
+			id := newTeam(t)
+			e.GrantTeam(t, admin, org, team, id, "viewer")
+			return call{u: admin, method: "DELETE", path: o + "/workspaces/" + team + "/teams/" + id}
+		}, 204, 1, 1, ""},
+		// A member of teams pays one query more for a workspace's access: the
+		// workspace's team grants, however many teams they are in.
+		{"GET /orgs/{orgId}/workspaces/{workspaceId}", "through a team", func(*testing.T) call {
+			return call{u: teamer, method: "GET", path: o + "/workspaces/" + team}
+		}, 200, 2, 0, ""},
+		{"PATCH /orgs/{orgId}/workspaces/{workspaceId}", "admin through a team", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "member")
+			id := newTeam(t)
+			e.AddToTeam(t, lead, org, id, u)
+			e.GrantTeam(t, admin, org, team, id, "admin")
+			return call{u: u, method: "PATCH", path: o + "/workspaces/" + team, body: map[string]string{"name": "Team"}}
+		}, 200, 2, 1, ""},
+		{"GET /orgs/{orgId}/workspaces", "a member of a team", func(*testing.T) call {
+			return call{u: teamer, method: "GET", path: o + "/workspaces"}
+		}, 200, 4, 0, "access, then the caller's workspace memberships and teams at once, then the workspaces"},
+		{"GET /me", "a member of a team", func(*testing.T) call { return call{u: teamer, method: "GET", path: "/me"} }, 200, 4, 0,
+			"the caller's partition, then the orgs and workspaces and the teams at once, then the workspaces only teams reach"},
 	}
 
 	covered := map[string]bool{}
@@ -356,12 +425,19 @@ func TestListCostDoesNotGrowWithOrgSize(t *testing.T) {
 	type org struct {
 		owner, member *apitest.User
 		size          int
+		team          string
 	}
 	var orgs []org
 	for _, n := range []int{10, 1000} {
 		f := e.Founder(t)
 		seeded := e.Seed(t, f.OrgID, f.WorkspaceID, n)
-		orgs = append(orgs, org{owner: f, member: seeded[0], size: n + 1})
+		// A team of every seeded member but the one who lists, with a role
+		// in the default workspace.
+		team := e.CreateTeam(t, f, f.OrgID, "Everyone")
+		e.AddToTeam(t, f, f.OrgID, team, seeded[1:]...)
+		e.GrantTeam(t, f, f.OrgID, f.WorkspaceID, team, "viewer")
+		e.Call(f, "DELETE", "/orgs/"+f.OrgID+"/teams/"+team+"/members/"+f.ID, nil).Want(t, http.StatusNoContent)
+		orgs = append(orgs, org{owner: f, member: seeded[0], size: n + 1, team: team})
 	}
 	e.Invariants(t)
 
@@ -378,6 +454,13 @@ func TestListCostDoesNotGrowWithOrgSize(t *testing.T) {
 		{"GET workspaces (member)", func(x org) (*apitest.User, string) { return x.member, "/orgs/" + x.owner.OrgID + "/workspaces" }},
 		{"GET me (member)", func(x org) (*apitest.User, string) { return x.member, "/me" }},
 		{"GET org (member)", func(x org) (*apitest.User, string) { return x.member, "/orgs/" + x.owner.OrgID }},
+		{"GET teams", func(x org) (*apitest.User, string) { return x.member, "/orgs/" + x.owner.OrgID + "/teams" }},
+		{"GET team members", func(x org) (*apitest.User, string) {
+			return x.member, "/orgs/" + x.owner.OrgID + "/teams/" + x.team + "/members"
+		}},
+		{"GET workspace teams", func(x org) (*apitest.User, string) {
+			return x.member, "/orgs/" + x.owner.OrgID + "/workspaces/" + x.owner.WorkspaceID + "/teams"
+		}},
 	}
 	var table []string
 	for _, l := range lists {

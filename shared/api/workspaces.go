@@ -21,10 +21,17 @@ type WorkspaceView struct {
 	CreatedBy string               `json:"createdBy,omitempty"`
 	Version   int64                `json:"version"`
 	Role      domain.WorkspaceRole `json:"role,omitempty"`
+	// DefaultMembers is "pending" while the org's members with a default
+	// workspace role are being added to a new workspace.
+	DefaultMembers string `json:"defaultMembers,omitempty"`
 }
 
 func workspaceView(w domain.Workspace, role domain.WorkspaceRole) WorkspaceView {
-	return WorkspaceView{ID: w.ID, OrgID: w.OrgID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, Version: w.Version, Role: role}
+	v := WorkspaceView{ID: w.ID, OrgID: w.OrgID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy, Version: w.Version, Role: role}
+	if w.DefaultsPending {
+		v.DefaultMembers = "pending"
+	}
+	return v
 }
 
 // WorkspaceMemberView is a member of a workspace.
@@ -39,11 +46,19 @@ type WorkspaceMemberView struct {
 type wsAccess struct {
 	store.Access
 	role domain.WorkspaceRole // effective: org owners and admins act as admins
+	// viaTeam is the team whose grant gives role, when a team gives more
+	// than the caller's own role: the guard then checks that grant.
+	viaTeam string
 }
 
 // workspace reads the caller's access to a workspace and checks the action.
 // A workspace the caller cannot see is "not found", as a foreign org is.
 func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.WorkspaceAction, others ...string) (wsAccess, error) {
+	return a.workspaceWith(ctx, r, action, store.Also{Users: others})
+}
+
+// workspaceWith is workspace reading more in the same batch.
+func (a *API) workspaceWith(ctx context.Context, r *httpapi.Request, action authz.WorkspaceAction, also store.Also) (wsAccess, error) {
 	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {
 		return wsAccess{}, err
@@ -55,15 +70,12 @@ func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.Wo
 		}
 		return wsAccess{}, domain.ErrWorkspaceMissing
 	}
-	acc, err := a.Store.Access(ctx, org, r.Caller.Sub, ws, others...)
+	also.Workspace = ws
+	acc, err := a.Store.AccessWith(ctx, org, r.Caller.Sub, also)
 	if err != nil {
 		return wsAccess{}, err
 	}
-	var own domain.WorkspaceRole
-	if acc.WsMember != nil {
-		own = acc.WsMember.Role
-	}
-	wa := wsAccess{Access: acc, role: authz.EffectiveWorkspaceRole(acc.Member.Role, own)}
+	wa := workspaceAccess(acc)
 	if acc.Workspace == nil || wa.role == "" {
 		return wa, domain.ErrWorkspaceMissing
 	}
@@ -73,11 +85,34 @@ func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.Wo
 	return wa, readOnly(r, acc)
 }
 
+// workspaceAccess weighs the caller's roles in the workspace: their own and
+// their teams' (the union, authz.WorkspaceRoleWithTeams).
+func workspaceAccess(acc store.Access) wsAccess {
+	var own domain.WorkspaceRole
+	if acc.WsMember != nil {
+		own = acc.WsMember.Role
+	}
+	wa := wsAccess{Access: acc, role: authz.WorkspaceRoleWithTeams(acc.Member.Role, own, acc.TeamRoles())}
+	if base := authz.EffectiveWorkspaceRole(acc.Member.Role, own); authz.HigherWorkspaceRole(wa.role, base) {
+		for _, g := range acc.TeamGrants {
+			if domain.WorkspaceRole(g.Role) == wa.role {
+				wa.viaTeam = g.TeamID
+				break
+			}
+		}
+	}
+	return wa
+}
+
 // guard is the right the caller acts on in the workspace: their org role when
-// it makes them an admin everywhere, else their workspace role.
+// it makes them an admin everywhere, else their workspace role, their own or
+// their team's.
 func (wa wsAccess) guard(action authz.WorkspaceAction) store.Guard {
 	if authz.Can(wa.Member.Role, authz.ManageWorkspaces) {
 		return store.OrgGuard(wa.Org.ID, wa.Member.UserID, authz.OrgRoles(authz.ManageWorkspaces))
+	}
+	if wa.viaTeam != "" {
+		return store.TeamGrantGuard(wa.Org.ID, wa.Workspace.ID, wa.viaTeam, wa.Member.UserID, authz.WorkspaceRoles(action))
 	}
 	return store.WorkspaceGuard(wa.Org.ID, wa.Workspace.ID, wa.Member.UserID, authz.WorkspaceRoles(action))
 }
@@ -105,6 +140,17 @@ func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.
 		out.NextCursor = p.Next
 		return httpapi.JSON(http.StatusOK, out), nil
 	}
+	if len(acc.Member.Teams) > 0 {
+		wr, err := a.Store.ListWorkspacesReached(ctx, acc.Member, limit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range wr.Page.Items {
+			out.Items = append(out.Items, workspaceView(w, authz.WorkspaceRoleWithTeams(acc.Member.Role, wr.Direct[w.ID], wr.Teams[w.ID])))
+		}
+		out.NextCursor = wr.Page.Next
+		return httpapi.JSON(http.StatusOK, out), nil
+	}
 	p, roles, err := a.Store.ListWorkspacesOf(ctx, acc.Org.ID, r.Caller.Sub, limit, cursor)
 	if err != nil {
 		return nil, err
@@ -122,7 +168,7 @@ func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 }
 
 func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.accessWith(ctx, r, authz.ViewOrg, store.Also{DefaultRoles: true})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +186,8 @@ func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 		return nil, err
 	}
 	now := a.now()
-	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1}
+	w := domain.Workspace{ID: domain.NewID(domain.PrefixWorkspace, now), OrgID: acc.Org.ID, Name: name, CreatedAt: now, CreatedBy: r.Caller.Sub, Version: 1,
+		DefaultsPending: acc.DefaultRoles}
 	creator := domain.WorkspaceMembership{OrgID: w.OrgID, WorkspaceID: w.ID, UserID: r.Caller.Sub, Email: acc.Member.Email, Role: domain.WorkspaceAdmin, JoinedAt: now}
 	evs := []domain.AuditEvent{
 		a.event(r, w.OrgID, domain.ActionWorkspaceCreated, "workspace", w.ID, "", map[string]string{"name": name}),

@@ -35,6 +35,8 @@ type Purger interface {
 	PurgeOrg(ctx context.Context, orgID string) (int, error)
 	PurgeWorkspace(ctx context.Context, orgID, wsID string) (int, error)
 	PurgeMember(ctx context.Context, t store.PurgeTarget) (int, error)
+	PurgeTeam(ctx context.Context, orgID, teamID string) (int, error)
+	ApplyDefaultRoles(ctx context.Context, orgID, wsID string) (int, error)
 }
 
 // Handler is the cleanup function.
@@ -52,11 +54,29 @@ type Handler struct {
 // Wants reports whether a stream record starts a purge: the removal of an
 // org or a workspace item. The event source mapping's filter says the same.
 func Wants(r events.DynamoDBEventRecord) bool {
+	if WantsDefaults(r) {
+		return true
+	}
 	if r.EventName != string(events.DynamoDBOperationTypeRemove) {
 		return false
 	}
 	t, ok := r.Change.OldImage[store.PurgeTrigger.TypeAttr]
 	return ok && t.DataType() == events.DataTypeString && slices.Contains(store.PurgeTrigger.Types, t.String())
+}
+
+// WantsDefaults reports whether a stream record is a new workspace waiting
+// for the members with a default workspace role: the cleanup function adds
+// them (store.ApplyDefaultRoles). The event source mapping's second filter
+// says the same.
+func WantsDefaults(r events.DynamoDBEventRecord) bool {
+	if r.EventName != string(events.DynamoDBOperationTypeInsert) {
+		return false
+	}
+	tr := store.DefaultsTrigger
+	t, ok := r.Change.NewImage[tr.TypeAttr]
+	st, ok2 := r.Change.NewImage[tr.StatusAttr]
+	return ok && ok2 && t.DataType() == events.DataTypeString && st.DataType() == events.DataTypeString &&
+		t.String() == tr.Type && st.String() == tr.Status
 }
 
 // Handle purges after each removed org or workspace of the batch, in order.
@@ -87,6 +107,9 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 		return nil
 	}
 	log = log.With("event_id", r.EventID, "sequence_number", r.Change.SequenceNumber)
+	if WantsDefaults(r) {
+		return h.defaults(ctx, log, r)
+	}
 	old, err := streamrec.Item(r.Change.OldImage)
 	var t store.PurgeTarget
 	if err == nil {
@@ -114,6 +137,10 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, r events.DynamoD
 		what = "member"
 		log = log.With("user_id", t.UserID)
 		n, err = h.Store.PurgeMember(ctx, t)
+	case t.TeamID != "":
+		what = "team"
+		log = log.With("team_id", t.TeamID)
+		n, err = h.Store.PurgeTeam(ctx, t.OrgID, t.TeamID)
 	case t.WorkspaceID != "":
 		what = "workspace"
 		log = log.With("workspace_id", t.WorkspaceID)
@@ -148,4 +175,28 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// defaults adds the members with a default workspace role to a new
+// workspace. It resumes where a failed attempt stopped.
+func (h *Handler) defaults(ctx context.Context, log *slog.Logger, r events.DynamoDBEventRecord) error {
+	img, err := streamrec.Item(r.Change.NewImage)
+	var org, ws string
+	if err == nil {
+		org, ws, err = store.DefaultsTargetOf(img)
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "cleanup: unreadable new workspace", "error", err.Error())
+		return err
+	}
+	log = log.With("org_id", org, "workspace_id", ws)
+	start := time.Now()
+	n, err := h.Store.ApplyDefaultRoles(ctx, org, ws)
+	log = log.With("added", n, "duration_ms", time.Since(start).Milliseconds())
+	if err != nil {
+		log.ErrorContext(ctx, "cleanup: applying default workspace roles failed, to be retried", "error", err.Error())
+		return err
+	}
+	log.InfoContext(ctx, "cleanup: applied default workspace roles")
+	return nil
 }

@@ -139,6 +139,12 @@ func (p *fakePurger) PurgeWorkspace(_ context.Context, org, ws string) (int, err
 func (p *fakePurger) PurgeMember(_ context.Context, t store.PurgeTarget) (int, error) {
 	return p.call("member " + t.OrgID + " " + t.UserID + " " + t.Email)
 }
+func (p *fakePurger) PurgeTeam(_ context.Context, org, team string) (int, error) {
+	return p.call("team " + org + " " + team)
+}
+func (p *fakePurger) ApplyDefaultRoles(_ context.Context, org, ws string) (int, error) {
+	return p.call("defaults " + org + " " + ws)
+}
 
 func TestHandle(t *testing.T) {
 	f := founded(t)
@@ -309,6 +315,14 @@ func (blockingPurger) PurgeMember(ctx context.Context, _ store.PurgeTarget) (int
 	return 0, ctx.Err()
 }
 func (blockingPurger) PurgeWorkspace(ctx context.Context, _, _ string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (blockingPurger) PurgeTeam(ctx context.Context, _, _ string) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+func (blockingPurger) ApplyDefaultRoles(ctx context.Context, _, _ string) (int, error) {
 	<-ctx.Done()
 	return 0, ctx.Err()
 }

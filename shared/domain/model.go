@@ -49,6 +49,9 @@ type Workspace struct {
 	CreatedAt time.Time `json:"createdAt"`
 	CreatedBy string    `json:"createdBy"`
 	Version   int64     `json:"version"`
+	// DefaultsPending is true from the workspace's creation until the
+	// members with a default workspace role have been added to it.
+	DefaultsPending bool `json:"-"`
 }
 
 // Membership is a user's role in an org.
@@ -62,6 +65,11 @@ type Membership struct {
 	// Metadata is the product's own data on the membership (backend reads
 	// only), compact JSON, nil when unset.
 	Metadata json.RawMessage `json:"-"`
+	// Teams are the ids of the member's teams in the org.
+	Teams []string `json:"-"`
+	// DefaultWorkspaceRole is the role the member joins every new
+	// workspace of the org with ("" for none).
+	DefaultWorkspaceRole WorkspaceRole `json:"-"`
 }
 
 // WorkspaceMembership is a user's role in a workspace.

@@ -43,6 +43,8 @@ var Operations = []Operation{
 	{Name: "ChangeMemberRole", Method: "PATCH", Path: "/orgs/{orgId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "RemoveMember", Method: "DELETE", Path: "/orgs/{orgId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "TransferOwnership", Method: "POST", Path: "/orgs/{orgId}/transfer-ownership", Scope: "", Paged: false},
+	{Name: "SetDefaultWorkspaceRole", Method: "PUT", Path: "/orgs/{orgId}/members/{userId}/default-workspace-role", Scope: "", Paged: false},
+	{Name: "ClearDefaultWorkspaceRole", Method: "DELETE", Path: "/orgs/{orgId}/members/{userId}/default-workspace-role", Scope: "", Paged: false},
 	{Name: "ListInvitations", Method: "GET", Path: "/orgs/{orgId}/invitations", Scope: "", Paged: true},
 	{Name: "CreateInvitation", Method: "POST", Path: "/orgs/{orgId}/invitations", Scope: "", Paged: false},
 	{Name: "ResendInvitation", Method: "POST", Path: "/orgs/{orgId}/invitations/{invitationId}/resend", Scope: "", Paged: false},
@@ -69,6 +71,17 @@ var Operations = []Operation{
 	{Name: "AdminPutWorkspaceMember", Method: "PUT", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
 	{Name: "AdminRemoveWorkspaceMember", Method: "DELETE", Path: "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", Scope: "orgkit/write", Paged: false},
 	{Name: "AdminGetOrg", Method: "GET", Path: "/admin/orgs/{orgId}", Scope: "orgkit/read", Paged: false},
+	{Name: "ListWorkspaceTeams", Method: "GET", Path: "/orgs/{orgId}/workspaces/{workspaceId}/teams", Scope: "", Paged: true},
+	{Name: "PutWorkspaceTeam", Method: "PUT", Path: "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", Scope: "", Paged: false},
+	{Name: "RemoveWorkspaceTeam", Method: "DELETE", Path: "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", Scope: "", Paged: false},
+	{Name: "ListTeams", Method: "GET", Path: "/orgs/{orgId}/teams", Scope: "", Paged: true},
+	{Name: "CreateTeam", Method: "POST", Path: "/orgs/{orgId}/teams", Scope: "", Paged: false},
+	{Name: "GetTeam", Method: "GET", Path: "/orgs/{orgId}/teams/{teamId}", Scope: "", Paged: false},
+	{Name: "RenameTeam", Method: "PATCH", Path: "/orgs/{orgId}/teams/{teamId}", Scope: "", Paged: false},
+	{Name: "DeleteTeam", Method: "DELETE", Path: "/orgs/{orgId}/teams/{teamId}", Scope: "", Paged: false},
+	{Name: "ListTeamMembers", Method: "GET", Path: "/orgs/{orgId}/teams/{teamId}/members", Scope: "", Paged: true},
+	{Name: "PutTeamMember", Method: "PUT", Path: "/orgs/{orgId}/teams/{teamId}/members/{userId}", Scope: "", Paged: false},
+	{Name: "RemoveTeamMember", Method: "DELETE", Path: "/orgs/{orgId}/teams/{teamId}/members/{userId}", Scope: "", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -336,6 +349,22 @@ func (c *Client) TransferOwnership(ctx context.Context, orgID string, body Trans
 		return nil, err
 	}
 	return &out, nil
+}
+
+// SetDefaultWorkspaceRole calls PUT /orgs/{orgId}/members/{userId}/default-workspace-role: set the role a member joins every new workspace with.
+// It needs a person's token.
+func (c *Client) SetDefaultWorkspaceRole(ctx context.Context, orgID, userID string, body RoleBody, opts ...CallOption) (*MemberView, error) {
+	var out MemberView
+	if err := c.call(ctx, "PUT", "/orgs/{orgId}/members/{userId}/default-workspace-role", []string{orgID, userID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ClearDefaultWorkspaceRole calls DELETE /orgs/{orgId}/members/{userId}/default-workspace-role: clear a member's default workspace role.
+// It needs a person's token.
+func (c *Client) ClearDefaultWorkspaceRole(ctx context.Context, orgID, userID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/members/{userId}/default-workspace-role", []string{orgID, userID}, nil, nil, nil, nil, opts)
 }
 
 // ListInvitations calls GET /orgs/{orgId}/invitations: a page of the org's invitations.
@@ -606,6 +635,128 @@ func (c *Client) AdminGetOrg(ctx context.Context, orgID string, opts ...CallOpti
 	return &out, nil
 }
 
+// ListWorkspaceTeams calls GET /orgs/{orgId}/workspaces/{workspaceId}/teams: a page of the teams' roles in the workspace.
+// It needs a person's token.
+func (c *Client) ListWorkspaceTeams(ctx context.Context, orgID, workspaceID string, page Page, opts ...CallOption) (*List[TeamGrantView], error) {
+	var out List[TeamGrantView]
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}/teams", []string{orgID, workspaceID}, nil, &page, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllWorkspaceTeams iterates over every item of GET /orgs/{orgId}/workspaces/{workspaceId}/teams, page after page (of 200).
+// It stops at the first error, which it yields.
+func (c *Client) AllWorkspaceTeams(ctx context.Context, orgID, workspaceID string, opts ...CallOption) iter.Seq2[TeamGrantView, error] {
+	return allPages(func(page Page) (*List[TeamGrantView], error) {
+		return c.ListWorkspaceTeams(ctx, orgID, workspaceID, page, opts...)
+	})
+}
+
+// PutWorkspaceTeam calls PUT /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}: give a team a role in the workspace, or change it.
+// It needs a person's token.
+func (c *Client) PutWorkspaceTeam(ctx context.Context, orgID, workspaceID, teamID string, body RoleBody, opts ...CallOption) (*TeamGrantView, error) {
+	var out TeamGrantView
+	if err := c.call(ctx, "PUT", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", []string{orgID, workspaceID, teamID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveWorkspaceTeam calls DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}: take a team's role in the workspace away.
+// It needs a person's token.
+func (c *Client) RemoveWorkspaceTeam(ctx context.Context, orgID, workspaceID, teamID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", []string{orgID, workspaceID, teamID}, nil, nil, nil, nil, opts)
+}
+
+// ListTeams calls GET /orgs/{orgId}/teams: a page of the org's teams.
+// It needs a person's token.
+func (c *Client) ListTeams(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[TeamView], error) {
+	var out List[TeamView]
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/teams", []string{orgID}, nil, &page, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllTeams iterates over every item of GET /orgs/{orgId}/teams, page after page (of 200).
+// It stops at the first error, which it yields.
+func (c *Client) AllTeams(ctx context.Context, orgID string, opts ...CallOption) iter.Seq2[TeamView, error] {
+	return allPages(func(page Page) (*List[TeamView], error) {
+		return c.ListTeams(ctx, orgID, page, opts...)
+	})
+}
+
+// CreateTeam calls POST /orgs/{orgId}/teams: create a team; the creator maintains it.
+// It needs a person's token.
+func (c *Client) CreateTeam(ctx context.Context, orgID string, body NameBody, opts ...CallOption) (*TeamView, error) {
+	var out TeamView
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/teams", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetTeam calls GET /orgs/{orgId}/teams/{teamId}: a team, with its roles in workspaces.
+// It needs a person's token.
+func (c *Client) GetTeam(ctx context.Context, orgID, teamID string, opts ...CallOption) (*TeamView, error) {
+	var out TeamView
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/teams/{teamId}", []string{orgID, teamID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RenameTeam calls PATCH /orgs/{orgId}/teams/{teamId}: rename a team.
+// It needs a person's token.
+func (c *Client) RenameTeam(ctx context.Context, orgID, teamID string, body NameBody, opts ...CallOption) (*TeamView, error) {
+	var out TeamView
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/teams/{teamId}", []string{orgID, teamID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteTeam calls DELETE /orgs/{orgId}/teams/{teamId}: delete a team and its roles in workspaces.
+// It needs a person's token.
+func (c *Client) DeleteTeam(ctx context.Context, orgID, teamID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/teams/{teamId}", []string{orgID, teamID}, nil, nil, nil, nil, opts)
+}
+
+// ListTeamMembers calls GET /orgs/{orgId}/teams/{teamId}/members: a page of the team's members.
+// It needs a person's token.
+func (c *Client) ListTeamMembers(ctx context.Context, orgID, teamID string, page Page, opts ...CallOption) (*List[TeamMemberView], error) {
+	var out List[TeamMemberView]
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/teams/{teamId}/members", []string{orgID, teamID}, nil, &page, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllTeamMembers iterates over every item of GET /orgs/{orgId}/teams/{teamId}/members, page after page (of 200).
+// It stops at the first error, which it yields.
+func (c *Client) AllTeamMembers(ctx context.Context, orgID, teamID string, opts ...CallOption) iter.Seq2[TeamMemberView, error] {
+	return allPages(func(page Page) (*List[TeamMemberView], error) {
+		return c.ListTeamMembers(ctx, orgID, teamID, page, opts...)
+	})
+}
+
+// PutTeamMember calls PUT /orgs/{orgId}/teams/{teamId}/members/{userId}: add an org member to the team or change their team role.
+// It needs a person's token.
+func (c *Client) PutTeamMember(ctx context.Context, orgID, teamID, userID string, body TeamMemberBody, opts ...CallOption) (*TeamMemberView, error) {
+	var out TeamMemberView
+	if err := c.call(ctx, "PUT", "/orgs/{orgId}/teams/{teamId}/members/{userId}", []string{orgID, teamID, userID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveTeamMember calls DELETE /orgs/{orgId}/teams/{teamId}/members/{userId}: remove a member from the team, or leave it.
+// It needs a person's token.
+func (c *Client) RemoveTeamMember(ctx context.Context, orgID, teamID, userID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/teams/{teamId}/members/{userId}", []string{orgID, teamID, userID}, nil, nil, nil, nil, opts)
+}
+
 // AcceptBody is the API's api.AcceptBody.
 type AcceptBody struct {
 	Token string `json:"token"`
@@ -828,10 +979,11 @@ type MeWorkspace struct {
 
 // MemberView is the API's api.MemberView.
 type MemberView struct {
-	UserID   string    `json:"userId"`
-	Email    string    `json:"email"`
-	Role     OrgRole   `json:"role"`
-	JoinedAt time.Time `json:"joinedAt"`
+	UserID               string        `json:"userId"`
+	Email                string        `json:"email"`
+	Role                 OrgRole       `json:"role"`
+	JoinedAt             time.Time     `json:"joinedAt"`
+	DefaultWorkspaceRole WorkspaceRole `json:"defaultWorkspaceRole,omitempty"`
 }
 
 // MetadataBody is the API's api.MetadataBody.
@@ -920,6 +1072,47 @@ type RoleBody struct {
 	Role string `json:"role"`
 }
 
+// TeamGrantView is the API's api.TeamGrantView.
+type TeamGrantView struct {
+	TeamID      string    `json:"teamId"`
+	WorkspaceID string    `json:"workspaceId"`
+	Role        string    `json:"role"`
+	GrantedAt   time.Time `json:"grantedAt"`
+}
+
+// TeamMemberBody is the API's api.TeamMemberBody.
+type TeamMemberBody struct {
+	Role string `json:"role,omitempty"`
+}
+
+// TeamMemberView is the API's api.TeamMemberView.
+type TeamMemberView struct {
+	UserID   string    `json:"userId"`
+	Email    string    `json:"email"`
+	Role     TeamRole  `json:"role"`
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
+// TeamRole is the API's domain.TeamRole.
+type TeamRole string
+
+// TeamView is the API's api.TeamView.
+type TeamView struct {
+	ID         string          `json:"id"`
+	OrgID      string          `json:"orgId"`
+	Name       string          `json:"name"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	CreatedBy  string          `json:"createdBy,omitempty"`
+	Version    int64           `json:"version"`
+	Workspaces []TeamWorkspace `json:"workspaces"`
+}
+
+// TeamWorkspace is the API's api.TeamWorkspace.
+type TeamWorkspace struct {
+	WorkspaceID string `json:"workspaceId"`
+	Role        string `json:"role"`
+}
+
 // TransferBody is the API's api.TransferBody.
 type TransferBody struct {
 	UserID string `json:"userId"`
@@ -951,11 +1144,12 @@ const (
 
 // WorkspaceView is the API's api.WorkspaceView.
 type WorkspaceView struct {
-	ID        string        `json:"id"`
-	OrgID     string        `json:"orgId"`
-	Name      string        `json:"name"`
-	CreatedAt time.Time     `json:"createdAt"`
-	CreatedBy string        `json:"createdBy,omitempty"`
-	Version   int64         `json:"version"`
-	Role      WorkspaceRole `json:"role,omitempty"`
+	ID             string        `json:"id"`
+	OrgID          string        `json:"orgId"`
+	Name           string        `json:"name"`
+	CreatedAt      time.Time     `json:"createdAt"`
+	CreatedBy      string        `json:"createdBy,omitempty"`
+	Version        int64         `json:"version"`
+	Role           WorkspaceRole `json:"role,omitempty"`
+	DefaultMembers string        `json:"defaultMembers,omitempty"`
 }

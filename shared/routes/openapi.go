@@ -125,6 +125,7 @@ var requestRules = map[string]struct {
 }{
 	"NameBodyInput":       {[]string{"name"}, map[string]map[string]any{"name": {"minLength": 1, "maxLength": 100}}},
 	"RoleBodyInput":       {[]string{"role"}, nil},
+	"TeamMemberBodyInput": {nil, map[string]map[string]any{"role": {"enum": []string{"maintainer", "member"}}}},
 	"AcceptBodyInput":     {[]string{"token"}, nil},
 	"InvitationBodyInput": {[]string{"email", "role"}, nil},
 	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
@@ -150,6 +151,7 @@ var idPatterns = map[string]string{
 	"orgId":        "^org_[0-9a-hjkmnp-tv-z]{26}$",
 	"workspaceId":  "^ws_[0-9a-hjkmnp-tv-z]{26}$",
 	"invitationId": "^inv_[0-9a-hjkmnp-tv-z]{26}$",
+	"teamId":       "^team_[0-9a-hjkmnp-tv-z]{26}$",
 	"userId":       "^[A-Za-z0-9_-]{1,128}$",
 	// A registrable domain in its ASCII (IDNA) form, as the API lists it.
 	"domain": "^([a-z0-9-]{1,63}\\.)+[a-z0-9-]{2,63}$",

@@ -85,6 +85,8 @@ var Table = []Route{
 	{"PATCH", "/orgs/{orgId}/members/{userId}", "members", "Change a member's org role", (*api.API).ChangeMemberRole, okIn(api.RoleBody{}, api.MemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/members/{userId}", "members", "Remove a member, or leave the org", (*api.API).RemoveMember, noContent(), User},
 	{"POST", "/orgs/{orgId}/transfer-ownership", "members", "Make another member an owner and step down to admin, in one step", (*api.API).TransferOwnership, okIn(api.TransferBody{}, api.Transferred{}), User},
+	{"PUT", "/orgs/{orgId}/members/{userId}/default-workspace-role", "members", "Set the role a member joins every new workspace with", (*api.API).SetDefaultWorkspaceRole, okIn(api.RoleBody{}, api.MemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/members/{userId}/default-workspace-role", "members", "Clear a member's default workspace role", (*api.API).ClearDefaultWorkspaceRole, noContent(), User},
 
 	{"GET", "/orgs/{orgId}/invitations", "invitations", "A page of the org's invitations", (*api.API).ListInvitations, ok(api.List[api.InvitationView]{}), User},
 	{"POST", "/orgs/{orgId}/invitations", "invitations", "Invite an email to the org", (*api.API).CreateInvitation, created(api.InvitationBody{}, api.CreatedInvitation{}), User},
@@ -114,6 +116,18 @@ var Table = []Route{
 	{"PUT", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Add an org member to a workspace, or change their role", (*api.API).AdminPutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), ScopeWrite},
 	{"DELETE", "/admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "admin", "Remove a member from a workspace", (*api.API).AdminRemoveWorkspaceMember, noContent(), ScopeWrite},
 	{"GET", "/admin/orgs/{orgId}", "admin", "Backend: any org of the deployment", (*api.API).AdminGetOrg, ok(api.AdminOrgView{}), ScopeRead},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/teams", "workspaces", "A page of the teams' roles in the workspace", (*api.API).ListWorkspaceTeams, ok(api.List[api.TeamGrantView]{}), User},
+	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "workspaces", "Give a team a role in the workspace, or change it", (*api.API).PutWorkspaceTeam, okIn(api.RoleBody{}, api.TeamGrantView{}), User},
+	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", "workspaces", "Take a team's role in the workspace away", (*api.API).RemoveWorkspaceTeam, noContent(), User},
+
+	{"GET", "/orgs/{orgId}/teams", "members", "A page of the org's teams", (*api.API).ListTeams, ok(api.List[api.TeamView]{}), User},
+	{"POST", "/orgs/{orgId}/teams", "members", "Create a team; the creator maintains it", (*api.API).CreateTeam, created(api.NameBody{}, api.TeamView{}), User},
+	{"GET", "/orgs/{orgId}/teams/{teamId}", "members", "A team, with its roles in workspaces", (*api.API).GetTeam, ok(api.TeamView{}), User},
+	{"PATCH", "/orgs/{orgId}/teams/{teamId}", "members", "Rename a team", (*api.API).RenameTeam, okIn(api.NameBody{}, api.TeamView{}), User},
+	{"DELETE", "/orgs/{orgId}/teams/{teamId}", "members", "Delete a team and its roles in workspaces", (*api.API).DeleteTeam, noContent(), User},
+	{"GET", "/orgs/{orgId}/teams/{teamId}/members", "members", "A page of the team's members", (*api.API).ListTeamMembers, ok(api.List[api.TeamMemberView]{}), User},
+	{"PUT", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Add an org member to the team or change their team role", (*api.API).PutTeamMember, okIn(api.TeamMemberBody{}, api.TeamMemberView{}), User},
+	{"DELETE", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Remove a member from the team, or leave it", (*api.API).RemoveTeamMember, noContent(), User},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

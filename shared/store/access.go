@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -30,6 +31,27 @@ type Access struct {
 	// claim (whichever org holds it); nil when absent.
 	Domain *domain.OrgDomain
 	Claim  *domain.DomainClaim
+	// Team is the team Also asked for, and TeamMember the caller's
+	// membership of it; nil when absent.
+	Team       *domain.Team
+	TeamMember *domain.TeamMembership
+	// TeamGrants are the roles the caller's teams hold in the workspace
+	// asked for (none when the caller is in no team).
+	TeamGrants []domain.TeamGrant
+	// DefaultRoles is true when the org has given default workspace roles
+	// (asked for by Also.DefaultRoles).
+	DefaultRoles bool
+}
+
+// TeamRoles are the role references the caller holds in the workspace
+// through their teams: what the decision function takes beside the direct
+// workspace role.
+func (a Access) TeamRoles() []string {
+	roles := make([]string, 0, len(a.TeamGrants))
+	for _, g := range a.TeamGrants {
+		roles = append(roles, g.Role)
+	}
+	return roles
 }
 
 // MemberOf is the org membership of a user the access read: the caller's or
@@ -57,6 +79,10 @@ type Also struct {
 	Invitation  string   // an invitation of the org (Access.Invitation)
 	JoinRequest string   // a user's join request (Access.JoinRequest)
 	Domain      string   // an org's domain and its claim (Access.Domain, Access.Claim)
+	Team        string   // a team and the caller's membership of it (Access.Team, Access.TeamMember)
+	// DefaultRoles asks whether the org has given default workspace roles
+	// (Access.DefaultRoles).
+	DefaultRoles bool
 }
 
 // AccessWith is Access reading more in the same batch.
@@ -79,6 +105,12 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	if also.Domain != "" {
 		keys = append(keys, key(orgPK(org), orgDomainSK(also.Domain)), key(domainPK(also.Domain), domainSK()))
+	}
+	if also.Team != "" {
+		keys = append(keys, key(orgPK(org), teamSK(also.Team)), key(userPK(caller), teamMemberSK(org, also.Team)))
+	}
+	if also.DefaultRoles {
+		keys = append(keys, key(orgPK(org), defaultsUsedSK()))
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -118,6 +150,14 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeDomainClaim:
 			c := r.claim()
 			a.Claim = &c
+		case r.Type == typeTeam:
+			t := r.team()
+			a.Team = &t
+		case r.Type == typeTeamMember:
+			m := r.teamMembership()
+			a.TeamMember = &m
+		case r.Type == typeDefaultsUsed:
+			a.DefaultRoles = true
 		}
 	}
 	if !haveOrg || !haveMember {
@@ -125,6 +165,16 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	if a.WsMember != nil && (a.Workspace == nil || stale(*a.WsMember, a.Member)) {
 		a.WsMember = nil // a workspace being deleted, or a removal's leftover: gone soon
+	}
+	if a.TeamMember != nil && (a.Team == nil || !slices.Contains(a.Member.Teams, a.Team.ID)) {
+		a.TeamMember = nil // a team being deleted, or a removal's leftover
+	}
+	if a.Workspace != nil && len(a.Member.Teams) > 0 {
+		// The second round trip, only for members of teams: the workspace's
+		// team grants, one query however many teams the caller is in.
+		if a.TeamGrants, err = s.teamGrantsIn(ctx, org, a.Workspace.ID, a.Member.Teams); err != nil {
+			return Access{}, err
+		}
 	}
 	return a, nil
 }

@@ -33,6 +33,10 @@ type Guard struct {
 	// once its org membership is gone (a removal ends every access at once,
 	// before the cleanup deletes the workspace memberships left behind).
 	org string
+	// team is set for a guard through a team (a maintainer's team
+	// membership, a team's grant): teamActor's org membership, in teamOrg,
+	// must list the team.
+	team, teamOrg, teamActor string
 }
 
 // OrgGuard requires the actor to hold one of the org roles.
@@ -56,6 +60,9 @@ func WorkspaceGuard(org, ws, actor string, roles []domain.WorkspaceRole) Guard {
 // steps are the guard's conditions: its role check, and for a workspace
 // guard the actor's org membership.
 func (g Guard) steps() []step {
+	if g.team != "" {
+		return []step{g.step(), inTeam(g.teamOrg, g.teamActor, g.team)}
+	}
 	if g.org == "" {
 		return []step{g.step()}
 	}

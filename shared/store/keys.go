@@ -25,6 +25,11 @@
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
 //	org external id        EXTID#<id>        CLAIM                  (the product's id of an org: unique)
+//	team                   ORG#<org>         TEAM#<team>            (its grants, by workspace, on the item)
+//	team membership        USER#<sub>        ORG#<org>#TEAM#<team>  TEAM#<team>#MEMBERS USER#<sub>
+//	team's workspace role  ORG#<org>         GRANT#<ws>#<team>
+//	default workspace role ORG#<org>         DEFWS#<sub>            (a member's; mirrors their membership's)
+//	default roles in use   ORG#<org>         DEFWS                  (written with the first default role)
 //
 // Access patterns:
 //
@@ -40,6 +45,10 @@
 //	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
 //	users by email (backend API)                       Query GSI1PK=EMAIL#<email>, GSI1SK begins_with USER#
 //	the org of an external id (backend API)            GetItem EXTID#<id> CLAIM; created with attribute_not_exists
+//	teams of an org; the teams' roles in a workspace   Query PK=ORG#<org>, SK begins_with TEAM# / GRANT#<ws>#
+//	members of a team (pages)                          Query GSI1PK=TEAM#<team>#MEMBERS
+//	the caller's teams in an org                       the Teams set on their org membership item
+//	members with a default workspace role              Query PK=ORG#<org>, SK begins_with DEFWS#
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -76,6 +85,11 @@ const (
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
 	typeExternalID   = "ExternalId"
+	typeTeam         = "Team"
+	typeTeamMember   = "TeamMember"
+	typeTeamGrant    = "TeamGrant"
+	typeDefaultRole  = "DefaultWorkspaceRole"
+	typeDefaultsUsed = "DefaultRolesUsed"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -104,6 +118,12 @@ func orgDomainSK(d string) string           { return "DOMAIN#" + d }
 func userGSISK(sub string) string           { return "USER#" + sub }
 func externalIDPK(id string) string         { return "EXTID#" + id }
 func externalIDSK() string                  { return "CLAIM" }
+func teamSK(team string) string             { return "TEAM#" + team }
+func teamMemberSK(org, team string) string  { return "ORG#" + org + "#TEAM#" + team }
+func teamMembersGSI(team string) string     { return "TEAM#" + team + "#MEMBERS" }
+func teamGrantSK(ws, team string) string    { return "GRANT#" + ws + "#" + team }
+func defaultRoleSK(sub string) string       { return "DEFWS#" + sub }
+func defaultsUsedSK() string                { return "DEFWS" }
 
 // Prefixes for begins_with queries.
 const (
@@ -113,4 +133,6 @@ const (
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
 	prefixOrgDomain  = "DOMAIN#"
+	prefixTeam       = "TEAM#"
+	prefixDefaultWs  = "DEFWS#"
 )

@@ -89,9 +89,18 @@ func (s *Store) RemoveMember(ctx context.Context, rm Removal) error {
 			Key: key(userPK(w.UserID), wsMemberSK(w.OrgID, w.WorkspaceID)),
 		}}})
 	}
+	// Their team memberships, in the room left: access through teams ends
+	// with the Teams set on the membership deleted here in any case.
+	for _, team := range target.Teams[:min(len(target.Teams), max(0, maxWorkspacesPerRemoval-len(rm.Workspaces)))] {
+		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key: key(userPK(target.UserID), teamMemberSK(target.OrgID, team)),
+		}}})
+	}
 	steps = append(steps, Headcount{Org: target.OrgID, From: target.Role}.step())
 	steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{
 		Key: key(orgPK(target.OrgID), joinRequestSK(target.UserID)),
+	}}}, step{item: types.TransactWriteItem{Delete: &types.Delete{
+		Key: key(orgPK(target.OrgID), defaultRoleSK(target.UserID)),
 	}}})
 	if rm.Removed {
 		steps = append(steps, barRemoved(target.OrgID, target.UserID, target.Email, rm.Now))

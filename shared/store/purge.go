@@ -31,12 +31,12 @@ var ErrNotDeleted = errors.New("store: refusing to purge: it still exists")
 var PurgeTrigger = struct {
 	TypeAttr string
 	Types    []string
-}{attrType, []string{typeOrg, typeWorkspace, typeOrgMember}}
+}{attrType, []string{typeOrg, typeWorkspace, typeOrgMember, typeTeam}}
 
 // PurgeTarget is what the removal of an org item (WorkspaceID and UserID
-// empty), of a workspace item (WorkspaceID set) or of an org membership
-// (UserID and Email set) leaves to purge.
-type PurgeTarget struct{ OrgID, WorkspaceID, UserID, Email string }
+// empty), of a workspace item (WorkspaceID set), of an org membership
+// (UserID and Email set) or of a team (TeamID set) leaves to purge.
+type PurgeTarget struct{ OrgID, WorkspaceID, UserID, Email, TeamID string }
 
 // PurgeTargetOf reads the old image of a removed org, workspace or org
 // membership item. It fails for any other item, and for an image whose ids
@@ -54,6 +54,8 @@ func PurgeTargetOf(old map[string]types.AttributeValue) (PurgeTarget, error) {
 			return PurgeTarget{OrgID: r.OrgID, WorkspaceID: r.WorkspaceID}, nil
 		case r.Type == typeOrgMember && r.UserID != "" && r.PK == userPK(r.UserID) && r.SK == orgMemberSK(r.OrgID):
 			return PurgeTarget{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email}, nil
+		case r.Type == typeTeam && r.TeamID != "" && r.PK == orgPK(r.OrgID) && r.SK == teamSK(r.TeamID):
+			return PurgeTarget{OrgID: r.OrgID, TeamID: r.TeamID}, nil
 		}
 	}
 	return PurgeTarget{}, fmt.Errorf("purge target: not an org, workspace or membership item: %s %s %s", r.Type, r.PK, r.SK)
@@ -100,7 +102,14 @@ func (s *Store) PurgeWorkspace(ctx context.Context, org, ws string) (int, error)
 	if err := s.refuseLive(ctx, orgPK(org), workspaceSK(ws), "workspace "+ws); err != nil {
 		return 0, err
 	}
-	return s.untilClean(ctx, func(ctx context.Context) (int, error) { return s.purgeWorkspaceMembers(ctx, org, ws) })
+	return s.untilClean(ctx, func(ctx context.Context) (int, error) {
+		n, err := s.purgeWorkspaceMembers(ctx, org, ws)
+		if err != nil {
+			return n, err
+		}
+		k, err := s.purgeWorkspaceGrants(ctx, org, ws)
+		return n + k, err
+	})
 }
 
 // refuseLive returns ErrNotDeleted when the item exists, read strongly
@@ -263,7 +272,7 @@ func (s *Store) memberItems(ctx context.Context, userPK, org string) (ws, orgMem
 			switch sk := skOf(it); {
 			case sk == orgMemberSK(org):
 				orgMember = append(orgMember, it)
-			case strings.HasPrefix(sk, wsPrefix):
+			case strings.HasPrefix(sk, wsPrefix), strings.HasPrefix(sk, teamMemberSK(org, "")):
 				ws = append(ws, it)
 			}
 		}

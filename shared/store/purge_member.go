@@ -56,43 +56,50 @@ func (s *Store) PurgeMember(ctx context.Context, t PurgeTarget) (int, error) {
 		return 0, nil // the org's own purge takes everything
 	}
 	var deleted atomic.Int64
-	wsPrefix := wsMemberSK(t.OrgID, "")
-	q := &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(userPK(t.UserID)), ":sk": str(wsPrefix),
-		},
-		ConsistentRead: aws.Bool(true),
-	}
-	err = s.pages(ctx, q, func(page []map[string]types.AttributeValue) error {
-		return parallel(ctx, page, func(ctx context.Context, it map[string]types.AttributeValue) error {
-			r, err := decode(it)
-			if err != nil || !strings.HasPrefix(r.SK, wsPrefix) || r.Type != typeWorkspaceMbr {
-				return err
-			}
-			if rejoined != nil && !stale(r.wsMembership(), *rejoined) {
+	// Workspace memberships, then team memberships: the same shape, each in
+	// its own key range of the member's partition.
+	for _, sub := range []struct{ prefix, typ string }{{wsMemberSK(t.OrgID, ""), typeWorkspaceMbr}, {teamMemberSK(t.OrgID, ""), typeTeamMember}} {
+		q := &dynamodb.QueryInput{
+			TableName:              aws.String(s.table),
+			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": str(userPK(t.UserID)), ":sk": str(sub.prefix),
+			},
+			ConsistentRead: aws.Bool(true),
+		}
+		err = s.pages(ctx, q, func(page []map[string]types.AttributeValue) error {
+			return parallel(ctx, page, func(ctx context.Context, it map[string]types.AttributeValue) error {
+				r, err := decode(it)
+				if err != nil || !strings.HasPrefix(r.SK, sub.prefix) || r.Type != sub.typ {
+					return err
+				}
+				// Both kinds carry their JoinedAt in CreatedAt.
+				if rejoined != nil && !r.CreatedAt.Before(rejoined.JoinedAt) {
+					return nil
+				}
+				// Conditioned on the item read: one granted anew since (a new
+				// membership overwrites a leftover) stays.
+				_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+					TableName:                 aws.String(s.table),
+					Key:                       key(r.PK, r.SK),
+					ConditionExpression:       aws.String("CreatedAt = :at"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":at": it["CreatedAt"]},
+				})
+				var ccf *types.ConditionalCheckFailedException
+				switch {
+				case errors.As(err, &ccf):
+					return nil
+				case err != nil:
+					return fmt.Errorf("purge member: %w", err)
+				}
+				deleted.Add(1)
 				return nil
-			}
-			// Conditioned on the item read: one granted anew since (a new
-			// membership overwrites a leftover) stays.
-			_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-				TableName:                 aws.String(s.table),
-				Key:                       key(r.PK, r.SK),
-				ConditionExpression:       aws.String("CreatedAt = :at"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":at": it["CreatedAt"]},
 			})
-			var ccf *types.ConditionalCheckFailedException
-			switch {
-			case errors.As(err, &ccf):
-				return nil
-			case err != nil:
-				return fmt.Errorf("purge member: %w", err)
-			}
-			deleted.Add(1)
-			return nil
 		})
-	})
+		if err != nil {
+			return int(deleted.Load()), err
+		}
+	}
 	if err != nil || bar == nil || bar.RemovedAt == 0 {
 		return int(deleted.Load()), err
 	}

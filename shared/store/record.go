@@ -86,6 +86,14 @@ type record struct {
 	Metadata   string `dynamodbav:"Metadata,omitempty"`
 	ExternalID string `dynamodbav:"ExternalId,omitempty"`
 	ActorType  string `dynamodbav:"ActorType,omitempty"`
+	// Teams: a member's teams in the org (on the org membership, read with
+	// every access check), a team's roles by workspace (on the team).
+	TeamID     string            `dynamodbav:"TeamId,omitempty"`
+	Teams      []string          `dynamodbav:"Teams,stringset,omitempty"`
+	TeamGrants map[string]string `dynamodbav:"TeamGrants,omitempty"`
+	// DefaultsCursor is where applying the default workspace roles to a new
+	// workspace has got to (the last holder done).
+	DefaultsCursor string `dynamodbav:"DefaultsCursor,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -155,16 +163,21 @@ func memberRecord(m domain.Membership) record {
 
 func (r record) membership() domain.Membership {
 	return domain.Membership{OrgID: r.OrgID, UserID: r.UserID, Email: r.Email, Role: domain.OrgRole(r.Role), JoinedAt: r.CreatedAt, Version: r.Version,
-		Metadata: rawJSON(r.Metadata)}
+		Metadata: rawJSON(r.Metadata), Teams: r.Teams, DefaultWorkspaceRole: domain.WorkspaceRole(r.DefaultWsRole)}
 }
 
 func workspaceRecord(w domain.Workspace) record {
-	return record{PK: orgPK(w.OrgID), SK: workspaceSK(w.ID), Type: typeWorkspace, Version: max(w.Version, 1),
+	r := record{PK: orgPK(w.OrgID), SK: workspaceSK(w.ID), Type: typeWorkspace, Version: max(w.Version, 1),
 		ID: w.ID, OrgID: w.OrgID, WorkspaceID: w.ID, Name: w.Name, CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy}
+	if w.DefaultsPending {
+		r.Status = statusDefaultsPending
+	}
+	return r
 }
 
 func (r record) workspace() domain.Workspace {
-	return domain.Workspace{ID: r.ID, OrgID: r.OrgID, Name: r.Name, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version}
+	return domain.Workspace{ID: r.ID, OrgID: r.OrgID, Name: r.Name, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version,
+		DefaultsPending: r.Status == statusDefaultsPending}
 }
 
 func wsMemberRecord(m domain.WorkspaceMembership) record {

@@ -48,6 +48,9 @@ func (s *Store) CreateWorkspace(ctx context.Context, g Guard, w domain.Workspace
 	if relied != nil {
 		steps = append(steps, policyAsRead(w.OrgID, *relied))
 	}
+	if !w.DefaultsPending {
+		steps = append(steps, noDefaultsUsed(w.OrgID))
+	}
 	for _, e := range ev {
 		steps = append(steps, putAudit(e))
 	}
@@ -110,6 +113,14 @@ func (s *Store) PutWorkspaceMember(ctx context.Context, g Guard, m domain.Worksp
 		putAudit(ev),
 	}
 	switch {
+	case g.team != "" && g.teamActor == m.UserID:
+		// A workspace admin through a team adding themselves: the team check
+		// rides on the touch of their own org membership.
+		touch := touchMember(m.OrgID, m.UserID)
+		touch.item.Update.ConditionExpression = aws.String("attribute_exists(PK) AND contains(Teams, :team)")
+		touch.item.Update.ExpressionAttributeValues[":team"] = str(g.team)
+		touch.onFail = inTeam(m.OrgID, m.UserID, g.team).onFail
+		steps = append(steps, g.step(), touch)
 	case g.pk == userPK(m.UserID) && g.sk == orgMemberSK(m.OrgID):
 		steps = append(steps, g.touch()) // an org admin adding themselves
 	case g.pk == userPK(m.UserID):

@@ -259,6 +259,24 @@ def build_state(stack):
     put("PUT /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", orgId=org, workspaceId=ws_all, userId=members)
     put("DELETE /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", orgId=org, workspaceId=ws_all,
         userId=[cleo.sub])
+    # Teams of org A: cleo in one, each granted a role in a workspace.
+    teams = [ada.call("POST", f"/orgs/{org_a}/teams", {"name": f"Contract team {i}"}, want=201)[2]["id"] for i in (1, 2)]
+    ada.call("PUT", f"/orgs/{org_a}/teams/{teams[0]}/members/{cleo.sub}", {}, want=200)
+    for t in teams:
+        ada.call("PUT", f"/orgs/{org_a}/workspaces/{ws_default}/teams/{t}", {"role": "viewer"}, want=200)
+    put("GET /orgs/{orgId}/teams", orgId=org)
+    put("POST /orgs/{orgId}/teams", orgId=org)
+    put("GET /orgs/{orgId}/teams/{teamId}", orgId=org, teamId=teams)
+    put("PATCH /orgs/{orgId}/teams/{teamId}", orgId=org, teamId=teams)
+    put("DELETE /orgs/{orgId}/teams/{teamId}", orgId=org, teamId=teams[1:])
+    put("GET /orgs/{orgId}/teams/{teamId}/members", orgId=org, teamId=teams)
+    put("PUT /orgs/{orgId}/teams/{teamId}/members/{userId}", orgId=org, teamId=teams, userId=members)
+    put("DELETE /orgs/{orgId}/teams/{teamId}/members/{userId}", orgId=org, teamId=teams, userId=[cleo.sub])
+    put("GET /orgs/{orgId}/workspaces/{workspaceId}/teams", orgId=org, workspaceId=ws_all)
+    put("PUT /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", orgId=org, workspaceId=ws_all, teamId=teams)
+    put("DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}", orgId=org, workspaceId=ws_all, teamId=teams)
+    put("PUT /orgs/{orgId}/members/{userId}/default-workspace-role", orgId=org, userId=members)
+    put("DELETE /orgs/{orgId}/members/{userId}/default-workspace-role", orgId=org, userId=members)
     put("POST /orgs/{orgId}/transfer-ownership", orgId=[org_c])
     # The backend routes (the product's server, a machine token): org A.
     put("GET /admin/orgs/{orgId}", orgId=org)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func (e *Env) PurgeDeleted(t testing.TB) int {
 
 func (e *Env) purge(t testing.TB, items []storetest.Item) int {
 	t.Helper()
-	orgs, wss := pendingCleanup(items)
+	orgs, wss, teams := pendingCleanup(items)
 	ctx := context.Background()
 	n := 0
 	for _, org := range orgs {
@@ -72,6 +73,24 @@ func (e *Env) purge(t testing.TB, items []storetest.Item) int {
 			t.Errorf("purge workspace %s/%s: %v", w[0], w[1], err)
 		}
 		n += k
+	}
+	for _, tm := range teams {
+		k, err := e.Store.PurgeTeam(ctx, tm[0], tm[1])
+		if err != nil {
+			t.Errorf("purge team %s/%s: %v", tm[0], tm[1], err)
+		}
+		n += k
+	}
+	// New workspaces get the members with a default workspace role, as the
+	// stream's insertion record has the cleanup function do.
+	for _, it := range items {
+		if s(it, "Type") == TypeWorkspace && s(it, "Status") == "defaults_pending" {
+			k, err := e.Store.ApplyDefaultRoles(ctx, s(it, "OrgId"), s(it, "WorkspaceId"))
+			if err != nil {
+				t.Errorf("apply default roles to %s: %v", s(it, "WorkspaceId"), err)
+			}
+			n += k + 1
+		}
 	}
 	return n
 }
@@ -94,7 +113,29 @@ const (
 	TypeLimit        = "Limit"
 	TypeOrgDomain    = "OrgDomain"
 	TypeExternalID   = "ExternalId"
+	TypeTeam         = "Team"
+	TypeTeamMember   = "TeamMember"
+	TypeTeamGrant    = "TeamGrant"
+	TypeDefaultRole  = "DefaultWorkspaceRole"
+	TypeDefaultsUsed = "DefaultRolesUsed"
 )
+
+// strs reads a string set (or list) attribute.
+func strs(it storetest.Item, k string) []string {
+	switch v := it[k].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
 
@@ -111,33 +152,44 @@ func n(it storetest.Item, k string) int64 {
 // pendingCleanup lists the deleted orgs that still have items (memberships,
 // anything in the org's partition but audit events, which expire by TTL) and
 // the deleted workspaces of live orgs that still have memberships.
-func pendingCleanup(items []storetest.Item) (orgs []string, wss [][2]string) {
-	liveOrg, liveWs := map[string]bool{}, map[[2]string]bool{}
+func pendingCleanup(items []storetest.Item) (orgs []string, wss, teams [][2]string) {
+	liveOrg, liveWs, liveTeam := map[string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	for _, it := range items {
 		switch s(it, "Type") {
 		case TypeOrg:
 			liveOrg[s(it, "OrgId")] = true
 		case TypeWorkspace:
 			liveWs[[2]string{s(it, "OrgId"), s(it, "WorkspaceId")}] = true
+		case TypeTeam:
+			liveTeam[[2]string{s(it, "OrgId"), s(it, "TeamId")}] = true
 		}
 	}
+	deadTeam := map[[2]string]bool{}
 	deadOrg, deadWs := map[string]bool{}, map[[2]string]bool{}
 	for _, it := range items {
 		org := s(it, "OrgId")
 		inOrg := strings.HasPrefix(s(it, "PK"), "ORG#") && s(it, "Type") != TypeAuditEvent
 		switch typ := s(it, "Type"); {
-		case typ == TypeOrgMember || typ == TypeWorkspaceMbr || inOrg:
+		case typ == TypeOrgMember || typ == TypeWorkspaceMbr || typ == TypeTeamMember || inOrg:
 			if !liveOrg[org] {
 				deadOrg[org] = true
 				continue
 			}
 		}
-		if s(it, "Type") == TypeWorkspaceMbr {
+		if typ := s(it, "Type"); typ == TypeWorkspaceMbr || typ == TypeTeamGrant {
 			w := [2]string{org, s(it, "WorkspaceId")}
 			if !liveWs[w] {
 				deadWs[w] = true
 			}
 		}
+		if s(it, "Type") == TypeTeamMember {
+			if tm := [2]string{org, s(it, "TeamId")}; !liveTeam[tm] {
+				deadTeam[tm] = true
+			}
+		}
+	}
+	for tm := range deadTeam {
+		teams = append(teams, tm)
 	}
 	for o := range deadOrg {
 		orgs = append(orgs, o)
@@ -147,7 +199,7 @@ func pendingCleanup(items []storetest.Item) (orgs []string, wss [][2]string) {
 	}
 	sort.Strings(orgs)
 	sort.Slice(wss, func(i, j int) bool { return wss[i][0]+wss[i][1] < wss[j][0]+wss[j][1] })
-	return orgs, wss
+	return orgs, wss, teams
 }
 
 var tokenHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -169,14 +221,30 @@ func Check(items []storetest.Item) []string {
 	verifiedClaim := map[string]bool{}
 	orgDomains := map[[2]string]string{} // (org, domain) → status
 	domainCount, verifiedCount := map[string]int64{}, map[string]int64{}
+	teamsOf := map[[2]string][]string{}     // (org, user): the Teams set
+	teams := map[[2]string]storetest.Item{} // (org, team)
+	teamMember := map[[3]string]bool{}      // (org, team, user)
+	defaultRole := map[[2]string]string{}   // (org, user): the mirror item's role
+	defaultsUsed := map[string]bool{}       // orgs that have given default roles
 	for _, it := range items {
+		if s(it, "Type") == TypeDefaultRole {
+			defaultRole[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "Role")
+		}
+		if s(it, "Type") == TypeDefaultsUsed {
+			defaultsUsed[s(it, "OrgId")] = true
+		}
 		if s(it, "Type") == TypeInvitation && s(it, "Status") == "pending" && it["HoldsSlot"] == true {
 			slots[s(it, "OrgId")]++
 		}
 		switch s(it, "Type") {
 		case TypeOrg:
 			orgs[s(it, "OrgId")] = it
+		case TypeTeam:
+			teams[[2]string{s(it, "OrgId"), s(it, "TeamId")}] = it
+		case TypeTeamMember:
+			teamMember[[3]string{s(it, "OrgId"), s(it, "TeamId"), s(it, "UserId")}] = true
 		case TypeOrgMember:
+			teamsOf[[2]string{s(it, "OrgId"), s(it, "UserId")}] = strs(it, "Teams")
 			orgMember[[2]string{s(it, "OrgId"), s(it, "UserId")}] = true
 			joinedAt[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "CreatedAt")
 			if s(it, "Role") == "owner" {
@@ -288,6 +356,14 @@ func Check(items []storetest.Item) []string {
 			if !orgLive {
 				fail("%s: membership of org %s, which does not exist", where, org)
 			}
+			if d := s(it, "DefaultWorkspaceRole"); d != defaultRole[[2]string{org, user}] || (d != "" && !oneOf(d, "admin", "member", "viewer")) {
+				fail("%s: default workspace role %q, its mirror item says %q", where, d, defaultRole[[2]string{org, user}])
+			}
+			for _, team := range strs(it, "Teams") {
+				if !teamMember[[3]string{org, team, user}] {
+					fail("%s: Teams lists %s, but there is no such team membership", where, team)
+				}
+			}
 		case TypeWorkspaceMbr:
 			if pk != "USER#"+user || sk != "ORG#"+org+"#WS#"+ws || s(it, "GSI1PK") != "WS#"+ws+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
 				s(it, "Email") == "" || !oneOf(s(it, "Role"), "admin", "member", "viewer") {
@@ -304,6 +380,9 @@ func Check(items []storetest.Item) []string {
 		case TypeWorkspace:
 			if pk != "ORG#"+org || sk != "WS#"+ws || s(it, "Id") != ws || s(it, "Name") == "" {
 				fail("%s: malformed workspace %v", where, it)
+			}
+			if s(it, "Status") != "" {
+				fail("%s: default workspace roles still %s after they were applied", where, s(it, "Status"))
 			}
 			if !orgLive {
 				fail("%s: workspace of org %s, which does not exist", where, org)
@@ -364,6 +443,58 @@ func Check(items []storetest.Item) []string {
 			}
 			if !orgLive {
 				fail("%s: limit counter of org %s, which does not exist", where, org)
+			}
+		case TypeTeam:
+			team := s(it, "TeamId")
+			if pk != "ORG#"+org || sk != "TEAM#"+team || s(it, "Id") != team || s(it, "Name") == "" || n(it, "Version") < 1 {
+				fail("%s: malformed team %v", where, it)
+			}
+			if !orgLive {
+				fail("%s: team of org %s, which does not exist", where, org)
+			}
+			grants, _ := it["TeamGrants"].(map[string]any)
+			for w := range grants {
+				if !workspaces[[2]string{org, w}] {
+					fail("%s: team holds a grant on workspace %s, which does not exist", where, w)
+				}
+			}
+		case TypeTeamMember:
+			team := s(it, "TeamId")
+			if pk != "USER#"+user || sk != "ORG#"+org+"#TEAM#"+team || s(it, "GSI1PK") != "TEAM#"+team+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
+				s(it, "Email") == "" || !oneOf(s(it, "Role"), "maintainer", "member") {
+				fail("%s: malformed team membership %v", where, it)
+			}
+			if !orgMember[[2]string{org, user}] {
+				fail("%s: team membership of %s in %s without an org membership", where, user, org)
+			} else if !slices.Contains(teamsOf[[2]string{org, user}], team) {
+				fail("%s: team membership missing from the member's Teams set", where)
+			}
+			if _, ok := teams[[2]string{org, team}]; !ok {
+				fail("%s: membership of team %s, which does not exist in org %s", where, team, org)
+			}
+		case TypeTeamGrant:
+			team := s(it, "TeamId")
+			t, ok := teams[[2]string{org, team}]
+			grants, _ := t["TeamGrants"].(map[string]any)
+			if pk != "ORG#"+org || sk != "GRANT#"+ws+"#"+team || !oneOf(s(it, "Role"), "admin", "member", "viewer") {
+				fail("%s: malformed team grant %v", where, it)
+			}
+			if !ok || grants[ws] != s(it, "Role") {
+				fail("%s: grant of team %s, which does not exist or does not list it (%v)", where, team, grants)
+			}
+			if !workspaces[[2]string{org, ws}] {
+				fail("%s: grant on workspace %s, which does not exist in org %s", where, ws, org)
+			}
+		case TypeDefaultRole:
+			if pk != "ORG#"+org || sk != "DEFWS#"+user || !orgMember[[2]string{org, user}] {
+				fail("%s: default workspace role of %s, who is not a member of %s", where, user, org)
+			}
+			if !defaultsUsed[org] {
+				fail("%s: a default workspace role in an org not marked as giving them: its new workspaces would miss it", where)
+			}
+		case TypeDefaultsUsed:
+			if pk != "ORG#"+org || sk != "DEFWS" || !orgLive {
+				fail("%s: malformed or orphan %v", where, it)
 			}
 		case TypeInviteToken:
 		default:

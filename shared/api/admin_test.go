@@ -505,7 +505,7 @@ func TestBackendRoutesOfADeletedOrgAnswer404(t *testing.T) {
 	owner := e.Founder(t)
 	org, ws := owner.OrgID, owner.WorkspaceID
 	u := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: ws, Role: "viewer"})
-	m := backend(e)
+	m := e.NewMachine(routes.Scopes...)
 	e.Call(owner, "DELETE", "/orgs/"+org, nil).Want(t, http.StatusNoContent)
 	for _, rt := range routes.Table {
 		if rt.Scope == routes.User || !strings.Contains(rt.Path, "{orgId}") {

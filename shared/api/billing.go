@@ -86,8 +86,8 @@ func (a *API) PatchBilling(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 // product's servers' (a client-credentials token whose scope the authorizer
 // checked): a person's token is refused here as well.
 func (a *API) machineOrg(ctx context.Context, r *httpapi.Request) (domain.Org, error) {
-	if !r.Caller.Machine {
-		return domain.Org{}, domain.ErrForbidden
+	if err := machine(r); err != nil {
+		return domain.Org{}, err
 	}
 	id, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {

@@ -123,3 +123,17 @@ var (
 	ErrInvitationVoid    = &Error{Kind: KindRule, Code: "invitation_void", Detail: "you were removed from the organization after this invitation was made; ask for a new invitation"}
 	ErrInviterNotAllowed = &Error{Kind: KindRule, Code: "inviter_not_allowed", Detail: "the person who invited you may no longer grant this access; ask for a new invitation"}
 )
+
+// Custom roles and permissions (SPEC §10).
+var (
+	ErrRoleNotFound           = &Error{Kind: KindNotFound, Code: "role_not_found", Detail: "no such role"}
+	ErrRoleInUse              = &Error{Kind: KindConflict, Code: "role_in_use", Detail: "members hold this role: give a replacement role to move them to"}
+	ErrTooManyRoles           = &Error{Kind: KindRule, Code: "too_many_roles", Detail: "an organization has at most 50 custom roles"}
+	ErrTooManyPermissions     = Invalid("too_many_permissions", "a role holds at most 100 permissions")
+	ErrUnknownPermission      = Invalid("unknown_permission", "not a permission of the catalog")
+	ErrPermissionNotGrantable = Invalid("permission_not_grantable", "no custom role may hold org:owners:manage or org:delete")
+	ErrInvalidRoleScope       = Invalid("invalid_role_scope", "scope must be org or workspace")
+	ErrRoleScopeMismatch      = &Error{Kind: KindRule, Code: "role_scope_mismatch", Detail: "this role cannot be assigned here: org roles go to org members, workspace roles to workspace members"}
+	ErrRoleEscalation         = &Error{Kind: KindForbidden, Code: "role_exceeds_yours", Detail: "you can only give permissions you hold yourself"}
+	ErrInvalidReplacement     = Invalid("invalid_replacement", "the replacement role must be another role of the same scope")
+)

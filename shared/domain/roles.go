@@ -42,6 +42,12 @@ func (r WorkspaceRole) Valid() bool {
 	return false
 }
 
+// The scopes of a custom role.
+const (
+	RoleScopeOrg       = "org"
+	RoleScopeWorkspace = "workspace"
+)
+
 // CustomRole is a role an org defines: a named set of catalog permissions,
 // at org or workspace scope (SPEC §10). Memberships refer to it by ID where
 // they would name a built-in role.
@@ -54,6 +60,9 @@ type CustomRole struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	CreatedBy   string    `json:"createdBy"`
 	Version     int64     `json:"version"`
+	// Assignments counts the times the role was given (store bookkeeping:
+	// a deletion conditions on it).
+	Assignments int64 `json:"-"`
 }
 
 // IsCustomRole reports whether a role reference names a custom role (by its

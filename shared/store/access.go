@@ -30,6 +30,12 @@ type Access struct {
 	// claim (whichever org holds it); nil when absent.
 	Domain *domain.OrgDomain
 	Claim  *domain.DomainClaim
+	// TeamRoles are the roles granted in the workspace to the caller's
+	// teams (filled by the teams part; empty until then).
+	TeamRoles []string
+	// Roles are the custom roles that the memberships read (the caller's,
+	// Also.Users') and Also.Roles name, by id; a deleted one is absent.
+	Roles map[string]domain.CustomRole
 }
 
 // MemberOf is the org membership of a user the access read: the caller's or
@@ -57,6 +63,7 @@ type Also struct {
 	Invitation  string   // an invitation of the org (Access.Invitation)
 	JoinRequest string   // a user's join request (Access.JoinRequest)
 	Domain      string   // an org's domain and its claim (Access.Domain, Access.Claim)
+	Roles       []string // custom roles by id (Access.Roles), e.g. one being assigned
 }
 
 // AccessWith is Access reading more in the same batch.
@@ -125,6 +132,19 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	if a.WsMember != nil && (a.Workspace == nil || stale(*a.WsMember, a.Member)) {
 		a.WsMember = nil // a workspace being deleted, or a removal's leftover: gone soon
+	}
+	// Custom roles take a second round trip, only when some role read or
+	// asked for is one: built-in roles need no item.
+	refs := append([]string{string(a.Member.Role)}, also.Roles...)
+	if a.WsMember != nil {
+		refs = append(refs, string(a.WsMember.Role))
+	}
+	for _, m := range a.Extra {
+		refs = append(refs, string(m.Role))
+	}
+	refs = append(refs, a.TeamRoles...)
+	if a.Roles, err = s.readRoles(ctx, org, refs); err != nil {
+		return Access{}, err
 	}
 	return a, nil
 }

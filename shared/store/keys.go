@@ -24,6 +24,8 @@
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
+//	custom role            ORG#<org>         ROLE#<role>
+//	custom role held       ORG#<org>         ROLEUSE#<role>#<sub>#<ws> (ws empty for the org role; may outlive the holding)
 //
 // Access patterns:
 //
@@ -37,6 +39,8 @@
 //	which org claims a domain (at most one)            GetItem DOMAIN#<domain>; created with attribute_not_exists
 //	is a person barred from joining an org by domain   GetItem / condition on ORG#<org> BAR#<email>
 //	an org's domains and their proofs                   Query PK=ORG#<org>, SK begins_with DOMAIN# (at most 20)
+//	an org's custom roles (at most 50)                  Query PK=ORG#<org>, SK begins_with ROLE#
+//	who may hold a custom role                          Query PK=ORG#<org>, SK begins_with ROLEUSE#<role>#, then the memberships
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -72,6 +76,8 @@ const (
 	typeBar          = "Bar"
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
+	typeRole         = "Role"
+	typeRoleUse      = "RoleUse"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -97,6 +103,8 @@ func inviteWindowSK(hour string) string     { return "LIMIT#INVITES#" + hour }
 func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" + email }
 func barSK(email string) string             { return "BAR#" + email }
 func orgDomainSK(d string) string           { return "DOMAIN#" + d }
+func roleSK(role string) string             { return "ROLE#" + role }
+func roleUseSK(role, sub, ws string) string { return "ROLEUSE#" + role + "#" + sub + "#" + ws }
 
 // Prefixes for begins_with queries.
 const (
@@ -106,4 +114,5 @@ const (
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
 	prefixOrgDomain  = "DOMAIN#"
+	prefixRole       = "ROLE#"
 )

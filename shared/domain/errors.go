@@ -136,4 +136,5 @@ var (
 	ErrRoleScopeMismatch      = &Error{Kind: KindRule, Code: "role_scope_mismatch", Detail: "this role cannot be assigned here: org roles go to org members, workspace roles to workspace members"}
 	ErrRoleEscalation         = &Error{Kind: KindForbidden, Code: "role_exceeds_yours", Detail: "you can only give permissions you hold yourself"}
 	ErrInvalidReplacement     = Invalid("invalid_replacement", "the replacement role must be another role of the same scope")
+	ErrInvalidUserID          = Invalid("invalid_user_id", "userId is not a valid user id")
 )

@@ -84,7 +84,7 @@ func OpenAPI() ([]byte, error) {
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true}
+var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true, "GET /permissions": true, "GET /orgs/{orgId}/roles": true}
 
 // requestRules are what the handlers require of request bodies beyond their
 // Go types: the fields they refuse to go without, and names' lengths.
@@ -97,7 +97,10 @@ var requestRules = map[string]struct {
 	"AcceptBodyInput":     {[]string{"token"}, nil},
 	"InvitationBodyInput": {[]string{"email", "role"}, nil},
 	"GrantInput":          {[]string{"role", "workspaceId"}, nil},
-	"DomainBodyInput":     {[]string{"domain"}, map[string]map[string]any{"domain": {"minLength": 1, "maxLength": 253}}},
+	"CustomRoleBodyInput": {[]string{"name", "scope", "permissions"}, map[string]map[string]any{
+		"name": {"minLength": 1, "maxLength": 100}, "scope": {"enum": []string{"org", "workspace"}}, "permissions": {"maxItems": 100}}},
+	"AuthorizeBodyInput": {[]string{"userId", "orgId"}, nil},
+	"DomainBodyInput":    {[]string{"domain"}, map[string]map[string]any{"domain": {"minLength": 1, "maxLength": 253}}},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
 		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
@@ -184,6 +187,9 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.DomainStatus("")):     {"pending", "verified"},
 }
 
+// roleRefs are the role types that also take a custom role's id.
+var roleRefs = map[reflect.Type]bool{reflect.TypeOf(domain.OrgRole("")): true, reflect.TypeOf(domain.WorkspaceRole("")): true}
+
 type schemaGen struct {
 	defs map[string]any
 }
@@ -197,6 +203,10 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case roleRefs[t]:
+		// A role is a built-in role's name or a custom role's id.
+		return map[string]any{"type": "string", "anyOf": []any{map[string]any{"enum": enums[t]},
+			map[string]any{"pattern": "^role_[0-9a-z]{26}$"}}}
 	case enums[t] != nil:
 		return map[string]any{"type": "string", "enum": enums[t]}
 	}

@@ -73,9 +73,17 @@ var Table = []Route{
 	{"DELETE", "/orgs/{orgId}/domains/{domain}", "orgs", "Remove a domain; a verified one stops domain join", (*api.API).DeleteDomain, noContent(), User},
 	{"GET", "/orgs/{orgId}/audit-events", "orgs", "A page of the org's audit log, newest first", (*api.API).ListAuditEvents, ok(api.List[domain.AuditEvent]{}), User},
 
+	{"GET", "/permissions", "orgs", "The permission catalog: orgkit's permissions and the product's", (*api.API).ListPermissions, ok(api.List[api.PermissionView]{}), User},
+	{"GET", "/orgs/{orgId}/access", "orgs", "The caller's roles and permissions in the org", (*api.API).OrgAccess, ok(api.AccessView{}), User},
+	{"GET", "/orgs/{orgId}/roles", "orgs", "The org's custom roles", (*api.API).ListRoles, ok(api.List[domain.CustomRole]{}), User},
+	{"POST", "/orgs/{orgId}/roles", "orgs", "Create a custom role from catalog permissions", (*api.API).CreateRole, created(api.CustomRoleBody{}, domain.CustomRole{}), User},
+	{"GET", "/orgs/{orgId}/roles/{roleId}", "orgs", "A custom role", (*api.API).GetRole, ok(domain.CustomRole{}), User},
+	{"PATCH", "/orgs/{orgId}/roles/{roleId}", "orgs", "Rename a custom role or change its permissions", (*api.API).UpdateRole, okIn(api.RolePatchBody{}, domain.CustomRole{}), User},
+	{"DELETE", "/orgs/{orgId}/roles/{roleId}", "orgs", "Delete a custom role (?replacement= moves its holders to another role in the same step)", (*api.API).DeleteRole, noContent(), User},
+
 	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{}), User},
 	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{}), User},
-	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest, ok(api.MemberView{}), User},
+	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request (optionally with the org role to give)", (*api.API).ApproveJoinRequest, okIn(api.ApproveBody{}, api.MemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest, noContent(), User},
 
 	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{}), User},
@@ -95,6 +103,9 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{}), User},
 	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent(), User},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/access", "workspaces", "The caller's roles and effective permissions in the workspace", (*api.API).WorkspaceAccess, ok(api.AccessView{}), User},
+
+	{"POST", "/admin/authorize", "admin", "May a user do something in an org or workspace: allowed, roles, permissions and why", (*api.API).Authorize, okIn(api.AuthorizeBody{}, api.Authorization{}), ScopeRead},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

@@ -68,6 +68,25 @@ type Also struct {
 
 // AccessWith is Access reading more in the same batch.
 func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (Access, error) {
+	a, haveOrg, err := s.readAccess(ctx, org, caller, also)
+	if err == nil && (!haveOrg || a.Member.UserID == "") {
+		return Access{}, domain.ErrOrgNotFound
+	}
+	return a, err
+}
+
+// AccessOf is Access for a backend asking about any user: the org must exist
+// (ErrOrgNotFound), but a user who is not a member is an answer (Member
+// zero), not an error. Same two round trips at most.
+func (s *Store) AccessOf(ctx context.Context, org, user, ws string) (Access, error) {
+	a, haveOrg, err := s.readAccess(ctx, org, user, Also{Workspace: ws})
+	if err == nil && !haveOrg {
+		return Access{}, domain.ErrOrgNotFound
+	}
+	return a, err
+}
+
+func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (Access, bool, error) {
 	// The policy rides along: it is small, and several rules depend on it.
 	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org)), key(orgPK(org), policySK())}
 	if ws := also.Workspace; ws != "" {
@@ -89,14 +108,14 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
-		return Access{}, err
+		return Access{}, false, err
 	}
 	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy()}
 	var haveOrg, haveMember bool
 	for _, it := range items {
 		r, err := decode(it)
 		if err != nil {
-			return Access{}, err
+			return Access{}, false, err
 		}
 		switch {
 		case r.Type == typeOrg:
@@ -128,7 +147,8 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 		}
 	}
 	if !haveOrg || !haveMember {
-		return Access{}, domain.ErrOrgNotFound
+		// Nothing of the org is the caller's: no roles to read.
+		return Access{Org: a.Org, Workspace: a.Workspace, Policy: a.Policy}, haveOrg, nil
 	}
 	if a.WsMember != nil && (a.Workspace == nil || stale(*a.WsMember, a.Member)) {
 		a.WsMember = nil // a workspace being deleted, or a removal's leftover: gone soon
@@ -144,9 +164,9 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	}
 	refs = append(refs, a.TeamRoles...)
 	if a.Roles, err = s.readRoles(ctx, org, refs); err != nil {
-		return Access{}, err
+		return Access{}, false, err
 	}
-	return a, nil
+	return a, true, nil
 }
 
 // OrgMemberships reads a user's org membership and their workspace

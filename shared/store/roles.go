@@ -24,7 +24,7 @@ import (
 
 // MaxRoleHolders bounds the holders a role deletion moves to the
 // replacement in its one transaction (DynamoDB allows 100 actions).
-const MaxRoleHolders = 40
+const MaxRoleHolders = 25
 
 func roleRecord(r domain.CustomRole) record {
 	return record{PK: orgPK(r.OrgID), SK: roleSK(r.ID), Type: typeRole, Version: max(r.Version, 1), ID: r.ID, OrgID: r.OrgID,
@@ -279,8 +279,12 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 	return s.run(ctx, steps)
 }
 
-// readRoles reads custom roles of an org by id, in one batch; ids of roles
+// ReadRoles reads custom roles of an org by id, in one batch; ids of roles
 // that do not exist are left out.
+func (s *Store) ReadRoles(ctx context.Context, org string, ids []string) (map[string]domain.CustomRole, error) {
+	return s.readRoles(ctx, org, ids)
+}
+
 func (s *Store) readRoles(ctx context.Context, org string, ids []string) (map[string]domain.CustomRole, error) {
 	out := map[string]domain.CustomRole{}
 	var keys []map[string]types.AttributeValue

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -106,11 +108,18 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 	if also.Domain != "" {
 		keys = append(keys, key(orgPK(org), orgDomainSK(also.Domain)), key(domainPK(also.Domain), domainSK()))
 	}
+	// Roles named up front come in the first batch; only those the
+	// memberships read name need a second.
+	for _, id := range dedupe(also.Roles) {
+		if domain.ValidRoleRef(id) {
+			keys = append(keys, key(orgPK(org), roleSK(id)))
+		}
+	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
 		return Access{}, false, err
 	}
-	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy()}
+	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy(), Roles: map[string]domain.CustomRole{}}
 	var haveOrg, haveMember bool
 	for _, it := range items {
 		r, err := decode(it)
@@ -144,6 +153,8 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeDomainClaim:
 			c := r.claim()
 			a.Claim = &c
+		case r.Type == typeRole:
+			a.Roles[r.ID] = r.customRole()
 		}
 	}
 	if !haveOrg || !haveMember {
@@ -163,10 +174,28 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 		refs = append(refs, string(m.Role))
 	}
 	refs = append(refs, a.TeamRoles...)
-	if a.Roles, err = s.readRoles(ctx, org, refs); err != nil {
+	var missing []string
+	for _, ref := range refs {
+		if _, ok := a.Roles[ref]; !ok && !slices.Contains(also.Roles, ref) {
+			missing = append(missing, ref)
+		}
+	}
+	more, err := s.readRoles(ctx, org, missing)
+	if err != nil {
 		return Access{}, false, err
 	}
+	maps.Copy(a.Roles, more)
 	return a, true, nil
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // OrgMemberships reads a user's org membership and their workspace

@@ -69,8 +69,8 @@ func (a *API) workspace(ctx context.Context, r *httpapi.Request, p authz.Permiss
 		own = acc.WsMember.Role
 	}
 	wa := wsAccess{Access: acc, role: own, api: a}
-	if acc.Member.Role.Valid() {
-		wa.role = authz.EffectiveWorkspaceRole(acc.Member.Role, own)
+	if a.actsAsWorkspaceAdmin(acc) {
+		wa.role = domain.WorkspaceAdmin
 	}
 	c := a.catalog()
 	if acc.Workspace == nil || !c.Decide(facts(acc), authz.WorkspaceRead).Allowed {
@@ -82,6 +82,19 @@ func (a *API) workspace(ctx context.Context, r *httpapi.Request, p authz.Permiss
 	}
 	wa.by = d.By
 	return wa, nil
+}
+
+// actsAsWorkspaceAdmin says whether the caller's org role holds everything
+// a workspace admin does, in every workspace (owners and admins, or a
+// custom org role as strong): workspaces then show them as admin.
+func (a *API) actsAsWorkspaceAdmin(acc store.Access) bool {
+	c := a.catalog()
+	for p := range c.WorkspaceRolePermissions(domain.WorkspaceAdmin) {
+		if !c.Decide(orgFacts(acc), p).Allowed {
+			return false
+		}
+	}
+	return true
 }
 
 // guard is the right the caller acts on in the workspace: the role that
@@ -117,9 +130,9 @@ func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.
 	if a.decide(acc, authz.WorkspaceRead) {
 		// Workspace permissions held through the org role hold in every
 		// workspace: the caller sees them all.
-		role := domain.WorkspaceAdmin
-		if !acc.Member.Role.Valid() {
-			role = ""
+		var role domain.WorkspaceRole
+		if a.actsAsWorkspaceAdmin(acc) {
+			role = domain.WorkspaceAdmin
 		}
 		p, err := a.Store.ListWorkspaces(ctx, acc.Org.ID, limit, cursor)
 		if err != nil {

@@ -170,12 +170,15 @@ func (c *Catalog) RolePermissions(ref string, roles map[string]domain.CustomRole
 	return out
 }
 
-// Exceeds reports the first permission of a role (as assigned at a scope)
-// that the assigner's facts do not give: no one hands out more than they
-// hold. "" when the assigner holds them all.
+// Exceeds reports the first of orgkit's own permissions in a role (as
+// assigned at a scope) that the assigner's facts do not give: no one hands
+// out more power over the org than they hold. "" when the assigner holds
+// them all. The product's permissions do not count: they come with the
+// roles the assigner may give (a user admin makes members, whatever the
+// product lets members do).
 func (c *Catalog) Exceeds(assigner Facts, ref string, roles map[string]domain.CustomRole, scope Scope) Permission {
 	for _, p := range c.RolePermissions(ref, roles, scope) {
-		if !c.Decide(assigner, p).Allowed {
+		if isBuiltin(p) && !c.Decide(assigner, p).Allowed {
 			return p
 		}
 	}

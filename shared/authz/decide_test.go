@@ -228,3 +228,20 @@ func TestCatalogFiles(t *testing.T) {
 		t.Errorf("the DinMo catalog lists %d permissions", got)
 	}
 }
+
+// TestExceedsCountsOrgkitsOwnPermissions: a product's permissions in the
+// built-in roles do not stop a user admin from giving those roles.
+func TestExceedsCountsOrgkitsOwnPermissions(t *testing.T) {
+	c, err := authz.Load("../../config/permissions.dinmo.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := roles(userAdmin)
+	ua := authz.Facts{OrgRole: userAdmin.ID, Roles: all}
+	if p := c.Exceeds(ua, "member", all, authz.ScopeOrg); p != "" {
+		t.Errorf("a user admin cannot make members under the DinMo catalog: %s", p)
+	}
+	if p := c.Exceeds(ua, "admin", all, authz.ScopeOrg); p == "" {
+		t.Error("a user admin may make admins under the DinMo catalog")
+	}
+}

@@ -403,3 +403,37 @@ func TestAdminAuthorize(t *testing.T) {
 	wantCode(t, e.Call(owner, "POST", "/admin/authorize", map[string]string{"userId": editor.ID, "orgId": org}), 403, "forbidden")
 	wantCode(t, e.Call(e.NewMachine("orgkit/write"), "POST", "/admin/authorize", map[string]string{"userId": editor.ID, "orgId": org}), 403, "forbidden")
 }
+
+// TestCustomRoleHolderActsOnTheirOwnRole: the guard's check of the
+// caller's own custom role and the write to that very role (or to the
+// caller's membership) are one action on one item, in one transaction.
+func TestCustomRoleHolderActsOnTheirOwnRole(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org, o := owner.OrgID, "/orgs/"+owner.OrgID
+	perms := []string{"org:roles:manage", "org:members:manage", "org:members:read"}
+	mine := e.CreateRole(t, owner, org, "Role manager", "org", perms...)
+	mgr := e.Join(t, owner, org, mine)
+	other := e.Join(t, owner, org, "guest")
+
+	// Giving one's own role to someone: the role's check and its count.
+	e.Call(mgr, "PATCH", o+"/members/"+other.ID, role(mine)).Want(t, 200)
+	// Renaming one's own role, then dropping a permission from it.
+	e.Call(mgr, "PATCH", o+"/roles/"+mine, map[string]any{"name": "Renamed"}).Want(t, 200)
+	// Changing one's own role to a built-in one they may give.
+	e.Call(mgr, "PATCH", o+"/members/"+mgr.ID, role("guest")).Want(t, 200)
+	e.Call(owner, "PATCH", o+"/members/"+mgr.ID, role(mine)).Want(t, 200)
+	// Deleting one's own role, moving its holders (oneself too) to a role
+	// no stronger than one's own: member holds org:teams:create, which the
+	// role does not.
+	wantCode(t, e.Call(mgr, "DELETE", o+"/roles/"+mine+"?replacement=member", nil), 403, "role_exceeds_yours")
+	e.Call(mgr, "DELETE", o+"/roles/"+mine+"?replacement=guest", nil).Want(t, 204)
+	var l api.List[api.MemberView]
+	e.Call(owner, "GET", o+"/members", nil).Want(t, 200).Decode(t, &l)
+	for _, m := range l.Items {
+		if (m.UserID == mgr.ID || m.UserID == other.ID) && m.Role != domain.OrgGuest {
+			t.Errorf("%s holds %s after the deletion, want guest", m.UserID, m.Role)
+		}
+	}
+	e.Invariants(t)
+}

@@ -105,10 +105,6 @@ type customRow struct {
 	call  func(t *testing.T, f *customFixture, a customActor, succeeds bool) request
 }
 
-func same3(status int, code string) ([numCustomActors]int, [numCustomActors]string) {
-	return [numCustomActors]int{status, status, status}, [numCustomActors]string{code, code, code}
-}
-
 func fixed(method, path string, body any) func(*testing.T, *customFixture, customActor, bool) request {
 	return func(_ *testing.T, f *customFixture, _ customActor, _ bool) request {
 		return request{method, strings.ReplaceAll(path, "%s", f.org), body}

@@ -68,7 +68,9 @@ var roleRows = map[string][]variant{
 	"GET /orgs/{orgId}/access": {{
 		name: "own access",
 		want: row{200, 200, 200, 200, 200, 200, 200, 404, 404},
-		call: func(_ *testing.T, f *matrixFixture, _ cell) request { return request{"GET", "/orgs/" + f.org + "/access", nil} },
+		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
+			return request{"GET", "/orgs/" + f.org + "/access", nil}
+		},
 		check: func(t *testing.T, f *matrixFixture, c cell, r *localtest.Response) {
 			var v api.AccessView
 			r.JSON(t, &v)
@@ -81,7 +83,9 @@ var roleRows = map[string][]variant{
 	"GET /orgs/{orgId}/roles": {{
 		name: "list",
 		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},
-		call: func(_ *testing.T, f *matrixFixture, _ cell) request { return request{"GET", "/orgs/" + f.org + "/roles", nil} },
+		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
+			return request{"GET", "/orgs/" + f.org + "/roles", nil}
+		},
 	}},
 	"POST /orgs/{orgId}/roles": {{
 		name: "create",
@@ -140,8 +144,8 @@ var roleRows = map[string][]variant{
 	// Backend routes take machine tokens only: every person is refused
 	// (the gateway, once it checks scopes, may answer before the handler).
 	"POST /admin/authorize": {{
-		name: "a person's token",
-		want: row{403, 403, 403, 403, 403, 403, 403, 403, 403},
+		name:  "a person's token",
+		want:  row{403, 403, 403, 403, 403, 403, 403, 403, 403},
 		codes: map[actor]string{owner: "", admin: "", member: "", guest: "", wsAdmin: "", wsMember: "", wsViewer: "", nonMember: "", otherOrg: ""},
 		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
 			return request{"POST", "/admin/authorize", map[string]string{"userId": f.users[member].Sub, "orgId": f.org}}

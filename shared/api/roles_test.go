@@ -437,3 +437,23 @@ func TestCustomRoleHolderActsOnTheirOwnRole(t *testing.T) {
 	}
 	e.Invariants(t)
 }
+
+// TestWorkspaceRoleManagersDemoteNoStrongerMember: a custom workspace role
+// that manages members adds viewers, but neither makes nor unmakes
+// workspace admins.
+func TestWorkspaceRoleManagersDemoteNoStrongerMember(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org, o := owner.OrgID, "/orgs/"+owner.OrgID
+	ws := e.CreateWorkspace(t, owner, org, "Data")
+	mgrRole := e.CreateRole(t, owner, org, "Member manager", "workspace", "workspace:members:manage")
+	mgr := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: ws, Role: mgrRole})
+	wsAdmin := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: ws, Role: "admin"})
+	newcomer := e.Join(t, owner, org, "member")
+	p := o + "/workspaces/" + ws + "/members/"
+	e.Call(mgr, "PUT", p+newcomer.ID, role("viewer")).Want(t, 200)
+	wantCode(t, e.Call(mgr, "PUT", p+newcomer.ID, role("admin")), 403, "role_exceeds_yours")
+	wantCode(t, e.Call(mgr, "PUT", p+wsAdmin.ID, role("viewer")), 403, "role_exceeds_yours")
+	e.Call(owner, "PUT", p+wsAdmin.ID, role("viewer")).Want(t, 200)
+	e.Invariants(t)
+}

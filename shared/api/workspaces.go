@@ -282,8 +282,19 @@ func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*http
 	if err := assignable(wa.Access, b.Role, authz.ScopeWorkspace); err != nil {
 		return nil, err
 	}
-	if err := a.notAbove(facts(wa.Access), wa.Access, b.Role, authz.ScopeWorkspace); err != nil {
-		return nil, err
+	// Neither the role given nor the one it replaces may hold more than the
+	// caller holds here: a custom role that manages members demotes no
+	// workspace admin.
+	refs := []string{b.Role}
+	if cur, ok := wa.ExtraWs[target]; ok {
+		refs = append(refs, string(cur.Role))
+	} else if target == r.Caller.Sub && wa.WsMember != nil {
+		refs = append(refs, string(wa.WsMember.Role))
+	}
+	for _, ref := range refs {
+		if err := a.notAbove(facts(wa.Access), wa.Access, ref, authz.ScopeWorkspace); err != nil {
+			return nil, err
+		}
 	}
 	now := a.now()
 	m := domain.WorkspaceMembership{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, UserID: target, Email: tm.Email, Role: role, JoinedAt: now}

@@ -21,8 +21,10 @@ type Access struct {
 	Member    domain.Membership
 	Workspace *domain.Workspace           // nil unless asked for
 	WsMember  *domain.WorkspaceMembership // nil when the caller has none
-	// Extra holds the users' memberships asked for beside the caller's.
-	Extra map[string]domain.Membership
+	// Extra holds the users' memberships asked for beside the caller's, and
+	// ExtraWs their memberships of the workspace, when one was asked for.
+	Extra   map[string]domain.Membership
+	ExtraWs map[string]domain.WorkspaceMembership
 	// Policy is the org's policy (the defaults when never written).
 	Policy domain.Policy
 	// Invitation and JoinRequest are what Also asked for, nil when absent.
@@ -97,6 +99,9 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 	for _, u := range also.Users {
 		if u != caller {
 			keys = append(keys, key(userPK(u), orgMemberSK(org)))
+			if also.Workspace != "" {
+				keys = append(keys, key(userPK(u), wsMemberSK(org, also.Workspace)))
+			}
 		}
 	}
 	if also.Invitation != "" {
@@ -119,7 +124,7 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 	if err != nil {
 		return Access{}, false, err
 	}
-	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy(), Roles: map[string]domain.CustomRole{}}
+	a := Access{Extra: map[string]domain.Membership{}, ExtraWs: map[string]domain.WorkspaceMembership{}, Policy: domain.DefaultPolicy(), Roles: map[string]domain.CustomRole{}}
 	var haveOrg, haveMember bool
 	for _, it := range items {
 		r, err := decode(it)
@@ -136,9 +141,11 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeWorkspace:
 			w := r.workspace()
 			a.Workspace = &w
-		case r.Type == typeWorkspaceMbr:
+		case r.Type == typeWorkspaceMbr && r.UserID == caller:
 			m := r.wsMembership()
 			a.WsMember = &m
+		case r.Type == typeWorkspaceMbr:
+			a.ExtraWs[r.UserID] = r.wsMembership()
 		case r.Type == typePolicy:
 			a.Policy = r.policy()
 		case r.Type == typeInvitation:
@@ -171,6 +178,13 @@ func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (
 		refs = append(refs, string(a.WsMember.Role))
 	}
 	for _, m := range a.Extra {
+		refs = append(refs, string(m.Role))
+	}
+	for u, m := range a.ExtraWs {
+		if om, ok := a.Extra[u]; !ok || stale(m, om) {
+			delete(a.ExtraWs, u) // a removal's leftover
+			continue
+		}
 		refs = append(refs, string(m.Role))
 	}
 	refs = append(refs, a.TeamRoles...)

@@ -95,7 +95,8 @@ func TestRandomOperations(t *testing.T) {
 		{2, "list domains", s.listDomains}, {3, "add domain", s.addDomain}, {4, "verify domain", s.verifyDomain},
 		{2, "delete domain", s.deleteDomain}, {1, "take a domain over", s.takeOver},
 		{3, "audit log", s.listAudit}, {2, "oversized body", s.oversized}, {1, "time passes", s.timePasses},
-		{3, "create role", s.createRole}, {2, "delete role", s.deleteRole}, {2, "get access", s.getAccess},
+		{3, "create role", s.createRole}, {4, "give custom role", s.giveCustomRole}, {3, "delete role", s.deleteRole},
+		{2, "get access", s.getAccess},
 	}
 	total := 0
 	for _, op := range ops {
@@ -1010,12 +1011,21 @@ func (s *sim) listAudit() {
 
 // Members.
 
-func (s *sim) changeRole() {
+func (s *sim) changeRole() { s.changeRoleTo(false) }
+
+// giveCustomRole is a role change to one of the org's custom roles, so that
+// they have holders (when the org has any).
+func (s *sim) giveCustomRole() { s.changeRoleTo(true) }
+
+func (s *sim) changeRoleTo(custom bool) {
 	seg, o := s.pickOrg()
 	u := s.pickCaller(o)
 	tseg, target := s.pickTarget(o, u)
 	choices := []string{"owner", "admin", "member", "guest", "owner", "admin", "member", "guest", "superuser"}
-	if o != nil {
+	if o != nil && len(o.customs) > 0 {
+		if custom {
+			choices = nil
+		}
 		for id := range o.customs {
 			choices = append(choices, id, id)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -126,40 +127,48 @@ func merge(steps []step) []step {
 		if other.item.ConditionCheck != nil && cc.item.ConditionCheck == nil {
 			cc, other = other, cc
 		}
-		if cc.item.ConditionCheck == nil {
-			panic("store: two writes to one item in a transaction: " + k)
+		fused, ok := fuse(other, cc)
+		if !ok {
+			// Two writes, or conditions that cannot share placeholders:
+			// left as they are, for transact to refuse (ErrSameItemTwice).
+			out = append(out, st)
+			continue
 		}
-		out[i] = fuse(other, cc)
+		out[i] = fused
 	}
 	return out
 }
 
-func fuse(into, cc step) step {
+func fuse(into, cc step) (step, bool) {
 	c := cc.item.ConditionCheck
+	if c == nil {
+		return into, false
+	}
+	into.item = cloneItem(into.item)
 	cond, names, values := conditionOf(&into.item)
+	for k, v := range c.ExpressionAttributeNames {
+		if old, ok := (*names)[k]; ok && old != v {
+			return into, false
+		}
+	}
+	for k := range c.ExpressionAttributeValues {
+		if _, ok := (*values)[k]; ok {
+			return into, false
+		}
+	}
 	expr := aws.ToString(c.ConditionExpression)
 	if *cond != nil {
 		expr = "(" + aws.ToString(*cond) + ") AND (" + expr + ")"
 	}
 	*cond = aws.String(expr)
-	for k, v := range c.ExpressionAttributeNames {
-		if *names == nil {
-			*names = map[string]string{}
-		}
-		if old, ok := (*names)[k]; ok && old != v {
-			panic("store: clashing attribute name " + k)
-		}
-		(*names)[k] = v
+	if *names == nil && len(c.ExpressionAttributeNames) > 0 {
+		*names = map[string]string{}
 	}
-	for k, v := range c.ExpressionAttributeValues {
-		if *values == nil {
-			*values = map[string]types.AttributeValue{}
-		}
-		if _, ok := (*values)[k]; ok {
-			panic("store: clashing attribute value " + k)
-		}
-		(*values)[k] = v
+	maps.Copy(*names, c.ExpressionAttributeNames)
+	if *values == nil && len(c.ExpressionAttributeValues) > 0 {
+		*values = map[string]types.AttributeValue{}
 	}
+	maps.Copy(*values, c.ExpressionAttributeValues)
 	first, then := cc.onFail, into.onFail
 	into.onFail = func(old map[string]types.AttributeValue) error {
 		if first != nil {
@@ -172,7 +181,31 @@ func fuse(into, cc step) step {
 		}
 		return then(old)
 	}
-	return into
+	return into, true
+}
+
+// cloneItem copies an action and its expression maps, so that fusing never
+// changes a step that the caller may send again (a retry).
+func cloneItem(it types.TransactWriteItem) types.TransactWriteItem {
+	switch {
+	case it.Put != nil:
+		p := *it.Put
+		p.ExpressionAttributeNames, p.ExpressionAttributeValues = maps.Clone(p.ExpressionAttributeNames), maps.Clone(p.ExpressionAttributeValues)
+		it.Put = &p
+	case it.Update != nil:
+		u := *it.Update
+		u.ExpressionAttributeNames, u.ExpressionAttributeValues = maps.Clone(u.ExpressionAttributeNames), maps.Clone(u.ExpressionAttributeValues)
+		it.Update = &u
+	case it.Delete != nil:
+		d := *it.Delete
+		d.ExpressionAttributeNames, d.ExpressionAttributeValues = maps.Clone(d.ExpressionAttributeNames), maps.Clone(d.ExpressionAttributeValues)
+		it.Delete = &d
+	case it.ConditionCheck != nil:
+		c := *it.ConditionCheck
+		c.ExpressionAttributeNames, c.ExpressionAttributeValues = maps.Clone(c.ExpressionAttributeNames), maps.Clone(c.ExpressionAttributeValues)
+		it.ConditionCheck = &c
+	}
+	return it
 }
 
 func conditionOf(it *types.TransactWriteItem) (**string, *map[string]string, *map[string]types.AttributeValue) {

@@ -1,5 +1,8 @@
-// Command admin is the Lambda function serving the backend routes of the
-// route table (shared/routes) that name "admin": machine callers only.
+// Command admin is the Lambda function serving the routes of the route table
+// (shared/routes) that name "admin": the backend API, which the host
+// product's servers call with client-credentials tokens (SPEC §13).
+//
+// Wiring only.
 package main
 
 import "github.com/orgkit/orgkit/shared/app"

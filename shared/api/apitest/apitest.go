@@ -193,6 +193,20 @@ func (e *Env) NewUser(email string) *User {
 	return u
 }
 
+// NewMachine registers a backend client (a product's server) whose token
+// carries the claims of a Cognito client-credentials token with the scopes
+// given: its sub and client_id are the client's id, and it names no user.
+// Call the backend routes with it as with a user.
+func (e *Env) NewMachine(scopes ...string) *User {
+	u := &User{ID: "client" + strings.ReplaceAll(NewSub(), "-", "")[:20]}
+	u.Claims = map[string]string{
+		"sub": u.ID, "client_id": u.ID, "token_use": "access", "scope": strings.Join(scopes, " "),
+		"iss": "https://cognito-idp.local/apitest", "version": "2",
+	}
+	e.users.Store(u.ID, u)
+	return u
+}
+
 // SignUp registers a user and runs the real post-confirmation trigger, as a
 // confirmed Cognito sign-up does: a fresh professional domain creates an org
 // that the user owns, with a default workspace.

@@ -2,7 +2,6 @@ package apitest
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -26,14 +25,3 @@ var (
 	BillingAdminPerms = []string{"org:members:read", "org:teams:create", "org:billing:manage"}
 	UserAdminPerms    = []string{"org:members:read", "org:teams:create", "org:members:manage", "org:invitations:manage"}
 )
-
-// NewMachine registers a product backend's client-credentials token with
-// the given scopes: its subject is the app client itself, as Cognito's.
-func (e *Env) NewMachine(scopes ...string) *User {
-	id := "backend" + strings.ReplaceAll(NewSub(), "-", "")[:20]
-	u := &User{ID: id}
-	u.Claims = map[string]string{"sub": id, "client_id": id, "token_use": "access", "scope": strings.Join(scopes, " "),
-		"iss": "https://cognito-idp.local/apitest"}
-	e.users.Store(id, u)
-	return u
-}

@@ -22,6 +22,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.1
 	golang.org/x/net v0.57.0
 	golang.org/x/oauth2 v0.30.0
+	golang.org/x/sync v0.22.0
 )
 
 require (
@@ -43,7 +44,6 @@ require (
 	github.com/yuin/goldmark v1.7.16 // indirect
 	golang.org/x/lint v0.0.0-20241112194109-818c5a804067 // indirect
 	golang.org/x/mod v0.38.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/telemetry v0.0.0-20260708182218-49f421fb7959 // indirect
 	golang.org/x/text v0.40.0 // indirect

@@ -24,6 +24,8 @@ func main() {
 	// cdk -c inviteUrl=https://app.example.com/accept -c mailFrom=no-reply@example.com
 	inviteURL, _ := app.Node().TryGetContext(jsii.String("inviteUrl")).(string)
 	mailFrom, _ := app.Node().TryGetContext(jsii.String("mailFrom")).(string)
+	// cdk.json's permissionCatalog, or cdk -c permissionCatalog=path/to/catalog.json
+	catalog, _ := app.Node().TryGetContext(jsii.String("permissionCatalog")).(string)
 	// cdk.json's apiThrottleRateLimit, apiThrottleBurstLimit and
 	// reservedConcurrency, or cdk -c apiThrottleRateLimit=200.
 	limits, err := stack.LimitsFromContext(app.Node())
@@ -38,6 +40,8 @@ func main() {
 		InviteURL:  inviteURL,
 		MailFrom:   mailFrom,
 		Limits:     limits,
+
+		PermissionCatalog: catalog,
 	})
 	// cdk-nag's AwsSolutions rules: an unsuppressed finding fails synth and deploy.
 	stack.CheckNag(s)

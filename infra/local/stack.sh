@@ -131,6 +131,9 @@ JSON
   # The local DNS zone: the API's own DNS server answers TXT questions from
   # files there (domain proofs); tests publish records by writing them.
   export DNS_DIR="$LOCAL/dns"
+  # The product's permission catalog (GET /permissions, custom roles): the
+  # DinMo example unless PERMISSION_CATALOG names another file.
+  export PERMISSION_CATALOG=${PERMISSION_CATALOG:-$ROOT/config/permissions.dinmo.json}
   "$BIN" bootstrap
   set -a; . "$STACK_ENV"; set +a
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then
@@ -138,7 +141,7 @@ JSON
   fi
   # The limits against abuse the API runs with (unset: the defaults); a
   # running API with other limits is restarted.
-  local limits="pending=${LIMIT_PENDING_INVITATIONS:-} hour=${LIMIT_INVITATIONS_PER_HOUR:-} day=${LIMIT_EMAILS_PER_ADDRESS_PER_DAY:-} rate=${API_RATE_LIMIT:-} burst=${API_RATE_BURST:-} cooldown=${JOIN_COOLDOWN:-}"
+  local limits="pending=${LIMIT_PENDING_INVITATIONS:-} hour=${LIMIT_INVITATIONS_PER_HOUR:-} day=${LIMIT_EMAILS_PER_ADDRESS_PER_DAY:-} rate=${API_RATE_LIMIT:-} burst=${API_RATE_BURST:-} cooldown=${JOIN_COOLDOWN:-} catalog=$PERMISSION_CATALOG"
   if running api && [ "$(cat "$PIDS/api.limits" 2>/dev/null)" != "$limits" ]; then
     stop_one api
   fi

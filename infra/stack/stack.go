@@ -5,6 +5,8 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/store"
@@ -42,6 +45,39 @@ type OrgkitStackProps struct {
 	// Limits are the API's throttling and the functions' reserved
 	// concurrency; what it leaves zero takes DefaultLimits.
 	Limits Limits
+	// PermissionCatalog is the product's permission catalog file (SPEC §10,
+	// e.g. config/permissions.dinmo.json); "" for orgkit's permissions only.
+	// It is read and checked at synth, and its content reaches the HTTP
+	// functions as PERMISSION_CATALOG_JSON.
+	PermissionCatalog string
+}
+
+// maxCatalogEnv keeps the catalog inside Lambda's 4 KB of environment
+// variables, with room for the others.
+const maxCatalogEnv = 3000
+
+// catalogEnv reads and checks a catalog file, compacted for the
+// environment. It panics, as constructs do, on a file that would make the
+// functions fail at start.
+func catalogEnv(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		panic(fmt.Sprintf("orgkit: permission catalog: %v", err))
+	}
+	if _, err := authz.Parse(data); err != nil {
+		panic(fmt.Sprintf("orgkit: permission catalog %s: %v", path, err))
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		panic(fmt.Sprintf("orgkit: permission catalog %s: %v", path, err))
+	}
+	if compact.Len() > maxCatalogEnv {
+		panic(fmt.Sprintf("orgkit: permission catalog %s is %d bytes compacted; at most %d fit in the functions' environment: shorten the descriptions", path, compact.Len(), maxCatalogEnv))
+	}
+	return compact.String()
 }
 
 // PostConfirmation is the Cognito post-confirmation trigger's function.
@@ -151,9 +187,20 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	table := newTable(s)
 	logsKey := newLogsKey(s)
 
+	var catalog string
+	if props != nil {
+		catalog = catalogEnv(props.PermissionCatalog)
+	}
+	httpFns := map[string]bool{}
+	for _, name := range routes.Functions() {
+		httpFns[name] = true
+	}
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions() {
 		fns[f.name] = newFunction(s, assetDir, f, table, logsKey, limits.ReservedConcurrency[f.name])
+		if catalog != "" && httpFns[f.name] {
+			fns[f.name].AddEnvironment(jsii.String("PERMISSION_CATALOG_JSON"), jsii.String(catalog), nil)
+		}
 		// Read/write data only: grantReadWriteData covers the table and its
 		// indexes without table-management or stream actions.
 		switch {

@@ -100,7 +100,12 @@ func synth(t *testing.T) assertions.Template {
 		if err != nil {
 			panic(err)
 		}
-		s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{AssetDir: assets, Limits: limits})
+		// And its permission catalog, relative to the repository.
+		catalog, _ := app.Node().TryGetContext(jsii.String("permissionCatalog")).(string)
+		if catalog != "" {
+			catalog = filepath.Join("..", "..", catalog)
+		}
+		s := stack.NewOrgkitStack(app, "Orgkit", &stack.OrgkitStackProps{AssetDir: assets, Limits: limits, PermissionCatalog: catalog})
 		tmpl = assertions.Template_FromStack(s, nil)
 	})
 	if synthErr != nil {

@@ -51,6 +51,9 @@ type API struct {
 	Product string
 	// DNS looks up the TXT records that prove an org's domains.
 	DNS dnsproof.Resolver
+	// Catalog is the deployment's permissions (the product's catalog file);
+	// nil: orgkit's own only.
+	Catalog *authz.Catalog
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }
@@ -69,7 +72,7 @@ const (
 // orgList serves a page of one of an org's lists to a caller whose role
 // allows the action: the access batch, then one query, whatever the list's
 // size; view shapes each item as the API shows it.
-func orgList[T, V any](ctx context.Context, a *API, r *httpapi.Request, action authz.OrgAction,
+func orgList[T, V any](ctx context.Context, a *API, r *httpapi.Request, action authz.Permission,
 	read func(ctx context.Context, org string, limit int, cursor string) (store.Page[T], error), view func(T) V) (*httpapi.Response, error) {
 	limit, cursor, err := page(r)
 	if err != nil {

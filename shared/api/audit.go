@@ -10,5 +10,5 @@ import (
 
 // ListAuditEvents answers GET /orgs/{orgId}/audit-events, newest first.
 func (a *API) ListAuditEvents(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	return orgList(ctx, a, r, authz.ReadAudit, a.Store.ListAuditEvents, same[domain.AuditEvent])
+	return orgList(ctx, a, r, authz.OrgAuditRead, a.Store.ListAuditEvents, same[domain.AuditEvent])
 }

@@ -47,7 +47,7 @@ type BillingBody struct {
 // GetBilling answers GET /orgs/{orgId}/billing: the org's plan and seats, for
 // its owners (org:billing:manage).
 func (a *API) GetBilling(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ManageBilling)
+	acc, err := a.access(ctx, r, authz.OrgBillingManage)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (a *API) GetBilling(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 // change the billing email; the rest of the plan is the billing system's.
 // A canceled org's owners may too: it is how they get it going again.
 func (a *API) PatchBilling(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ManageBilling)
+	acc, err := a.access(ctx, r, authz.OrgBillingManage)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (a *API) PatchBilling(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgBillingChanged, "org", acc.Org.ID, "",
 		map[string]string{"from": acc.Org.Plan.BillingEmail, "to": email})
-	if err := a.Store.SetBillingEmail(ctx, guard(acc, authz.ManageBilling), acc.Org.ID, email, a.now(), r.Caller.Sub, ev); err != nil {
+	if err := a.Store.SetBillingEmail(ctx, a.guard(acc, authz.OrgBillingManage), acc.Org.ID, email, a.now(), r.Caller.Sub, ev); err != nil {
 		return nil, err
 	}
 	acc.Org.Plan.BillingEmail = email

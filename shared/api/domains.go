@@ -53,7 +53,7 @@ func pathDomain(r *httpapi.Request) (string, error) {
 // ListDomains answers GET /orgs/{orgId}/domains: every domain of the org
 // (at most domain.MaxOrgDomains), with its proof's state.
 func (a *API) ListDomains(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ManageDomains)
+	acc, err := a.access(ctx, r, authz.OrgPolicyManage)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (a *API) ListDomains(ctx context.Context, r *httpapi.Request) (*httpapi.Res
 // AddDomain answers POST /orgs/{orgId}/domains: the domain is pending until
 // its TXT record is seen.
 func (a *API) AddDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ManageDomains)
+	acc, err := a.access(ctx, r, authz.OrgPolicyManage)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (a *API) AddDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 	}
 	d := domain.OrgDomain{OrgID: acc.Org.ID, Domain: name, Status: domain.DomainPending, CreatedAt: a.now(), CreatedBy: r.Caller.Sub, Challenge: domain.NewChallenge()}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgDomainAdded, "domain", name, "", map[string]string{"domain": name})
-	if err := a.Store.AddDomain(ctx, guard(acc, authz.ManageDomains), d, ev); err != nil {
+	if err := a.Store.AddDomain(ctx, a.guard(acc, authz.OrgPolicyManage), d, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusCreated, domainView(d)), nil
@@ -129,7 +129,7 @@ func (a *API) verifyDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 	if released != nil {
 		v.Events = append(v.Events, *released)
 	}
-	if err := a.Store.VerifyDomain(ctx, guard(acc, authz.ManageDomains), v); err != nil {
+	if err := a.Store.VerifyDomain(ctx, a.guard(acc, authz.OrgPolicyManage), v); err != nil {
 		return nil, err
 	}
 	d.Status, d.VerifiedAt = domain.DomainVerified, &now
@@ -149,7 +149,7 @@ func (a *API) deleteDomain(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 		return nil, err
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgDomainDeleted, "domain", name, "", map[string]string{"domain": name, "status": string(acc.Domain.Status)})
-	if err := a.Store.DeleteDomain(ctx, guard(acc, authz.ManageDomains), acc.Org, *acc.Domain, ev); err != nil {
+	if err := a.Store.DeleteDomain(ctx, a.guard(acc, authz.OrgPolicyManage), acc.Org, *acc.Domain, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
@@ -163,7 +163,7 @@ func (a *API) domainAccess(ctx context.Context, r *httpapi.Request) (store.Acces
 	if err != nil {
 		return store.Access{}, "", err
 	}
-	acc, err := a.accessWith(ctx, r, authz.ManageDomains, store.Also{Domain: name})
+	acc, err := a.accessWith(ctx, r, authz.OrgPolicyManage, store.Also{Domain: name})
 	if err != nil {
 		return acc, name, err
 	}

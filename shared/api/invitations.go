@@ -73,7 +73,7 @@ func (a *API) ttl() time.Duration {
 
 // ListInvitations answers GET /orgs/{orgId}/invitations.
 func (a *API) ListInvitations(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	return orgList(ctx, a, r, authz.ManageInvitations, a.Store.ListInvitations, a.invitationView)
+	return orgList(ctx, a, r, authz.OrgInvitationsManage, a.Store.ListInvitations, a.invitationView)
 }
 
 // CreateInvitation answers POST /orgs/{orgId}/invitations.
@@ -82,7 +82,7 @@ func (a *API) CreateInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 }
 
 func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ManageInvitations)
+	acc, err := a.access(ctx, r, authz.OrgInvitationsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -99,25 +99,47 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 	}
 	role := domain.OrgRole(b.Role)
 	switch {
-	case !role.Valid():
+	case !role.Valid() && !domain.ValidRoleRef(b.Role):
 		return nil, domain.ErrInvalidRole
 	case role == domain.OrgOwner:
 		return nil, domain.ErrInvalidRole.WithDetail("invitations cannot make owners: invite, then grant the owner role")
 	case len(b.Workspaces) > maxGrants:
 		return nil, domain.ErrTooManyGrants
 	}
+	refs := []string{b.Role}
 	seen := map[string]bool{}
 	for _, g := range b.Workspaces {
 		if !domain.ValidID(domain.PrefixWorkspace, g.WorkspaceID) {
 			return nil, store.ErrUnknownWorkspace
 		}
-		if !g.Role.Valid() {
+		if !g.Role.Valid() && !domain.ValidRoleRef(string(g.Role)) {
 			return nil, domain.ErrInvalidRole.WithDetail("unknown workspace role")
 		}
 		if seen[g.WorkspaceID] {
 			return nil, domain.ErrDuplicateGrant
 		}
 		seen[g.WorkspaceID] = true
+		refs = append(refs, string(g.Role))
+	}
+	// Custom roles: they must be the org's, at the right scope, and give
+	// nothing the inviter does not hold.
+	if err := a.withRoles(ctx, &acc, refs...); err != nil {
+		return nil, err
+	}
+	f := orgFacts(acc)
+	if err := assignable(acc, b.Role, authz.ScopeOrg); err != nil {
+		return nil, err
+	}
+	if err := a.notAbove(f, acc, b.Role, authz.ScopeOrg); err != nil {
+		return nil, err
+	}
+	for _, g := range b.Workspaces {
+		if err := assignable(acc, string(g.Role), authz.ScopeWorkspace); err != nil {
+			return nil, err
+		}
+		if err := a.notAbove(f, acc, string(g.Role), authz.ScopeWorkspace); err != nil {
+			return nil, err
+		}
 	}
 	now := a.now()
 	inv := domain.Invitation{
@@ -125,13 +147,16 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		Email: email.Address, Role: role, Workspaces: b.Workspaces, Status: domain.InvitePending,
 		CreatedAt: now, ExpiresAt: now.Add(a.ttl()), InvitedBy: r.Caller.Sub, Version: 1,
 	}
+	if domain.IsCustomRole(string(acc.Member.Role)) {
+		inv.InviterRole = string(acc.Member.Role)
+	}
 	token, hash := invite.NewToken(inv.OrgID, inv.ID)
 	msg, err := a.invites().Message(ctx, domain.NewID(domain.PrefixMessage, a.now()), inv, acc.Member.Email, token)
 	if err != nil {
 		return nil, err
 	}
 	ev := a.event(r, inv.OrgID, domain.ActionInvitationCreated, "invitation", inv.ID, inv.Email, map[string]string{"role": string(role)})
-	if err := a.Store.CreateInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, acc.Policy, msg, ev); err != nil {
+	if err := a.Store.CreateInvitation(ctx, a.guard(acc, authz.OrgInvitationsManage), inv, hash, acc.Policy, msg, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusCreated, CreatedInvitation{Invitation: a.invitationView(inv), Token: token, AcceptURL: a.invites().Link(token)}), nil
@@ -142,12 +167,12 @@ func (a *API) createInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 func (a *API) invitation(ctx context.Context, r *httpapi.Request) (store.Access, domain.Invitation, error) {
 	id, err := pathID(r, "invitationId", domain.PrefixInvitation, domain.ErrInviteNotFound)
 	if err != nil {
-		if _, aerr := a.access(ctx, r, authz.ManageInvitations); aerr != nil {
+		if _, aerr := a.access(ctx, r, authz.OrgInvitationsManage); aerr != nil {
 			return store.Access{}, domain.Invitation{}, aerr
 		}
 		return store.Access{}, domain.Invitation{}, err
 	}
-	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{Invitation: id})
+	acc, err := a.accessWith(ctx, r, authz.OrgInvitationsManage, store.Also{Invitation: id})
 	if err != nil {
 		return acc, domain.Invitation{}, err
 	}
@@ -180,7 +205,7 @@ func (a *API) resendInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, err
 	}
 	ev := a.event(r, inv.OrgID, domain.ActionInvitationResent, "invitation", inv.ID, inv.Email, nil)
-	if err := a.Store.ResendInvitation(ctx, guard(acc, authz.ManageInvitations), inv, hash, now, expires, msg, ev); err != nil {
+	if err := a.Store.ResendInvitation(ctx, a.guard(acc, authz.OrgInvitationsManage), inv, hash, now, expires, msg, ev); err != nil {
 		return nil, err
 	}
 	inv.Version++
@@ -201,7 +226,7 @@ func (a *API) revokeInvitation(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, domain.ErrInviteUsed
 	}
 	ev := a.event(r, inv.OrgID, domain.ActionInvitationRevoked, "invitation", inv.ID, inv.Email, nil)
-	if err := a.Store.RevokeInvitation(ctx, guard(acc, authz.ManageInvitations), inv, ev); err != nil {
+	if err := a.Store.RevokeInvitation(ctx, a.guard(acc, authz.OrgInvitationsManage), inv, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
@@ -308,7 +333,7 @@ func (a *API) accept(ctx context.Context, r *httpapi.Request, inv domain.Invitat
 		return evs
 	}
 	wasMember, grants, err := a.Store.AcceptInvitation(ctx, store.Acceptance{Invitation: inv, TokenHash: hash, User: r.Caller.Sub, Email: email, Now: now, Events: events,
-		InviterRoles: authz.OrgRoles(authz.ManageInvitations)})
+		InviterRoles: a.catalog().OrgRolesWith(authz.OrgInvitationsManage), InviterPermission: authz.OrgInvitationsManage})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -85,7 +86,12 @@ func (a *API) requestToJoin(ctx context.Context, r *httpapi.Request) (*httpapi.R
 
 // ListJoinRequests answers GET /orgs/{orgId}/join-requests.
 func (a *API) ListJoinRequests(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	return orgList(ctx, a, r, authz.ManageInvitations, a.Store.ListJoinRequests, same[domain.JoinRequest])
+	return orgList(ctx, a, r, authz.OrgInvitationsManage, a.Store.ListJoinRequests, same[domain.JoinRequest])
+}
+
+// ApproveBody is the optional body of a join request's approval.
+type ApproveBody struct {
+	Role string `json:"role,omitempty"`
 }
 
 // ApproveJoinRequest answers POST /orgs/{orgId}/join-requests/{userId}/approve.
@@ -94,7 +100,7 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user, Users: []string{user}})
+	acc, err := a.accessWith(ctx, r, authz.OrgInvitationsManage, store.Also{JoinRequest: user, Users: []string{user}})
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +110,36 @@ func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*http
 	if _, member := acc.MemberOf(user); member {
 		return nil, domain.ErrAlreadyMember
 	}
+	// The approver may choose the org role (built-in or custom); the
+	// policy's default role otherwise.
+	var b ApproveBody
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		if err := r.Decode(&b); err != nil {
+			return nil, err
+		}
+	}
+	if b.Role != "" {
+		if b.Role == string(domain.OrgOwner) {
+			return nil, domain.ErrInvalidRole.WithDetail("approving a join request cannot make an owner: approve, then grant the owner role")
+		}
+		if err := a.withRoles(ctx, &acc, b.Role); err != nil {
+			return nil, err
+		}
+		if err := assignable(acc, b.Role, authz.ScopeOrg); err != nil {
+			return nil, err
+		}
+		if err := a.notAbove(orgFacts(acc), acc, b.Role, authz.ScopeOrg); err != nil {
+			return nil, err
+		}
+		acc.Policy.DefaultOrgRole = domain.OrgRole(b.Role)
+	}
 	req, now := *acc.JoinRequest, a.now()
 	evs := []domain.AuditEvent{
 		a.event(r, acc.Org.ID, domain.ActionJoinRequestApproved, "user", user, req.Email, nil),
 		a.event(r, acc.Org.ID, domain.ActionOrgMemberAdded, "user", user, req.Email, map[string]string{"role": string(acc.Policy.DefaultOrgRole), "via": "join_request"}),
 	}
 	wsEvent := a.event(r, acc.Org.ID, domain.ActionWorkspaceMemberAdded, "user", user, req.Email, map[string]string{"workspaceId": acc.Org.DefaultWorkspaceID, "role": string(acc.Policy.DefaultWorkspaceRole), "via": "join_request"})
-	if err := a.Store.ApproveJoin(ctx, guard(acc, authz.ManageInvitations), req, acc.Org, acc.Policy, now, evs, wsEvent); err != nil {
+	if err := a.Store.ApproveJoin(ctx, a.guard(acc, authz.OrgInvitationsManage), req, acc.Org, acc.Policy, now, evs, wsEvent); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusOK, memberView(domain.Membership{OrgID: acc.Org.ID, UserID: user, Email: req.Email, Role: acc.Policy.DefaultOrgRole, JoinedAt: now})), nil
@@ -124,7 +153,7 @@ func (a *API) DenyJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.accessWith(ctx, r, authz.ManageInvitations, store.Also{JoinRequest: user})
+	acc, err := a.accessWith(ctx, r, authz.OrgInvitationsManage, store.Also{JoinRequest: user})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +162,7 @@ func (a *API) DenyJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi
 	}
 	req := *acc.JoinRequest
 	ev := a.event(r, acc.Org.ID, domain.ActionJoinRequestDenied, "user", user, req.Email, nil)
-	if err := a.Store.DenyJoin(ctx, guard(acc, authz.ManageInvitations), req, a.now().Add(a.joinCooldown()), ev); err != nil {
+	if err := a.Store.DenyJoin(ctx, a.guard(acc, authz.OrgInvitationsManage), req, a.now().Add(a.joinCooldown()), ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil

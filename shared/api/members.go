@@ -33,7 +33,7 @@ type RoleBody struct {
 
 // ListMembers answers GET /orgs/{orgId}/members.
 func (a *API) ListMembers(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	return orgList(ctx, a, r, authz.ListMembers, a.Store.ListMembers, memberView)
+	return orgList(ctx, a, r, authz.OrgMembersRead, a.Store.ListMembers, memberView)
 }
 
 // ChangeMemberRole answers PATCH /orgs/{orgId}/members/{userId}.
@@ -42,7 +42,7 @@ func (a *API) ChangeMemberRole(ctx context.Context, r *httpapi.Request) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.access(ctx, r, authz.ChangeRole, target)
+	acc, err := a.access(ctx, r, authz.OrgMembersManage, target)
 	if err != nil {
 		return nil, err
 	}
@@ -51,30 +51,48 @@ func (a *API) ChangeMemberRole(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, err
 	}
 	role := domain.OrgRole(b.Role)
-	if !role.Valid() {
+	if !role.Valid() && !domain.ValidRoleRef(b.Role) {
 		return nil, domain.ErrInvalidRole
 	}
 	m, ok := acc.MemberOf(target)
 	if !ok {
 		return nil, domain.ErrMemberNotFound
 	}
-	action := authz.ChangeRole
+	perm := authz.OrgMembersManage
 	if m.Role == domain.OrgOwner || role == domain.OrgOwner {
-		action = authz.GrantOwner
+		perm = authz.OrgOwnersManage
 	}
-	if !authz.Can(acc.Member.Role, action) {
+	if !a.decide(acc, perm) {
 		return nil, domain.ErrForbidden
+	}
+	if err := a.withRoles(ctx, &acc, b.Role); err != nil {
+		return nil, err
+	}
+	if err := assignable(acc, b.Role, authz.ScopeOrg); err != nil {
+		return nil, err
+	}
+	// Neither the role given nor the one taken away may hold more than the
+	// caller: a user admin makes no admins, and demotes none.
+	f := orgFacts(acc)
+	for _, ref := range []string{b.Role, string(m.Role)} {
+		if err := a.notAbove(f, acc, ref, authz.ScopeOrg); err != nil {
+			return nil, err
+		}
 	}
 	if m.Role == role {
 		return httpapi.JSON(http.StatusOK, memberView(m)), nil
 	}
-	var g *store.Guard
-	if target != r.Caller.Sub {
-		gg := guard(acc, action)
-		g = &gg
-	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgMemberRoleChanged, "user", target, m.Email, map[string]string{"from": string(m.Role), "to": string(role)})
-	if err := a.Store.ChangeRole(ctx, g, m, role, ev); err != nil {
+	switch {
+	case target != r.Caller.Sub:
+		g := a.guard(acc, perm)
+		err = a.Store.ChangeRole(ctx, &g, m, role, ev)
+	case domain.IsCustomRole(string(m.Role)):
+		err = a.Store.ChangeOwnRole(ctx, a.guard(acc, perm), m, role, ev)
+	default:
+		err = a.Store.ChangeRole(ctx, nil, m, role, ev)
+	}
+	if err != nil {
 		return nil, err
 	}
 	m.Role = role
@@ -96,18 +114,18 @@ func (a *API) RemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 	// A concurrent change to the member (a workspace added, a role changed)
 	// fails the removal's condition: read again and retry.
 	err = store.Retry(ctx, func() error {
-		m, ws, err := a.removalTarget(ctx, r, org, target, leaving)
+		acc, m, ws, err := a.removalTarget(ctx, r, org, target, leaving)
 		if err != nil {
 			return err
 		}
 		rm := store.Removal{Member: m, Workspaces: ws, Now: a.now()}
 		action := domain.ActionOrgMemberLeft
 		if !leaving {
-			need := authz.RemoveMember
+			need := authz.OrgMembersManage
 			if m.Role == domain.OrgOwner {
-				need = authz.RemoveOwner
+				need = authz.OrgOwnersManage
 			}
-			g := store.OrgGuard(org, r.Caller.Sub, authz.OrgRoles(need))
+			g := a.guard(acc, need)
 			rm.Guard, rm.Removed, action = &g, true, domain.ActionOrgMemberRemoved
 		}
 		rm.Event = a.event(r, org, action, "user", target, m.Email, map[string]string{"role": string(m.Role)})
@@ -124,7 +142,7 @@ func (a *API) RemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 // the target is a member must show neither in what a caller without the right
 // is told nor in how long they wait for it. The two reads run at once, so the
 // check costs no extra round trip of latency.
-func (a *API) removalTarget(ctx context.Context, r *httpapi.Request, org, target string, leaving bool) (domain.Membership, []domain.WorkspaceMembership, error) {
+func (a *API) removalTarget(ctx context.Context, r *httpapi.Request, org, target string, leaving bool) (store.Access, domain.Membership, []domain.WorkspaceMembership, error) {
 	var (
 		acc    store.Access
 		accErr error
@@ -140,21 +158,38 @@ func (a *API) removalTarget(ctx context.Context, r *httpapi.Request, org, target
 	}
 	m, ws, err := a.Store.OrgMemberships(ctx, org, target)
 	<-done
+	fail := func(err error) (store.Access, domain.Membership, []domain.WorkspaceMembership, error) {
+		return store.Access{}, domain.Membership{}, nil, err
+	}
 	switch {
 	case accErr != nil:
-		return domain.Membership{}, nil, accErr
-	case !leaving && !authz.Can(acc.Member.Role, authz.RemoveMember):
-		return domain.Membership{}, nil, domain.ErrForbidden
+		return fail(accErr)
+	case !leaving && !a.decide(acc, authz.OrgMembersManage):
+		return fail(domain.ErrForbidden)
 	case !leaving && readOnly(r, acc) != nil:
-		return domain.Membership{}, nil, domain.ErrOrgReadOnly
+		return fail(domain.ErrOrgReadOnly)
 	case err != nil:
-		return domain.Membership{}, nil, err
+		return fail(err)
 	case m == nil && leaving:
-		return domain.Membership{}, nil, domain.ErrOrgNotFound // to a non-member, no org is there
+		return fail(domain.ErrOrgNotFound) // to a non-member, no org is there
 	case m == nil:
-		return domain.Membership{}, nil, domain.ErrMemberNotFound
-	case !leaving && m.Role == domain.OrgOwner && !authz.Can(acc.Member.Role, authz.RemoveOwner):
-		return domain.Membership{}, nil, domain.ErrForbidden
+		return fail(domain.ErrMemberNotFound)
+	case !leaving && m.Role == domain.OrgOwner && !a.decide(acc, authz.OrgOwnersManage):
+		return fail(domain.ErrForbidden)
 	}
-	return *m, ws, nil
+	if !leaving {
+		// No one removes a member who holds more than they do (a user admin
+		// removes no admin). A custom role of the target's takes one more
+		// read, only when the remover's role is custom too: the built-in
+		// roles that may remove hold every permission a custom role can.
+		if domain.IsCustomRole(string(acc.Member.Role)) {
+			if err := a.withRoles(ctx, &acc, string(m.Role)); err != nil {
+				return fail(err)
+			}
+		}
+		if err := a.notAbove(orgFacts(acc), acc, string(m.Role), authz.ScopeOrg); err != nil {
+			return fail(err)
+		}
+	}
+	return acc, *m, ws, nil
 }

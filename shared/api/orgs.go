@@ -75,7 +75,7 @@ func (a *API) ListOrgs(ctx context.Context, r *httpapi.Request) (*httpapi.Respon
 
 // GetOrg answers GET /orgs/{orgId}.
 func (a *API) GetOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.access(ctx, r, authz.OrgRead)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (a *API) GetOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response
 
 // RenameOrg answers PATCH /orgs/{orgId}.
 func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.RenameOrg)
+	acc, err := a.access(ctx, r, authz.OrgUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (a *API) RenameOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 		return nil, err
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgRenamed, "org", acc.Org.ID, "", map[string]string{"from": acc.Org.Name, "to": name})
-	if err := a.Store.RenameOrg(ctx, guard(acc, authz.RenameOrg), acc.Org.ID, name, r.Caller.Sub, a.now(), ev); err != nil {
+	if err := a.Store.RenameOrg(ctx, a.guard(acc, authz.OrgUpdate), acc.Org.ID, name, r.Caller.Sub, a.now(), ev); err != nil {
 		return nil, err
 	}
 	acc.Org.Name, acc.Org.Version = name, acc.Org.Version+1
@@ -106,7 +106,7 @@ func (a *API) DeleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 }
 
 func (a *API) deleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.DeleteOrg)
+	acc, err := a.access(ctx, r, authz.OrgDelete)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (a *API) deleteOrg(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 		}
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgDeleted, "org", acc.Org.ID, "", map[string]string{"name": acc.Org.Name})
-	if err := a.Store.DeleteOrg(ctx, guard(acc, authz.DeleteOrg), acc.Org, verified, ev); err != nil {
+	if err := a.Store.DeleteOrg(ctx, a.guard(acc, authz.OrgDelete), acc.Org, verified, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil

@@ -24,7 +24,7 @@ func policyResponse(status int, p domain.Policy) *httpapi.Response {
 // GetPolicy answers GET /orgs/{orgId}/policy, with the ETag to send back in
 // If-Match when changing it.
 func (a *API) GetPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.access(ctx, r, authz.OrgRead)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (a *API) GetPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 // PutPolicy answers PUT /orgs/{orgId}/policy. With If-Match, a write based on
 // a stale read gets 412; the body replaces the whole policy.
 func (a *API) PutPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ChangePolicy)
+	acc, err := a.access(ctx, r, authz.OrgPolicyManage)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (a *API) PutPolicy(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 		"membersCanCreateWorkspaces": strconv.FormatBool(p.MembersCanCreateWorkspaces), "allowedEmailDomains": strings.Join(p.AllowedEmailDomains, ","),
 		"requireMfa": strconv.FormatBool(p.RequireMfa), "requireSso": strconv.FormatBool(p.RequireSso),
 	})
-	if err := a.Store.PutPolicy(ctx, guard(acc, authz.ChangePolicy), acc.Org.ID, p, ev); err != nil {
+	if err := a.Store.PutPolicy(ctx, a.guard(acc, authz.OrgPolicyManage), acc.Org.ID, p, ev); err != nil {
 		return nil, err
 	}
 	p.Version++

@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/routes"
@@ -101,6 +103,8 @@ func TestRandomOperations(t *testing.T) {
 		{3, "backend put workspace member", s.backendPutWorkspaceMember}, {2, "backend remove workspace member", s.backendRemoveWorkspaceMember},
 		{1, "backend delete user", s.backendDeleteUser}, {2, "backend get user", s.backendGetUser},
 		{3, "backend set org data", s.backendSetOrgData}, {2, "backend find org", s.backendFindOrg},
+		{3, "create role", s.createRole}, {4, "give custom role", s.giveCustomRole}, {3, "delete role", s.deleteRole},
+		{2, "get access", s.getAccess},
 	}
 	ops = append(ops, []struct {
 		weight int
@@ -175,6 +179,11 @@ type mOrg struct {
 	// canceled: the plan is canceled, the org read-only for all but its
 	// owners.
 	canceled bool
+	// customs are the org's custom roles: id → the built-in org role whose
+	// permissions it clones (admin or guest), so that a holder is expected
+	// to be allowed exactly what that role is (SPEC §10: one function
+	// decides both). members holds the custom role's id.
+	customs map[string]string
 }
 
 // seats counts the members who take a seat.
@@ -229,6 +238,7 @@ type mInv struct {
 	oldTokens       []string
 	expires         time.Time
 	inviter         string
+	inviterRef      string    // the inviter's org role when inviting
 	created         time.Time // as the model saw it: just after the call
 }
 
@@ -279,7 +289,7 @@ func (s *sim) newOrg() {
 	u := s.e.Founder(s.t)
 	o := &mOrg{id: u.OrgID, name: "", domain: strings.SplitN(u.Email, "@", 2)[1], defaultWs: u.WorkspaceID, live: true,
 		members: map[string]string{u.ID: "owner"}, policy: domain.DefaultPolicy(), lastAction: "workspace.member.added",
-		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1, defaults: map[string]string{}}
+		removedAt: map[string]time.Time{}, deniedUntil: map[string]time.Time{}, seatLimit: -1, defaults: map[string]string{}, customs: map[string]string{}}
 	o.name = domain.OrgNameFromDomain(o.domain)
 	o.wss = []*mWs{{id: u.WorkspaceID, name: domain.DefaultWorkspaceName, members: map[string]string{u.ID: "admin"}}}
 	o.domains = map[string]*mDomain{}
@@ -339,11 +349,29 @@ func (o *mOrg) verified() int {
 // did records the action of the newest audit event.
 func (o *mOrg) did(action string) { o.lastAction = action }
 
+// role is the built-in org role the user acts as: their own, or the one a
+// custom role of theirs clones.
 func (o *mOrg) role(u string) string {
 	if o == nil || !o.live {
 		return ""
 	}
+	return o.like(o.members[u])
+}
+
+// ref is the user's org role as the API shows it: a built-in role or a
+// custom role's id.
+func (o *mOrg) ref(u string) string {
+	if o == nil || !o.live {
+		return ""
+	}
 	return o.members[u]
+}
+
+func (o *mOrg) like(ref string) string {
+	if l, ok := o.customs[ref]; ok {
+		return l
+	}
+	return ref
 }
 
 func (o *mOrg) owners() int {
@@ -718,7 +746,7 @@ func (s *sim) getMe() {
 		}
 	}
 	for _, o := range s.liveOrgs() {
-		if r := o.role(u.ID); r != "" {
+		if r := o.ref(u.ID); r != "" {
 			exp = append(exp, o.id+" "+r+" "+o.name)
 			for _, w := range o.wss {
 				if wr := higher(w.members[u.ID], o.teamRole(w.id, u.ID)); wr != "" {
@@ -750,7 +778,7 @@ func (s *sim) listOrgs() {
 		got = append(got, o.ID+" "+o.Role+" "+o.Name)
 	}
 	for _, o := range s.liveOrgs() {
-		if r := o.role(u.ID); r != "" {
+		if r := o.ref(u.ID); r != "" {
 			exp = append(exp, o.id+" "+r+" "+o.name)
 		}
 	}
@@ -787,8 +815,8 @@ func (s *sim) getOrg() {
 		w = *g
 	}
 	r := s.do(u, "GET", "/orgs/"+seg, nil, w)
-	if w.status == 200 && (r.Str("name") != o.name || r.Str("role") != o.role(u.ID)) {
-		s.fatal("GET org shows %s, want name %q role %q", r, o.name, o.role(u.ID))
+	if w.status == 200 && (r.Str("name") != o.name || r.Str("role") != o.ref(u.ID)) {
+		s.fatal("GET org shows %s, want name %q role %q", r, o.name, o.ref(u.ID))
 	}
 	if w.status == 200 {
 		s.samePlan(r, o)
@@ -1059,15 +1087,31 @@ func (s *sim) listAudit() {
 
 // Members.
 
-func (s *sim) changeRole() {
+func (s *sim) changeRole() { s.changeRoleTo(false) }
+
+// giveCustomRole is a role change to one of the org's custom roles, so that
+// they have holders (when the org has any).
+func (s *sim) giveCustomRole() { s.changeRoleTo(true) }
+
+func (s *sim) changeRoleTo(custom bool) {
 	seg, o := s.pickOrg()
 	u := s.pickCaller(o)
 	tseg, target := s.pickTarget(o, u)
-	to := pick(s, []string{"owner", "admin", "member", "guest", "owner", "admin", "member", "guest", "superuser"})
+	choices := []string{"owner", "admin", "member", "guest", "owner", "admin", "member", "guest", "superuser"}
+	if o != nil && len(o.customs) > 0 {
+		if custom {
+			choices = nil
+		}
+		for id := range o.customs {
+			choices = append(choices, id, id)
+		}
+		slices.Sort(choices) // map order is random: keep the seed's replay
+	}
+	to := pick(s, choices)
 	k := s.body()
-	var tRole string
+	var tRole, tRef string
 	if target != nil {
-		tRole = o.role(target.ID)
+		tRole, tRef = o.role(target.ID), o.ref(target.ID)
 	}
 	w := ok(200)
 	switch g := writeGate(o, u, admins...); {
@@ -1077,13 +1121,13 @@ func (s *sim) changeRole() {
 		w = *g
 	case k != bodyValid:
 		w = invalidBody
-	case !slices.Contains(allRoles, to):
+	case !slices.Contains(allRoles, o.like(to)):
 		w = fail(400, "invalid_role")
 	case tRole == "":
 		w = fail(404, "member_not_found")
 	case (tRole == "owner" || to == "owner") && o.role(u.ID) != "owner":
 		w = forbidden
-	case tRole == to:
+	case tRef == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
 	case tRole == "guest" && o.full():
@@ -1094,10 +1138,118 @@ func (s *sim) changeRole() {
 		if r.Str("role") != to {
 			s.fatal("role %q, want %q", r.Str("role"), to)
 		}
-		if tRole != to {
+		if tRef != to {
 			o.members[target.ID] = to
 			o.did("org.member.role_changed")
 		}
+	}
+}
+
+// Custom roles. The model's clone the permissions of admin or guest.
+
+func clonePerms(like string) []string {
+	perms := []string{}
+	if like == "admin" {
+		for _, d := range authz.Builtin().All() {
+			if !slices.Contains(authz.NeverCustom, d.Name) {
+				perms = append(perms, d.Name)
+			}
+		}
+	}
+	return perms
+}
+
+func (s *sim) createRole() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	like := pick(s, []string{"admin", "guest"})
+	k := s.body()
+	w := ok(201)
+	switch g := orgGate(o, u, admins...); {
+	case g != nil:
+		w = *g
+	case k != bodyValid:
+		w = invalidBody
+	case len(o.customs) >= authz.MaxCustomRoles:
+		w = fail(422, "too_many_roles")
+	}
+	body := map[string]any{"name": "Like " + like, "scope": "org", "permissions": clonePerms(like)}
+	r := s.do(u, "POST", "/orgs/"+seg+"/roles", encode(k, body, "name"), w)
+	if w.status == 201 {
+		o.customs[r.Str("id")] = like
+		o.did("role.created")
+	}
+}
+
+func (s *sim) deleteRole() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	id := domain.NewID(domain.PrefixRole, s.e.Now())
+	if o != nil && len(o.customs) > 0 && s.chance(0.9) {
+		ids := slices.Sorted(maps.Keys(o.customs))
+		id = pick(s, ids)
+	}
+	like, known := "", false
+	if o != nil {
+		like, known = o.customs[id]
+	}
+	var holders []string
+	if known {
+		for m, r := range o.members {
+			if r == id {
+				holders = append(holders, m)
+			}
+		}
+	}
+	replacement := ""
+	if known && s.chance(0.6) {
+		replacement = like
+	}
+	w := ok(204)
+	switch g := orgGate(o, u, admins...); {
+	case g != nil:
+		w = *g
+	case !known:
+		w = fail(404, "role_not_found")
+	case len(holders) > 0 && replacement == "":
+		w = fail(409, "role_in_use")
+	}
+	p := "/orgs/" + seg + "/roles/" + id
+	if replacement != "" {
+		p += "?replacement=" + replacement
+	}
+	s.do(u, "DELETE", p, nil, w)
+	if w.status == 204 {
+		delete(o.customs, id)
+		for _, m := range holders {
+			o.members[m] = replacement
+		}
+		o.did("role.deleted")
+		if len(holders) > 0 {
+			o.did("org.member.role_changed")
+		}
+	}
+}
+
+// getAccess checks GET /orgs/{orgId}/access against the model: the role as
+// shown, and the permissions of the role it acts as.
+func (s *sim) getAccess() {
+	seg, o := s.pickOrg()
+	u := s.pickCaller(o)
+	w := ok(200)
+	if g := orgGate(o, u, allRoles...); g != nil {
+		w = *g
+	}
+	r := s.do(u, "GET", "/orgs/"+seg+"/access", nil, w)
+	if w.status != 200 {
+		return
+	}
+	var v api.AccessView
+	r.Decode(s.t, &v)
+	like := o.role(u.ID)
+	if len(v.Roles) != 1 || v.Roles[0].Role != o.ref(u.ID) || slices.Contains(v.Permissions, "org:update") != slices.Contains(admins, like) ||
+		slices.Contains(v.Permissions, "org:delete") != (like == "owner") || !slices.Contains(v.Permissions, "org:read") {
+		s.fatal("access of %s (%s acting as %s) = %+v", u.ID, o.ref(u.ID), like, v)
 	}
 }
 
@@ -1286,7 +1438,7 @@ func (s *sim) invite() {
 			s.fatal("created invitation %s", r)
 		}
 		s.invs = append(s.invs, &mInv{id: out.Invitation.ID, email: parsed.Address, role: role, org: o, grants: grants,
-			status: "pending", token: out.Token, expires: out.Invitation.ExpiresAt, inviter: u.ID, created: s.e.Now()})
+			status: "pending", token: out.Token, expires: out.Invitation.ExpiresAt, inviter: u.ID, inviterRef: o.ref(u.ID), created: s.e.Now()})
 		o.did("invitation.created")
 	}
 }
@@ -1431,7 +1583,7 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 		return fail(422, "email_domain_not_allowed")
 	case ok && !removed.Before(inv.created):
 		return fail(422, "invitation_void")
-	case !slices.Contains(admins, o.role(inv.inviter)):
+	case !s.inviterMay(inv):
 		return fail(422, "inviter_not_allowed")
 	case o.role(u.ID) == "" && o.canceled:
 		return orgReadOnly
@@ -1439,6 +1591,19 @@ func (s *sim) acceptGate(u *apitest.User, inv *mInv) want {
 		return fail(422, "seat_limit_reached")
 	}
 	return ok(200)
+}
+
+// inviterMay is whether the inviter may still invite as accepting checks it:
+// holding a built-in role that may, or still the custom role they invited
+// through, which must still exist (a custom role the inviter moved to
+// since does not vouch for an invitation made before).
+func (s *sim) inviterMay(inv *mInv) bool {
+	o, now := inv.org, inv.org.ref(inv.inviter)
+	if slices.Contains(admins, now) {
+		_, exists := o.customs[inv.inviterRef]
+		return !strings.HasPrefix(inv.inviterRef, domain.PrefixRole) || exists
+	}
+	return now == inv.inviterRef && slices.Contains(admins, o.like(now))
 }
 
 func (s *sim) acceptToken() {

@@ -72,6 +72,11 @@ func TestRoundTripsPerRoute(t *testing.T) {
 	guest := e.Join(t, owner, org, "guest")
 	o := "/orgs/" + org
 	machine := e.NewMachine(routes.ScopeRead, routes.ScopeWrite)
+	// Custom roles: respond.io's user admin, and a workspace role.
+	userAdmin := e.Join(t, owner, org, e.CreateRole(t, owner, org, "User admin", "org", apitest.UserAdminPerms...))
+	wsEditor := e.CreateRole(t, owner, org, "Editor", "workspace", "workspace:settings:manage")
+	editor := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: wsEditor})
+	backend := e.NewMachine("orgkit/read")
 
 	// invitee has a pending invitation; newcomer signs up and is invited.
 	newcomer := func(t *testing.T) (*apitest.User, string, string) {
@@ -180,6 +185,38 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"PUT /admin/orgs/{orgId}/plan", "", func(*testing.T) call {
 			return call{u: e.NewMachine(routes.ScopeBilling), method: "PUT", path: "/admin" + o + "/plan", body: plan(100, "active")}
 		}, 200, 1, 1, ""},
+		{"GET /permissions", "", func(*testing.T) call { return call{u: guest, method: "GET", path: "/permissions"} }, 200, 0, 0, ""},
+		{"GET /orgs/{orgId}/access", "built-in role", func(*testing.T) call { return call{u: member, method: "GET", path: o + "/access"} }, 200, 1, 0, ""},
+		{"GET /orgs/{orgId}/access", "custom role", func(*testing.T) call { return call{u: userAdmin, method: "GET", path: o + "/access"} }, 200, 2, 0, ""},
+		{"GET /orgs/{orgId}/roles", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/roles"} }, 200, 2, 0, ""},
+		{"POST /orgs/{orgId}/roles", "", func(*testing.T) call {
+			return call{u: admin, method: "POST", path: o + "/roles", body: map[string]any{"name": "Billing", "scope": "org", "permissions": apitest.BillingAdminPerms}}
+		}, 201, 1, 1, ""},
+		{"GET /orgs/{orgId}/roles/{roleId}", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/roles/" + wsEditor} }, 200, 1, 0, ""},
+		{"PATCH /orgs/{orgId}/roles/{roleId}", "", func(t *testing.T) call {
+			id := e.CreateRole(t, owner, org, "To rename", "org")
+			return call{u: admin, method: "PATCH", path: o + "/roles/" + id, body: map[string]any{"name": "Renamed", "permissions": []string{"org:members:read"}}}
+		}, 200, 1, 1, ""},
+		{"PATCH /orgs/{orgId}/roles/{roleId}", "by a custom role holder", func(t *testing.T) call {
+			mgr := e.Join(t, owner, org, e.CreateRole(t, owner, org, "Role manager", "org", "org:roles:manage", "org:members:read"))
+			id := e.CreateRole(t, owner, org, "To rename", "org")
+			return call{u: mgr, method: "PATCH", path: o + "/roles/" + id, body: map[string]any{"name": "Renamed"}}
+		}, 200, 2, 1, ""},
+		{"DELETE /orgs/{orgId}/roles/{roleId}", "unused", func(t *testing.T) call {
+			id := e.CreateRole(t, owner, org, "Unused", "org")
+			return call{u: admin, method: "DELETE", path: o + "/roles/" + id}
+		}, 204, 2, 1, ""},
+		{"DELETE /orgs/{orgId}/roles/{roleId}", "held, with a replacement", func(t *testing.T) call {
+			id := e.CreateRole(t, owner, org, "Held", "org", "org:members:read")
+			e.Join(t, owner, org, id)
+			return call{u: admin, method: "DELETE", path: o + "/roles/" + id + "?replacement=member"}
+		}, 204, 3, 1, "access with the role, its holders' markers, then their memberships"},
+		{"POST /admin/authorize", "built-in role", func(*testing.T) call {
+			return call{u: backend, method: "POST", path: "/admin/authorize", body: map[string]string{"userId": member.ID, "orgId": org, "workspaceId": team, "permission": "workspace:read"}}
+		}, 200, 1, 0, ""},
+		{"POST /admin/authorize", "custom roles", func(*testing.T) call {
+			return call{u: backend, method: "POST", path: "/admin/authorize", body: map[string]string{"userId": editor.ID, "orgId": org, "workspaceId": team, "permission": "workspace:settings:manage"}}
+		}, 200, 2, 0, ""},
 		{"GET /orgs/{orgId}/join-requests", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/join-requests"} }, 200, 2, 0, ""},
 		{"POST /orgs/{orgId}/join-requests", "policy request", func(t *testing.T) call {
 			boss, c := requester(t, "request")
@@ -259,6 +296,19 @@ func TestRoundTripsPerRoute(t *testing.T) {
 			ws := e.CreateWorkspace(t, admin, org, "Doomed")
 			return call{u: admin, method: "DELETE", path: o + "/workspaces/" + ws}
 		}, 204, 1, 1, ""},
+		{"GET /orgs/{orgId}/workspaces/{workspaceId}/access", "built-in role", func(*testing.T) call {
+			return call{u: member, method: "GET", path: o + "/workspaces/" + team + "/access"}
+		}, 200, 1, 0, ""},
+		{"GET /orgs/{orgId}/workspaces/{workspaceId}/access", "custom workspace role", func(*testing.T) call {
+			return call{u: editor, method: "GET", path: o + "/workspaces/" + team + "/access"}
+		}, 200, 2, 0, ""},
+		{"PATCH /orgs/{orgId}/workspaces/{workspaceId}", "by a custom workspace role", func(*testing.T) call {
+			return call{u: editor, method: "PATCH", path: o + "/workspaces/" + team, body: map[string]string{"name": "Team 3"}}
+		}, 200, 2, 1, ""},
+		{"PATCH /orgs/{orgId}/members/{userId}", "by a user admin (custom role)", func(t *testing.T) call {
+			u := e.Join(t, owner, org, "guest")
+			return call{u: userAdmin, method: "PATCH", path: o + "/members/" + u.ID, body: role("member")}
+		}, 200, 2, 1, ""},
 		{"GET /orgs/{orgId}/workspaces/{workspaceId}/members", "", func(*testing.T) call {
 			return call{u: member, method: "GET", path: o + "/workspaces/" + team + "/members"}
 		}, 200, 2, 0, ""},

@@ -73,19 +73,19 @@ func teamGrantView(g domain.TeamGrant) TeamGrantView {
 // in one batch, and checks that the caller may see the org's teams (org
 // members, not guests).
 func (a *API) team(ctx context.Context, r *httpapi.Request, others ...string) (store.Access, error) {
-	return a.teamAs(ctx, r, authz.ListMembers, others...)
+	return a.teamAs(ctx, r, authz.OrgMembersRead, others...)
 }
 
 // teamAs is team for callers whose org role allows the action.
-func (a *API) teamAs(ctx context.Context, r *httpapi.Request, action authz.OrgAction, others ...string) (store.Access, error) {
+func (a *API) teamAs(ctx context.Context, r *httpapi.Request, p authz.Permission, others ...string) (store.Access, error) {
 	team, err := pathID(r, "teamId", domain.PrefixTeam, domain.ErrTeamNotFound)
 	if err != nil {
-		if _, err := a.access(ctx, r, action); err != nil {
+		if _, err := a.access(ctx, r, p); err != nil {
 			return store.Access{}, err
 		}
 		return store.Access{}, domain.ErrTeamNotFound
 	}
-	acc, err := a.accessWith(ctx, r, action, store.Also{Team: team, Users: others})
+	acc, err := a.accessWith(ctx, r, p, store.Also{Team: team, Users: others})
 	if err != nil {
 		return acc, err
 	}
@@ -96,11 +96,12 @@ func (a *API) teamAs(ctx context.Context, r *httpapi.Request, action authz.OrgAc
 }
 
 // teamManager is the caller's right to manage the team: their org role
-// (owners and admins), else their being its maintainer.
-func teamManager(acc store.Access) (store.Guard, bool, error) {
+// (org:members:manage: owners and admins by default), else their being its
+// maintainer.
+func (a *API) teamManager(acc store.Access) (store.Guard, bool, error) {
 	switch {
-	case authz.CanManageTeams(acc.Member.Role):
-		return store.OrgGuard(acc.Org.ID, acc.Member.UserID, authz.TeamManagerRoles()), true, nil
+	case a.decide(acc, authz.OrgMembersManage):
+		return a.guard(acc, authz.OrgMembersManage), true, nil
 	case acc.TeamMember != nil && acc.TeamMember.Role == domain.TeamMaintainer:
 		return store.TeamMaintainerGuard(acc.Org.ID, acc.Team.ID, acc.Member.UserID), false, nil
 	}
@@ -109,18 +110,15 @@ func teamManager(acc store.Access) (store.Guard, bool, error) {
 
 // ListTeams answers GET /orgs/{orgId}/teams.
 func (a *API) ListTeams(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	return orgList(ctx, a, r, authz.ListMembers, a.Store.ListTeams, teamView)
+	return orgList(ctx, a, r, authz.OrgMembersRead, a.Store.ListTeams, teamView)
 }
 
 // CreateTeam answers POST /orgs/{orgId}/teams: the creator becomes its
 // first maintainer.
 func (a *API) CreateTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.access(ctx, r, authz.OrgTeamsCreate)
 	if err != nil {
 		return nil, err
-	}
-	if !authz.CanCreateTeam(acc.Member.Role) { // org:teams:create
-		return nil, domain.ErrForbidden
 	}
 	name, err := decodeName(r)
 	if err != nil {
@@ -133,7 +131,7 @@ func (a *API) CreateTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 		a.event(r, t.OrgID, domain.ActionTeamCreated, "team", t.ID, "", map[string]string{"name": name}),
 		a.event(r, t.OrgID, domain.ActionTeamMemberSet, "user", r.Caller.Sub, acc.Member.Email, map[string]string{"teamId": t.ID, "role": string(domain.TeamMaintainer)}),
 	}
-	g := store.OrgGuard(acc.Org.ID, r.Caller.Sub, authz.TeamCreatorRoles())
+	g := a.guard(acc, authz.OrgTeamsCreate)
 	if err := a.Store.CreateTeam(ctx, g, t, creator, evs); err != nil {
 		return nil, err
 	}
@@ -155,7 +153,7 @@ func (a *API) RenameTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 	if err != nil {
 		return nil, err
 	}
-	g, _, err := teamManager(acc)
+	g, _, err := a.teamManager(acc)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +178,7 @@ func (a *API) DeleteTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 		if err != nil {
 			return nil, err
 		}
-		g, _, err := teamManager(acc)
+		g, _, err := a.teamManager(acc)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +223,7 @@ func (a *API) PutTeamMember(ctx context.Context, r *httpapi.Request) (*httpapi.R
 	if err != nil {
 		return nil, err
 	}
-	g, admin, err := teamManager(acc)
+	g, admin, err := a.teamManager(acc)
 	if err != nil {
 		return nil, err
 	}
@@ -266,17 +264,17 @@ func (a *API) RemoveTeamMember(ctx context.Context, r *httpapi.Request) (*httpap
 		return nil, err
 	}
 	// Anyone in a team may leave it, guests included.
-	action := authz.ListMembers
+	p := authz.OrgMembersRead
 	if target == r.Caller.Sub {
-		action = authz.ViewOrg
+		p = authz.OrgRead
 	}
-	acc, err := a.teamAs(ctx, r, action)
+	acc, err := a.teamAs(ctx, r, p)
 	if err != nil {
 		return nil, err
 	}
 	var g *store.Guard
 	if target != r.Caller.Sub {
-		mg, _, err := teamManager(acc)
+		mg, _, err := a.teamManager(acc)
 		if err != nil {
 			return nil, err
 		}
@@ -295,7 +293,7 @@ func (a *API) ListWorkspaceTeams(ctx context.Context, r *httpapi.Request) (*http
 	if err != nil {
 		return nil, err
 	}
-	wa, err := a.workspace(ctx, r, authz.ViewWorkspace)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceRead)
 	if err != nil {
 		return nil, err
 	}
@@ -316,12 +314,12 @@ func (a *API) ListWorkspaceTeams(ctx context.Context, r *httpapi.Request) (*http
 func (a *API) PutWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	team, err := pathID(r, "teamId", domain.PrefixTeam, domain.ErrTeamNotFound)
 	if err != nil {
-		if _, err := a.workspace(ctx, r, authz.ManageWsMembers); err != nil {
+		if _, err := a.workspace(ctx, r, authz.WorkspaceMembersManage); err != nil {
 			return nil, err
 		}
 		return nil, domain.ErrTeamNotFound
 	}
-	wa, err := a.workspaceWith(ctx, r, authz.ManageWsMembers, store.Also{Team: team})
+	wa, err := a.workspaceWith(ctx, r, authz.WorkspaceMembersManage, store.Also{Team: team})
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +337,7 @@ func (a *API) PutWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*httpap
 	}
 	gr := domain.TeamGrant{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, TeamID: team, Role: b.Role, GrantedAt: a.now()}
 	ev := a.event(r, gr.OrgID, domain.ActionWorkspaceTeamSet, "team", team, "", map[string]string{"workspaceId": gr.WorkspaceID, "role": gr.Role})
-	if err := a.Store.PutTeamGrant(ctx, wa.guard(authz.ManageWsMembers), gr, ev); err != nil {
+	if err := a.Store.PutTeamGrant(ctx, wa.guard(authz.WorkspaceMembersManage), gr, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusOK, teamGrantView(gr)), nil
@@ -347,7 +345,7 @@ func (a *API) PutWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*httpap
 
 // RemoveWorkspaceTeam answers DELETE /orgs/{orgId}/workspaces/{workspaceId}/teams/{teamId}.
 func (a *API) RemoveWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	wa, err := a.workspace(ctx, r, authz.ManageWsMembers)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceMembersManage)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +354,7 @@ func (a *API) RemoveWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*htt
 		return nil, err
 	}
 	ev := a.event(r, wa.Org.ID, domain.ActionWorkspaceTeamRemoved, "team", team, "", map[string]string{"workspaceId": wa.Workspace.ID})
-	if err := a.Store.RemoveTeamGrant(ctx, wa.guard(authz.ManageWsMembers), wa.Org.ID, wa.Workspace.ID, team, ev); err != nil {
+	if err := a.Store.RemoveTeamGrant(ctx, wa.guard(authz.WorkspaceMembersManage), wa.Org.ID, wa.Workspace.ID, team, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
@@ -379,7 +377,7 @@ func (a *API) defaultWorkspaceRole(ctx context.Context, r *httpapi.Request, set 
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.access(ctx, r, authz.ChangeRole, target)
+	acc, err := a.access(ctx, r, authz.OrgMembersManage, target)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +396,7 @@ func (a *API) defaultWorkspaceRole(ctx context.Context, r *httpapi.Request, set 
 		return nil, domain.ErrMemberNotFound
 	}
 	ev := a.event(r, acc.Org.ID, domain.ActionOrgMemberDefaultWsRoleSet, "user", target, m.Email, map[string]string{"from": string(m.DefaultWorkspaceRole), "to": string(role)})
-	if err := a.Store.SetDefaultWorkspaceRole(ctx, guard(acc, authz.ChangeRole), m, role, ev); err != nil {
+	if err := a.Store.SetDefaultWorkspaceRole(ctx, a.guard(acc, authz.OrgMembersManage), m, role, ev); err != nil {
 		return nil, err
 	}
 	if !set {

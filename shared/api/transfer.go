@@ -44,7 +44,7 @@ func (a *API) transferOwnership(ctx context.Context, r *httpapi.Request, target 
 	}
 	// Only owners grant the owner role: the caller's right is judged before
 	// anything about the target shows, in the same read as the target.
-	acc, err := a.access(ctx, r, authz.GrantOwner, others...)
+	acc, err := a.access(ctx, r, authz.OrgOwnersManage, others...)
 	switch {
 	case err != nil:
 		return nil, err

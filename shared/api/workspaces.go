@@ -45,20 +45,25 @@ type WorkspaceMemberView struct {
 // wsAccess is the caller's access to the workspace named in the path.
 type wsAccess struct {
 	store.Access
-	role domain.WorkspaceRole // effective: org owners and admins act as admins
-	// viaTeam is the team whose grant gives role, when a team gives more
-	// than the caller's own role: the guard then checks that grant.
-	viaTeam string
+	// role is the role shown: org owners and admins (and custom org roles
+	// as strong) act as admins; otherwise the highest of the caller's own
+	// built-in role and their teams' (SPEC §10: the union).
+	role domain.WorkspaceRole
+	// by is the role through which the caller holds the permission asked
+	// for: the guard re-checks that one inside the write.
+	by  authz.RoleRef
+	api *API
 }
 
-// workspace reads the caller's access to a workspace and checks the action.
-// A workspace the caller cannot see is "not found", as a foreign org is.
-func (a *API) workspace(ctx context.Context, r *httpapi.Request, action authz.WorkspaceAction, others ...string) (wsAccess, error) {
-	return a.workspaceWith(ctx, r, action, store.Also{Users: others})
+// workspace reads the caller's access to a workspace and checks the
+// permission. A workspace the caller cannot see is "not found", as a
+// foreign org is.
+func (a *API) workspace(ctx context.Context, r *httpapi.Request, p authz.Permission, others ...string) (wsAccess, error) {
+	return a.workspaceWith(ctx, r, p, store.Also{Users: others})
 }
 
 // workspaceWith is workspace reading more in the same batch.
-func (a *API) workspaceWith(ctx context.Context, r *httpapi.Request, action authz.WorkspaceAction, also store.Also) (wsAccess, error) {
+func (a *API) workspaceWith(ctx context.Context, r *httpapi.Request, p authz.Permission, also store.Also) (wsAccess, error) {
 	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {
 		return wsAccess{}, err
@@ -75,46 +80,72 @@ func (a *API) workspaceWith(ctx context.Context, r *httpapi.Request, action auth
 	if err != nil {
 		return wsAccess{}, err
 	}
-	wa := workspaceAccess(acc)
-	if acc.Workspace == nil || wa.role == "" {
+	wa := a.workspaceAccess(acc)
+	c := a.catalog()
+	if acc.Workspace == nil || !c.Decide(facts(acc), authz.WorkspaceRead).Allowed {
 		return wa, domain.ErrWorkspaceMissing
 	}
-	if !authz.CanInWorkspace(wa.role, action) {
+	d := c.Decide(facts(acc), p)
+	if !d.Allowed {
 		return wa, domain.ErrForbidden
 	}
+	wa.by = d.By
 	return wa, readOnly(r, acc)
 }
 
-// workspaceAccess weighs the caller's roles in the workspace: their own and
-// their teams' (the union, authz.WorkspaceRoleWithTeams).
-func workspaceAccess(acc store.Access) wsAccess {
+// workspaceAccess weighs the caller's roles in the workspace: their org
+// role, their own and their teams' (the union).
+func (a *API) workspaceAccess(acc store.Access) wsAccess {
 	var own domain.WorkspaceRole
 	if acc.WsMember != nil {
 		own = acc.WsMember.Role
 	}
-	wa := wsAccess{Access: acc, role: authz.WorkspaceRoleWithTeams(acc.Member.Role, own, acc.TeamRoles())}
-	if base := authz.EffectiveWorkspaceRole(acc.Member.Role, own); authz.HigherWorkspaceRole(wa.role, base) {
-		for _, g := range acc.TeamGrants {
-			if domain.WorkspaceRole(g.Role) == wa.role {
-				wa.viaTeam = g.TeamID
-				break
-			}
-		}
+	wa := wsAccess{Access: acc, role: authz.WorkspaceRoleWithTeams(acc.Member.Role, own, acc.TeamRoles), api: a}
+	if a.actsAsWorkspaceAdmin(acc) {
+		wa.role = domain.WorkspaceAdmin
 	}
 	return wa
 }
 
-// guard is the right the caller acts on in the workspace: their org role when
-// it makes them an admin everywhere, else their workspace role, their own or
-// their team's.
-func (wa wsAccess) guard(action authz.WorkspaceAction) store.Guard {
-	if authz.Can(wa.Member.Role, authz.ManageWorkspaces) {
-		return store.OrgGuard(wa.Org.ID, wa.Member.UserID, authz.OrgRoles(authz.ManageWorkspaces))
+// actsAsWorkspaceAdmin says whether the caller's org role holds everything
+// a workspace admin does, in every workspace (owners and admins, or a
+// custom org role as strong): workspaces then show them as admin.
+func (a *API) actsAsWorkspaceAdmin(acc store.Access) bool {
+	c := a.catalog()
+	for p := range c.WorkspaceRolePermissions(domain.WorkspaceAdmin) {
+		if !c.Decide(orgFacts(acc), p).Allowed {
+			return false
+		}
 	}
-	if wa.viaTeam != "" {
-		return store.TeamGrantGuard(wa.Org.ID, wa.Workspace.ID, wa.viaTeam, wa.Member.UserID, authz.WorkspaceRoles(action))
+	return true
+}
+
+// guard is the right the caller acts on in the workspace: the role that
+// gave the permission, their org role, their workspace role or a team's
+// grant (with the team still listed on their membership).
+func (wa wsAccess) guard(p authz.Permission) store.Guard {
+	c := wa.api.catalog()
+	switch {
+	case wa.by.Source == authz.FromOrg:
+		return wa.api.guard(wa.Access, p)
+	case wa.by.Source == authz.FromWorkspace && wa.by.Custom:
+		return store.CustomWorkspaceGuard(wa.Org.ID, wa.Workspace.ID, wa.Member.UserID, wa.by.Role, p)
+	case wa.by.Source == authz.FromWorkspace:
+		return store.WorkspaceGuard(wa.Org.ID, wa.Workspace.ID, wa.Member.UserID, c.WorkspaceRolesWith(p))
 	}
-	return store.WorkspaceGuard(wa.Org.ID, wa.Workspace.ID, wa.Member.UserID, authz.WorkspaceRoles(action))
+	// A team's role: that team's grant must still be the role, and the
+	// caller still in the team.
+	var team string
+	for _, g := range wa.TeamGrants {
+		if g.Role == wa.by.Role {
+			team = g.TeamID
+			break
+		}
+	}
+	if wa.by.Custom {
+		return store.CustomTeamGrantGuard(wa.Org.ID, wa.Workspace.ID, team, wa.Member.UserID, wa.by.Role, p)
+	}
+	return store.TeamGrantGuard(wa.Org.ID, wa.Workspace.ID, team, wa.Member.UserID, c.WorkspaceRolesWith(p))
 }
 
 // ListWorkspaces answers GET /orgs/{orgId}/workspaces: every workspace for
@@ -124,18 +155,24 @@ func (a *API) ListWorkspaces(ctx context.Context, r *httpapi.Request) (*httpapi.
 	if err != nil {
 		return nil, err
 	}
-	acc, err := a.access(ctx, r, authz.ViewOrg)
+	acc, err := a.access(ctx, r, authz.OrgRead)
 	if err != nil {
 		return nil, err
 	}
 	out := List[WorkspaceView]{Items: []WorkspaceView{}}
-	if authz.Can(acc.Member.Role, authz.SeeAllWorkspaces) {
+	if a.decide(acc, authz.WorkspaceRead) {
+		// Workspace permissions held through the org role hold in every
+		// workspace: the caller sees them all.
+		var role domain.WorkspaceRole
+		if a.actsAsWorkspaceAdmin(acc) {
+			role = domain.WorkspaceAdmin
+		}
 		p, err := a.Store.ListWorkspaces(ctx, acc.Org.ID, limit, cursor)
 		if err != nil {
 			return nil, err
 		}
 		for _, w := range p.Items {
-			out.Items = append(out.Items, workspaceView(w, domain.WorkspaceAdmin))
+			out.Items = append(out.Items, workspaceView(w, role))
 		}
 		out.NextCursor = p.Next
 		return httpapi.JSON(http.StatusOK, out), nil
@@ -168,16 +205,15 @@ func (a *API) CreateWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 }
 
 func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	acc, err := a.accessWith(ctx, r, authz.ViewOrg, store.Also{DefaultRoles: true})
+	acc, err := a.accessWith(ctx, r, authz.OrgWorkspacesCreate, store.Also{DefaultRoles: true})
 	if err != nil {
 		return nil, err
 	}
-	g := guard(acc, authz.CreateWorkspace)
+	g := a.guard(acc, authz.OrgWorkspacesCreate)
 	var relied *domain.Policy
-	if !authz.Can(acc.Member.Role, authz.CreateWorkspace) {
-		if acc.Member.Role != domain.OrgMember || !acc.Policy.MembersCanCreateWorkspaces {
-			return nil, domain.ErrForbidden
-		}
+	if acc.Member.Role == domain.OrgMember && !a.catalog().OrgRolePermissions(domain.OrgMember)[authz.OrgWorkspacesCreate] {
+		// A member creates one because the policy lets members: the write
+		// relies on the policy as read.
 		g = store.OrgGuard(acc.Org.ID, r.Caller.Sub, []domain.OrgRole{domain.OrgMember})
 		relied = &acc.Policy
 	}
@@ -201,7 +237,7 @@ func (a *API) createWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 
 // GetWorkspace answers GET /orgs/{orgId}/workspaces/{workspaceId}.
 func (a *API) GetWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	wa, err := a.workspace(ctx, r, authz.ViewWorkspace)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceRead)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +246,7 @@ func (a *API) GetWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Re
 
 // RenameWorkspace answers PATCH /orgs/{orgId}/workspaces/{workspaceId}.
 func (a *API) RenameWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	wa, err := a.workspace(ctx, r, authz.EditWorkspace)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceSettingsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +256,7 @@ func (a *API) RenameWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 	}
 	w := *wa.Workspace
 	ev := a.event(r, w.OrgID, domain.ActionWorkspaceRenamed, "workspace", w.ID, "", map[string]string{"from": w.Name, "to": name})
-	if err := a.Store.RenameWorkspace(ctx, wa.guard(authz.EditWorkspace), w, name, r.Caller.Sub, a.now(), ev); err != nil {
+	if err := a.Store.RenameWorkspace(ctx, wa.guard(authz.WorkspaceSettingsManage), w, name, r.Caller.Sub, a.now(), ev); err != nil {
 		return nil, err
 	}
 	w.Name, w.Version = name, w.Version+1
@@ -229,13 +265,13 @@ func (a *API) RenameWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi
 
 // DeleteWorkspace answers DELETE /orgs/{orgId}/workspaces/{workspaceId}.
 func (a *API) DeleteWorkspace(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	wa, err := a.workspace(ctx, r, authz.DeleteWorkspace)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceDelete)
 	if err != nil {
 		return nil, err
 	}
 	w := *wa.Workspace
 	ev := a.event(r, w.OrgID, domain.ActionWorkspaceDeleted, "workspace", w.ID, "", map[string]string{"name": w.Name})
-	if err := a.Store.DeleteWorkspace(ctx, wa.guard(authz.DeleteWorkspace), w, ev); err != nil {
+	if err := a.Store.DeleteWorkspace(ctx, wa.guard(authz.WorkspaceDelete), w, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
@@ -247,7 +283,7 @@ func (a *API) ListWorkspaceMembers(ctx context.Context, r *httpapi.Request) (*ht
 	if err != nil {
 		return nil, err
 	}
-	wa, err := a.workspace(ctx, r, authz.ViewWorkspace)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceRead)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +305,7 @@ func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*http
 	if err != nil {
 		return nil, err
 	}
-	wa, err := a.workspace(ctx, r, authz.ManageWsMembers, target)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceMembersManage, target)
 	if err != nil {
 		return nil, err
 	}
@@ -278,17 +314,37 @@ func (a *API) PutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*http
 		return nil, err
 	}
 	role := domain.WorkspaceRole(b.Role)
-	if !role.Valid() {
+	if !role.Valid() && !domain.ValidRoleRef(b.Role) {
 		return nil, domain.ErrInvalidRole
 	}
 	tm, ok := wa.MemberOf(target)
 	if !ok {
 		return nil, domain.ErrNotOrgMember
 	}
+	if err := a.withRoles(ctx, &wa.Access, b.Role); err != nil {
+		return nil, err
+	}
+	if err := assignable(wa.Access, b.Role, authz.ScopeWorkspace); err != nil {
+		return nil, err
+	}
+	// Neither the role given nor the one it replaces may hold more than the
+	// caller holds here: a custom role that manages members demotes no
+	// workspace admin.
+	refs := []string{b.Role}
+	if cur, ok := wa.ExtraWs[target]; ok {
+		refs = append(refs, string(cur.Role))
+	} else if target == r.Caller.Sub && wa.WsMember != nil {
+		refs = append(refs, string(wa.WsMember.Role))
+	}
+	for _, ref := range refs {
+		if err := a.notAbove(facts(wa.Access), wa.Access, ref, authz.ScopeWorkspace); err != nil {
+			return nil, err
+		}
+	}
 	now := a.now()
 	m := domain.WorkspaceMembership{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, UserID: target, Email: tm.Email, Role: role, JoinedAt: now}
 	ev := a.event(r, wa.Org.ID, domain.ActionWorkspaceMemberSet, "user", target, tm.Email, map[string]string{"workspaceId": m.WorkspaceID, "role": string(role)})
-	if err := a.Store.PutWorkspaceMember(ctx, wa.guard(authz.ManageWsMembers), m, ev); err != nil {
+	if err := a.Store.PutWorkspaceMember(ctx, wa.guard(authz.WorkspaceMembersManage), m, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.JSON(http.StatusOK, WorkspaceMemberView{UserID: target, Email: tm.Email, Role: role, JoinedAt: now}), nil
@@ -307,12 +363,12 @@ func (a *API) RemoveWorkspaceMember(ctx context.Context, r *httpapi.Request) (*h
 		}
 		return httpapi.NoContent(), nil
 	}
-	wa, err := a.workspace(ctx, r, authz.ManageWsMembers)
+	wa, err := a.workspace(ctx, r, authz.WorkspaceMembersManage)
 	if err != nil {
 		return nil, err
 	}
 	ev := a.event(r, wa.Org.ID, domain.ActionWorkspaceMemberRemoved, "user", target, "", map[string]string{"workspaceId": wa.Workspace.ID})
-	if err := a.Store.RemoveWorkspaceMember(ctx, wa.guard(authz.ManageWsMembers), wa.Org.ID, wa.Workspace.ID, target, ev); err != nil {
+	if err := a.Store.RemoveWorkspaceMember(ctx, wa.guard(authz.WorkspaceMembersManage), wa.Org.ID, wa.Workspace.ID, target, ev); err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
@@ -334,7 +390,7 @@ func (a *API) leaveWorkspace(ctx context.Context, r *httpapi.Request) error {
 	if httpapi.StatusOf(err) != http.StatusNotFound {
 		return err
 	}
-	if _, rerr := a.workspace(ctx, r, authz.ViewWorkspace); rerr != nil {
+	if _, rerr := a.workspace(ctx, r, authz.WorkspaceRead); rerr != nil {
 		return rerr
 	}
 	return domain.ErrMemberNotFound

@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgkit/orgkit/shared/api"
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/claims"
 	"github.com/orgkit/orgkit/shared/cleanup"
 	"github.com/orgkit/orgkit/shared/dnsproof"
@@ -94,6 +95,12 @@ type Config struct {
 	// DNSResolver (DNS_RESOLVER, host:port) is the DNS server that domain
 	// proofs ask; empty: the system's resolver (/etc/resolv.conf).
 	DNSResolver string
+	// Catalog is the product's permission catalog: the file
+	// PERMISSION_CATALOG names (the local stack), or the file's content in
+	// PERMISSION_CATALOG_JSON (the CDK stack puts it there at deploy);
+	// orgkit's own permissions only when neither is set. A catalog that
+	// does not parse stops the start: never run on a misread one.
+	Catalog *authz.Catalog
 }
 
 // ConfigFromEnv reads the Config.
@@ -148,6 +155,20 @@ func ConfigFromEnv() (Config, error) {
 			}
 			*d.to = dur
 		}
+	}
+	switch path, inline := os.Getenv("PERMISSION_CATALOG"), os.Getenv("PERMISSION_CATALOG_JSON"); {
+	case inline != "":
+		cat, err := authz.Parse([]byte(inline))
+		if err != nil {
+			return c, fmt.Errorf("PERMISSION_CATALOG_JSON: %w", err)
+		}
+		c.Catalog = cat
+	default:
+		cat, err := authz.Load(path)
+		if err != nil {
+			return c, err
+		}
+		c.Catalog = cat
 	}
 	if c.DNSResolver != "" {
 		if _, port, err := net.SplitHostPort(c.DNSResolver); err != nil || port == "" {
@@ -288,7 +309,8 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 // API returns the HTTP handlers.
 func (a *App) API() *api.API {
 	return &api.API{Store: a.Store, Now: a.now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
-		JoinCooldown: a.Config.JoinCooldown, Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver)}
+		JoinCooldown: a.Config.JoinCooldown, Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver),
+		Catalog: a.Config.Catalog}
 }
 
 // cognitoEmails asks Cognito for the email of an access token's user: the

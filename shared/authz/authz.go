@@ -1,7 +1,14 @@
-// Package authz is the permission table of DESIGN.md §5, in one place. It
-// answers "may this role do that"; the store turns the same answers into
-// conditions inside each write's transaction, so a role that changed a
-// millisecond before a write is still what decides it.
+// Package authz is orgkit's authorization model (DESIGN.md §5, SPEC §10):
+// the permissions, the catalog that adds the product's own, the built-in
+// roles as permission sets, custom roles, and the one decision function
+// every check goes through (Catalog.Decide). The store turns its answers
+// into conditions inside each write's transaction, so a role (or a custom
+// role's permissions) changed a millisecond before a write is still what
+// decides it.
+//
+// This file is SPEC §3's tables as they were written, action by action:
+// the built-in roles' permission sets are tested against it
+// (TestBuiltinRolesKeepSection3), and handlers never ask it directly.
 package authz
 
 import "github.com/orgkit/orgkit/shared/domain"

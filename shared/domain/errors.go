@@ -128,3 +128,18 @@ var (
 	// change nothing but their own role.
 	ErrTransferToSelf = &Error{Kind: KindRule, Code: "transfer_to_self", Detail: "name another member of the organization to transfer ownership to"}
 )
+
+// Custom roles and permissions (SPEC §10).
+var (
+	ErrRoleNotFound           = &Error{Kind: KindNotFound, Code: "role_not_found", Detail: "no such role"}
+	ErrRoleInUse              = &Error{Kind: KindConflict, Code: "role_in_use", Detail: "members hold this role: give a replacement role to move them to"}
+	ErrTooManyRoles           = &Error{Kind: KindRule, Code: "too_many_roles", Detail: "an organization has at most 50 custom roles"}
+	ErrTooManyPermissions     = Invalid("too_many_permissions", "a role holds at most 100 permissions")
+	ErrUnknownPermission      = Invalid("unknown_permission", "not a permission of the catalog")
+	ErrPermissionNotGrantable = Invalid("permission_not_grantable", "no custom role may hold org:owners:manage or org:delete")
+	ErrInvalidRoleScope       = Invalid("invalid_role_scope", "scope must be org or workspace")
+	ErrRoleScopeMismatch      = &Error{Kind: KindRule, Code: "role_scope_mismatch", Detail: "this role cannot be assigned here: org roles go to org members, workspace roles to workspace members"}
+	ErrRoleEscalation         = &Error{Kind: KindForbidden, Code: "role_exceeds_yours", Detail: "you can only give permissions you hold yourself"}
+	ErrInvalidReplacement     = Invalid("invalid_replacement", "the replacement role must be another role of the same scope")
+	ErrInvalidUserID          = Invalid("invalid_user_id", "userId is not a valid user id")
+)

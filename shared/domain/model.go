@@ -137,6 +137,10 @@ type Invitation struct {
 	// HoldsSlot says the invitation counts against the org's limit of
 	// pending invitations (DESIGN.md §9).
 	HoldsSlot bool `json:"-"`
+	// InviterRole is the custom role through which the inviter could
+	// invite, "" when it was a built-in role: accepting checks that the
+	// role still allows inviting.
+	InviterRole string `json:"-"`
 }
 
 // StatusAt is the invitation's status at a time: a pending invitation past its

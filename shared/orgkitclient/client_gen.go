@@ -35,6 +35,13 @@ var Operations = []Operation{
 	{Name: "ListAuditEvents", Method: "GET", Path: "/orgs/{orgId}/audit-events", Scope: "", Paged: true},
 	{Name: "GetBilling", Method: "GET", Path: "/orgs/{orgId}/billing", Scope: "", Paged: false},
 	{Name: "PatchBilling", Method: "PATCH", Path: "/orgs/{orgId}/billing", Scope: "", Paged: false},
+	{Name: "ListPermissions", Method: "GET", Path: "/permissions", Scope: "", Paged: false},
+	{Name: "OrgAccess", Method: "GET", Path: "/orgs/{orgId}/access", Scope: "", Paged: false},
+	{Name: "ListRoles", Method: "GET", Path: "/orgs/{orgId}/roles", Scope: "", Paged: false},
+	{Name: "CreateRole", Method: "POST", Path: "/orgs/{orgId}/roles", Scope: "", Paged: false},
+	{Name: "GetRole", Method: "GET", Path: "/orgs/{orgId}/roles/{roleId}", Scope: "", Paged: false},
+	{Name: "UpdateRole", Method: "PATCH", Path: "/orgs/{orgId}/roles/{roleId}", Scope: "", Paged: false},
+	{Name: "DeleteRole", Method: "DELETE", Path: "/orgs/{orgId}/roles/{roleId}", Scope: "", Paged: false},
 	{Name: "ListJoinRequests", Method: "GET", Path: "/orgs/{orgId}/join-requests", Scope: "", Paged: true},
 	{Name: "RequestToJoin", Method: "POST", Path: "/orgs/{orgId}/join-requests", Scope: "", Paged: false},
 	{Name: "ApproveJoinRequest", Method: "POST", Path: "/orgs/{orgId}/join-requests/{userId}/approve", Scope: "", Paged: false},
@@ -82,6 +89,8 @@ var Operations = []Operation{
 	{Name: "ListTeamMembers", Method: "GET", Path: "/orgs/{orgId}/teams/{teamId}/members", Scope: "", Paged: true},
 	{Name: "PutTeamMember", Method: "PUT", Path: "/orgs/{orgId}/teams/{teamId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "RemoveTeamMember", Method: "DELETE", Path: "/orgs/{orgId}/teams/{teamId}/members/{userId}", Scope: "", Paged: false},
+	{Name: "WorkspaceAccess", Method: "GET", Path: "/orgs/{orgId}/workspaces/{workspaceId}/access", Scope: "", Paged: false},
+	{Name: "Authorize", Method: "POST", Path: "/admin/authorize", Scope: "orgkit/read", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -263,6 +272,72 @@ func (c *Client) PatchBilling(ctx context.Context, orgID string, body BillingBod
 	return &out, nil
 }
 
+// ListPermissions calls GET /permissions: the permission catalog: orgkit's permissions and the product's.
+// It needs a person's token.
+func (c *Client) ListPermissions(ctx context.Context, opts ...CallOption) (*List[PermissionView], error) {
+	var out List[PermissionView]
+	if err := c.call(ctx, "GET", "/permissions", nil, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrgAccess calls GET /orgs/{orgId}/access: the caller's roles and permissions in the org.
+// It needs a person's token.
+func (c *Client) OrgAccess(ctx context.Context, orgID string, opts ...CallOption) (*AccessView, error) {
+	var out AccessView
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/access", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListRoles calls GET /orgs/{orgId}/roles: the org's custom roles.
+// It needs a person's token.
+func (c *Client) ListRoles(ctx context.Context, orgID string, opts ...CallOption) (*List[CustomRole], error) {
+	var out List[CustomRole]
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/roles", []string{orgID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateRole calls POST /orgs/{orgId}/roles: create a custom role from catalog permissions.
+// It needs a person's token.
+func (c *Client) CreateRole(ctx context.Context, orgID string, body CustomRoleBody, opts ...CallOption) (*CustomRole, error) {
+	var out CustomRole
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/roles", []string{orgID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetRole calls GET /orgs/{orgId}/roles/{roleId}: a custom role.
+// It needs a person's token.
+func (c *Client) GetRole(ctx context.Context, orgID, roleID string, opts ...CallOption) (*CustomRole, error) {
+	var out CustomRole
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/roles/{roleId}", []string{orgID, roleID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateRole calls PATCH /orgs/{orgId}/roles/{roleId}: rename a custom role or change its permissions.
+// It needs a person's token.
+func (c *Client) UpdateRole(ctx context.Context, orgID, roleID string, body RolePatchBody, opts ...CallOption) (*CustomRole, error) {
+	var out CustomRole
+	if err := c.call(ctx, "PATCH", "/orgs/{orgId}/roles/{roleId}", []string{orgID, roleID}, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteRole calls DELETE /orgs/{orgId}/roles/{roleId}: delete a custom role (?replacement= moves its holders to another role in the same step).
+// It needs a person's token.
+func (c *Client) DeleteRole(ctx context.Context, orgID, roleID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/orgs/{orgId}/roles/{roleId}", []string{orgID, roleID}, nil, nil, nil, nil, opts)
+}
+
 // ListJoinRequests calls GET /orgs/{orgId}/join-requests: a page of pending join requests.
 // It needs a person's token.
 func (c *Client) ListJoinRequests(ctx context.Context, orgID string, page Page, opts ...CallOption) (*List[JoinRequest], error) {
@@ -291,11 +366,11 @@ func (c *Client) RequestToJoin(ctx context.Context, orgID string, opts ...CallOp
 	return &out, nil
 }
 
-// ApproveJoinRequest calls POST /orgs/{orgId}/join-requests/{userId}/approve: approve a join request.
+// ApproveJoinRequest calls POST /orgs/{orgId}/join-requests/{userId}/approve: approve a join request (optionally with the org role to give).
 // It needs a person's token.
-func (c *Client) ApproveJoinRequest(ctx context.Context, orgID, userID string, opts ...CallOption) (*MemberView, error) {
+func (c *Client) ApproveJoinRequest(ctx context.Context, orgID, userID string, body ApproveBody, opts ...CallOption) (*MemberView, error) {
 	var out MemberView
-	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests/{userId}/approve", []string{orgID, userID}, nil, nil, nil, &out, opts); err != nil {
+	if err := c.call(ctx, "POST", "/orgs/{orgId}/join-requests/{userId}/approve", []string{orgID, userID}, nil, nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -757,6 +832,26 @@ func (c *Client) RemoveTeamMember(ctx context.Context, orgID, teamID, userID str
 	return c.call(ctx, "DELETE", "/orgs/{orgId}/teams/{teamId}/members/{userId}", []string{orgID, teamID, userID}, nil, nil, nil, nil, opts)
 }
 
+// WorkspaceAccess calls GET /orgs/{orgId}/workspaces/{workspaceId}/access: the caller's roles and effective permissions in the workspace.
+// It needs a person's token.
+func (c *Client) WorkspaceAccess(ctx context.Context, orgID, workspaceID string, opts ...CallOption) (*AccessView, error) {
+	var out AccessView
+	if err := c.call(ctx, "GET", "/orgs/{orgId}/workspaces/{workspaceId}/access", []string{orgID, workspaceID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Authorize calls POST /admin/authorize: may a user do something in an org or workspace: allowed, roles, permissions and why.
+// It needs a machine token with the scope orgkit/read.
+func (c *Client) Authorize(ctx context.Context, body AuthorizeBody, opts ...CallOption) (*Authorization, error) {
+	var out Authorization
+	if err := c.call(ctx, "POST", "/admin/authorize", nil, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // AcceptBody is the API's api.AcceptBody.
 type AcceptBody struct {
 	Token string `json:"token"`
@@ -768,6 +863,14 @@ type Accepted struct {
 	Role          OrgRole `json:"role"`
 	AlreadyMember bool    `json:"alreadyMember"`
 	Workspaces    []Grant `json:"workspaces"`
+}
+
+// AccessView is the API's api.AccessView.
+type AccessView struct {
+	OrgID       string    `json:"orgId"`
+	WorkspaceID string    `json:"workspaceId,omitempty"`
+	Roles       []RoleRef `json:"roles"`
+	Permissions []string  `json:"permissions"`
 }
 
 // AdminMemberView is the API's api.AdminMemberView.
@@ -822,6 +925,11 @@ type AdminWorkspaceMembershipView struct {
 	JoinedAt    time.Time     `json:"joinedAt"`
 }
 
+// ApproveBody is the API's api.ApproveBody.
+type ApproveBody struct {
+	Role string `json:"role,omitempty"`
+}
+
 // AuditEvent is the API's domain.AuditEvent.
 type AuditEvent struct {
 	ID          string            `json:"id"`
@@ -837,6 +945,22 @@ type AuditEvent struct {
 	ActorType   string            `json:"actorType,omitempty"`
 }
 
+// Authorization is the API's api.Authorization.
+type Authorization struct {
+	Allowed     bool      `json:"allowed"`
+	Roles       []RoleRef `json:"roles"`
+	Permissions []string  `json:"permissions"`
+	Reason      string    `json:"reason"`
+}
+
+// AuthorizeBody is the API's api.AuthorizeBody.
+type AuthorizeBody struct {
+	UserID      string `json:"userId"`
+	OrgID       string `json:"orgId"`
+	WorkspaceID string `json:"workspaceId,omitempty"`
+	Permission  string `json:"permission,omitempty"`
+}
+
 // BillingBody is the API's api.BillingBody.
 type BillingBody struct {
 	BillingEmail *string `json:"billingEmail"`
@@ -847,6 +971,25 @@ type CreatedInvitation struct {
 	Invitation InvitationView `json:"invitation"`
 	Token      string         `json:"token"`
 	AcceptURL  string         `json:"acceptUrl"`
+}
+
+// CustomRole is the API's domain.CustomRole.
+type CustomRole struct {
+	ID          string    `json:"id"`
+	OrgID       string    `json:"orgId"`
+	Name        string    `json:"name"`
+	Scope       string    `json:"scope"`
+	Permissions []string  `json:"permissions"`
+	CreatedAt   time.Time `json:"createdAt"`
+	CreatedBy   string    `json:"createdBy"`
+	Version     int64     `json:"version"`
+}
+
+// CustomRoleBody is the API's api.CustomRoleBody.
+type CustomRoleBody struct {
+	Name        string   `json:"name"`
+	Scope       string   `json:"scope"`
+	Permissions []string `json:"permissions"`
 }
 
 // DNSRecord is the API's api.DNSRecord.
@@ -1028,6 +1171,13 @@ type OrgView struct {
 	PlanStatus PlanStatus `json:"planStatus"`
 }
 
+// PermissionView is the API's api.PermissionView.
+type PermissionView struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Scope       string `json:"scope"`
+}
+
 // PlanBody is the API's api.PlanBody.
 type PlanBody struct {
 	Name         string  `json:"name"`
@@ -1071,6 +1221,23 @@ type Policy struct {
 type RoleBody struct {
 	Role string `json:"role"`
 }
+
+// RolePatchBody is the API's api.RolePatchBody.
+type RolePatchBody struct {
+	Name        *string   `json:"name,omitempty"`
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
+// RoleRef is the API's authz.RoleRef.
+type RoleRef struct {
+	Role   string `json:"role"`
+	Name   string `json:"name,omitempty"`
+	Custom bool   `json:"custom"`
+	Source Source `json:"source"`
+}
+
+// Source is the API's authz.Source.
+type Source string
 
 // TeamGrantView is the API's api.TeamGrantView.
 type TeamGrantView struct {

@@ -106,7 +106,8 @@ const exampleCognitoDomain = "https://your-domain.auth.your-region.amazoncognito
 
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
-var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true, "GET /admin/users": true, "GET /admin/orgs": true}
+var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true, "GET /admin/users": true, "GET /admin/orgs": true,
+	"GET /permissions": true, "GET /orgs/{orgId}/roles": true}
 
 // queryParams are the lookups' required query parameters.
 var queryParams = map[string]struct {
@@ -135,6 +136,9 @@ var requestRules = map[string]struct {
 	"PlanBodyInput": {[]string{"name", "status"}, map[string]map[string]any{"name": {"minLength": 1, "maxLength": 100},
 		"status": {"enum": []string{"active", "past_due", "canceled"}}}},
 	"BillingBodyInput": {[]string{"billingEmail"}, nil},
+	"CustomRoleBodyInput": {[]string{"name", "scope", "permissions"}, map[string]map[string]any{
+		"name": {"minLength": 1, "maxLength": 100}, "scope": {"enum": []string{"org", "workspace"}}, "permissions": {"maxItems": 100}}},
+	"AuthorizeBodyInput": {[]string{"userId", "orgId"}, nil},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
 		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
@@ -229,6 +233,9 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.PlanStatus("")):       {"active", "past_due", "canceled"},
 }
 
+// roleRefs are the role types that also take a custom role's id.
+var roleRefs = map[reflect.Type]bool{reflect.TypeOf(domain.OrgRole("")): true, reflect.TypeOf(domain.WorkspaceRole("")): true}
+
 type schemaGen struct {
 	defs map[string]any
 }
@@ -247,6 +254,10 @@ func (g *schemaGen) schema(t reflect.Type, request bool) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawJSONType: // metadata
 		return map[string]any{"type": "object", "description": "a JSON object of at most 4 KiB as compact JSON"}
+	case roleRefs[t]:
+		// A role is a built-in role's name or a custom role's id.
+		return map[string]any{"type": "string", "anyOf": []any{map[string]any{"enum": enums[t]},
+			map[string]any{"pattern": "^role_[0-9a-z]{26}$"}}}
 	case enums[t] != nil:
 		return map[string]any{"type": "string", "enum": enums[t]}
 	}

@@ -76,9 +76,17 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/billing", "orgs", "The org's plan and seats used (owners: org:billing:manage)", (*api.API).GetBilling, ok(api.PlanView{}), User},
 	{"PATCH", "/orgs/{orgId}/billing", "orgs", "Change the plan's billing email (owners: org:billing:manage)", (*api.API).PatchBilling, okIn(api.BillingBody{}, api.PlanView{}), User},
 
+	{"GET", "/permissions", "orgs", "The permission catalog: orgkit's permissions and the product's", (*api.API).ListPermissions, ok(api.List[api.PermissionView]{}), User},
+	{"GET", "/orgs/{orgId}/access", "orgs", "The caller's roles and permissions in the org", (*api.API).OrgAccess, ok(api.AccessView{}), User},
+	{"GET", "/orgs/{orgId}/roles", "orgs", "The org's custom roles", (*api.API).ListRoles, ok(api.List[domain.CustomRole]{}), User},
+	{"POST", "/orgs/{orgId}/roles", "orgs", "Create a custom role from catalog permissions", (*api.API).CreateRole, created(api.CustomRoleBody{}, domain.CustomRole{}), User},
+	{"GET", "/orgs/{orgId}/roles/{roleId}", "orgs", "A custom role", (*api.API).GetRole, ok(domain.CustomRole{}), User},
+	{"PATCH", "/orgs/{orgId}/roles/{roleId}", "orgs", "Rename a custom role or change its permissions", (*api.API).UpdateRole, okIn(api.RolePatchBody{}, domain.CustomRole{}), User},
+	{"DELETE", "/orgs/{orgId}/roles/{roleId}", "orgs", "Delete a custom role (?replacement= moves its holders to another role in the same step)", (*api.API).DeleteRole, noContent(), User},
+
 	{"GET", "/orgs/{orgId}/join-requests", "members", "A page of pending join requests", (*api.API).ListJoinRequests, ok(api.List[domain.JoinRequest]{}), User},
 	{"POST", "/orgs/{orgId}/join-requests", "members", "Ask to join the org of one's email domain", (*api.API).RequestToJoin, created(nil, api.JoinResult{}), User},
-	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request", (*api.API).ApproveJoinRequest, ok(api.MemberView{}), User},
+	{"POST", "/orgs/{orgId}/join-requests/{userId}/approve", "members", "Approve a join request (optionally with the org role to give)", (*api.API).ApproveJoinRequest, okIn(api.ApproveBody{}, api.MemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/join-requests/{userId}", "members", "Deny a join request", (*api.API).DenyJoinRequest, noContent(), User},
 
 	{"GET", "/orgs/{orgId}/members", "members", "A page of the org's members", (*api.API).ListMembers, ok(api.List[api.MemberView]{}), User},
@@ -128,6 +136,9 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/teams/{teamId}/members", "members", "A page of the team's members", (*api.API).ListTeamMembers, ok(api.List[api.TeamMemberView]{}), User},
 	{"PUT", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Add an org member to the team or change their team role", (*api.API).PutTeamMember, okIn(api.TeamMemberBody{}, api.TeamMemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/teams/{teamId}/members/{userId}", "members", "Remove a member from the team, or leave it", (*api.API).RemoveTeamMember, noContent(), User},
+	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/access", "workspaces", "The caller's roles and effective permissions in the workspace", (*api.API).WorkspaceAccess, ok(api.AccessView{}), User},
+
+	{"POST", "/admin/authorize", "admin", "May a user do something in an org or workspace: allowed, roles, permissions and why", (*api.API).Authorize, okIn(api.AuthorizeBody{}, api.Authorization{}), ScopeRead},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

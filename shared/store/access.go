@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,8 +23,10 @@ type Access struct {
 	Member    domain.Membership
 	Workspace *domain.Workspace           // nil unless asked for
 	WsMember  *domain.WorkspaceMembership // nil when the caller has none
-	// Extra holds the users' memberships asked for beside the caller's.
-	Extra map[string]domain.Membership
+	// Extra holds the users' memberships asked for beside the caller's, and
+	// ExtraWs their memberships of the workspace, when one was asked for.
+	Extra   map[string]domain.Membership
+	ExtraWs map[string]domain.WorkspaceMembership
 	// Policy is the org's policy (the defaults when never written).
 	Policy domain.Policy
 	// Invitation and JoinRequest are what Also asked for, nil when absent.
@@ -41,17 +46,14 @@ type Access struct {
 	// DefaultRoles is true when the org has given default workspace roles
 	// (asked for by Also.DefaultRoles).
 	DefaultRoles bool
-}
-
-// TeamRoles are the role references the caller holds in the workspace
-// through their teams: what the decision function takes beside the direct
-// workspace role.
-func (a Access) TeamRoles() []string {
-	roles := make([]string, 0, len(a.TeamGrants))
-	for _, g := range a.TeamGrants {
-		roles = append(roles, g.Role)
-	}
-	return roles
+	// TeamRoles are the roles granted in the workspace to the caller's
+	// teams (from TeamGrants): what the decision function takes beside the
+	// direct workspace role.
+	TeamRoles []string
+	// Roles are the custom roles that the memberships read (the caller's,
+	// Also.Users', the teams' grants) and Also.Roles name, by id; a deleted
+	// one is absent.
+	Roles map[string]domain.CustomRole
 }
 
 // MemberOf is the org membership of a user the access read: the caller's or
@@ -80,6 +82,7 @@ type Also struct {
 	JoinRequest string   // a user's join request (Access.JoinRequest)
 	Domain      string   // an org's domain and its claim (Access.Domain, Access.Claim)
 	Team        string   // a team and the caller's membership of it (Access.Team, Access.TeamMember)
+	Roles       []string // custom roles by id (Access.Roles), e.g. one being assigned
 	// DefaultRoles asks whether the org has given default workspace roles
 	// (Access.DefaultRoles).
 	DefaultRoles bool
@@ -87,6 +90,28 @@ type Also struct {
 
 // AccessWith is Access reading more in the same batch.
 func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (Access, error) {
+	a, haveOrg, err := s.readAccess(ctx, org, caller, also)
+	if err == nil && (!haveOrg || a.Member.UserID == "") {
+		return Access{}, domain.ErrOrgNotFound
+	}
+	return a, err
+}
+
+// AccessOf is Access for a backend asking about any user: the org must exist
+// (ErrOrgNotFound), but a user who is not a member is an answer (Member
+// zero), not an error. Same two round trips at most.
+func (s *Store) AccessOf(ctx context.Context, org, user, ws string) (Access, error) {
+	a, haveOrg, err := s.readAccess(ctx, org, user, Also{Workspace: ws})
+	if err == nil && !haveOrg {
+		return Access{}, domain.ErrOrgNotFound
+	}
+	return a, err
+}
+
+// readAccess makes at most two round trips: one batch for the org, the
+// memberships and whatever Also names, then, only when needed, the custom
+// roles the memberships name and the workspace's team grants, at once.
+func (s *Store) readAccess(ctx context.Context, org, caller string, also Also) (Access, bool, error) {
 	// The policy rides along: it is small, and several rules depend on it.
 	keys := []map[string]types.AttributeValue{key(orgPK(org), orgSK()), key(userPK(caller), orgMemberSK(org)), key(orgPK(org), policySK())}
 	if ws := also.Workspace; ws != "" {
@@ -95,6 +120,9 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	for _, u := range also.Users {
 		if u != caller {
 			keys = append(keys, key(userPK(u), orgMemberSK(org)))
+			if also.Workspace != "" {
+				keys = append(keys, key(userPK(u), wsMemberSK(org, also.Workspace)))
+			}
 		}
 	}
 	if also.Invitation != "" {
@@ -112,20 +140,28 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	if also.DefaultRoles {
 		keys = append(keys, key(orgPK(org), defaultsUsedSK()))
 	}
+	// Roles named up front come in the first batch; only those the
+	// memberships read name need a second.
+	for _, id := range dedupe(also.Roles) {
+		if domain.ValidRoleRef(id) {
+			keys = append(keys, key(orgPK(org), roleSK(id)))
+		}
+	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
-		return Access{}, err
+		return Access{}, false, err
 	}
-	a := Access{Extra: map[string]domain.Membership{}, Policy: domain.DefaultPolicy()}
+	a := Access{Extra: map[string]domain.Membership{}, ExtraWs: map[string]domain.WorkspaceMembership{}, Policy: domain.DefaultPolicy(), Roles: map[string]domain.CustomRole{}}
 	var haveOrg, haveMember bool
+	var roleCount int64
 	for _, it := range items {
 		r, err := decode(it)
 		if err != nil {
-			return Access{}, err
+			return Access{}, false, err
 		}
 		switch {
 		case r.Type == typeOrg:
-			a.Org, haveOrg = r.org(), true
+			a.Org, haveOrg, roleCount = r.org(), true, r.RoleCount
 		case r.Type == typeOrgMember && r.UserID == caller:
 			a.Member, haveMember = r.membership(), true
 		case r.Type == typeOrgMember:
@@ -133,9 +169,11 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 		case r.Type == typeWorkspace:
 			w := r.workspace()
 			a.Workspace = &w
-		case r.Type == typeWorkspaceMbr:
+		case r.Type == typeWorkspaceMbr && r.UserID == caller:
 			m := r.wsMembership()
 			a.WsMember = &m
+		case r.Type == typeWorkspaceMbr:
+			a.ExtraWs[r.UserID] = r.wsMembership()
 		case r.Type == typePolicy:
 			a.Policy = r.policy()
 		case r.Type == typeInvitation:
@@ -158,10 +196,13 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 			a.TeamMember = &m
 		case r.Type == typeDefaultsUsed:
 			a.DefaultRoles = true
+		case r.Type == typeRole:
+			a.Roles[r.ID] = r.customRole()
 		}
 	}
 	if !haveOrg || !haveMember {
-		return Access{}, domain.ErrOrgNotFound
+		// Nothing of the org is the caller's: no roles to read.
+		return Access{Org: a.Org, Workspace: a.Workspace, Policy: a.Policy}, haveOrg, nil
 	}
 	if a.WsMember != nil && (a.Workspace == nil || stale(*a.WsMember, a.Member)) {
 		a.WsMember = nil // a workspace being deleted, or a removal's leftover: gone soon
@@ -169,14 +210,78 @@ func (s *Store) AccessWith(ctx context.Context, org, caller string, also Also) (
 	if a.TeamMember != nil && (a.Team == nil || !slices.Contains(a.Member.Teams, a.Team.ID)) {
 		a.TeamMember = nil // a team being deleted, or a removal's leftover
 	}
-	if a.Workspace != nil && len(a.Member.Teams) > 0 {
-		// The second round trip, only for members of teams: the workspace's
-		// team grants, one query however many teams the caller is in.
-		if a.TeamGrants, err = s.teamGrantsIn(ctx, org, a.Workspace.ID, a.Member.Teams); err != nil {
-			return Access{}, err
+	for u, m := range a.ExtraWs {
+		if om, ok := a.Extra[u]; !ok || stale(m, om) {
+			delete(a.ExtraWs, u) // a removal's leftover
 		}
 	}
-	return a, nil
+	// The second round trip, only when needed: the custom roles the
+	// memberships read name (built-in roles need no item), and for a member
+	// of teams the workspace's team grants, one query however many teams.
+	// The grants may name custom roles too: when the org has any, all of
+	// its roles (at most 50, one query) come alongside, so that no third
+	// round trip is ever needed.
+	teams := a.Workspace != nil && len(a.Member.Teams) > 0
+	var missing []string
+	if !teams || roleCount == 0 {
+		refs := append([]string{string(a.Member.Role)}, also.Roles...)
+		if a.WsMember != nil {
+			refs = append(refs, string(a.WsMember.Role))
+		}
+		for _, m := range a.Extra {
+			refs = append(refs, string(m.Role))
+		}
+		for _, m := range a.ExtraWs {
+			refs = append(refs, string(m.Role))
+		}
+		for _, ref := range refs {
+			if _, ok := a.Roles[ref]; !ok && !slices.Contains(also.Roles, ref) {
+				missing = append(missing, ref)
+			}
+		}
+	}
+	var g errgroup.Group
+	var more map[string]domain.CustomRole
+	switch {
+	case teams && roleCount > 0:
+		g.Go(func() error {
+			all, err := s.Roles(ctx, org)
+			more = map[string]domain.CustomRole{}
+			for _, cr := range all {
+				more[cr.ID] = cr
+			}
+			return err
+		})
+	default:
+		g.Go(func() (err error) {
+			more, err = s.readRoles(ctx, org, missing)
+			return err
+		})
+	}
+	if teams {
+		g.Go(func() (err error) {
+			a.TeamGrants, err = s.teamGrantsIn(ctx, org, a.Workspace.ID, a.Member.Teams)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Access{}, false, err
+	}
+	maps.Copy(a.Roles, more)
+	for _, tg := range a.TeamGrants {
+		a.TeamRoles = append(a.TeamRoles, tg.Role)
+	}
+	return a, true, nil
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // OrgMemberships reads a user's org membership and their workspace

@@ -169,6 +169,9 @@ type Acceptance struct {
 	// InviterRoles are the org roles that may make this invitation: the
 	// inviter must still hold one when it is accepted (DESIGN.md §7).
 	InviterRoles []domain.OrgRole
+	// InviterPermission is the permission a custom role of the inviter's
+	// (Invitation.InviterRole) must still hold.
+	InviterPermission string
 }
 
 var (
@@ -260,7 +263,19 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 		{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(inv.OrgID), joinRequestSK(a.User))}}},
 	}
 	const orgStep = 1
-	inviter := roleCheck(userPK(inv.InvitedBy), orgMemberSK(inv.OrgID), a.InviterRoles, domain.ErrInviterNotAllowed)
+	allowed := a.InviterRoles
+	if inv.InviterRole != "" {
+		allowed = append(slices.Clone(allowed), domain.OrgRole(inv.InviterRole))
+	}
+	inviter := roleCheck(userPK(inv.InvitedBy), orgMemberSK(inv.OrgID), allowed, domain.ErrInviterNotAllowed)
+	if inv.InviterRole != "" && a.InviterPermission != "" {
+		// The custom role must still allow inviting: an inviter who was
+		// made an admin since, while the role was deleted, is refused too
+		// (a rare false refusal: a new invitation fixes it).
+		holds := roleHolds(inv.OrgID, inv.InviterRole, a.InviterPermission, domain.RoleScopeOrg)
+		holds.onFail = failWith(domain.ErrInviterNotAllowed)
+		inviter.with = []step{holds}
+	}
 	if inv.HoldsSlot {
 		steps = append(steps, freeSlots(inv.OrgID, 1))
 	}
@@ -274,6 +289,7 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 			u.ConditionExpression = aws.String(*u.ConditionExpression + " AND " + *cc.ConditionExpression)
 			u.ExpressionAttributeNames = cc.ExpressionAttributeNames
 			maps.Copy(u.ExpressionAttributeValues, cc.ExpressionAttributeValues)
+			st.with = inviter.with
 			st.onFail = func(old map[string]types.AttributeValue) error {
 				if old == nil {
 					return errNotMember
@@ -309,6 +325,17 @@ func (s *Store) accept(ctx context.Context, a Acceptance) error {
 	for _, e := range a.Events(a.Member, inv.Workspaces) {
 		steps = append(steps, putAudit(e))
 	}
+	var uses []RoleUse
+	if !a.Member {
+		uses = append(uses, RoleUse{Role: string(inv.Role), User: a.User})
+	}
+	for _, g := range inv.Workspaces {
+		// A grant only sets the role of a new workspace membership: a
+		// marker for an existing one names a role it may not hold, which
+		// deleting the role checks anyway.
+		uses = append(uses, RoleUse{Role: string(g.Role), User: a.User, Workspace: g.WorkspaceID})
+	}
+	steps = append(steps, useRoles(inv.OrgID, uses...)...)
 	return s.run(ctx, steps)
 }
 

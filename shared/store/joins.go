@@ -135,7 +135,8 @@ func (s *Store) JoinState(ctx context.Context, org, user, emailDomain string) (J
 }
 
 // ApproveJoin turns a pending request into a membership with the policy's
-// default roles, and lifts any bar on the person: an admin let them in.
+// default roles (the handler puts the approver's choice of org role, built-in
+// or custom, in p.DefaultOrgRole), and lifts any bar on the person: an admin let them in.
 // wsEvent records the default-workspace membership, written with it.
 func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest, org domain.Org, p domain.Policy, now time.Time, evs []domain.AuditEvent, wsEvent domain.AuditEvent) error {
 	m := domain.Membership{OrgID: req.OrgID, UserID: req.UserID, Email: req.Email, Role: p.DefaultOrgRole, JoinedAt: now}
@@ -161,6 +162,7 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 	for _, e := range evs {
 		steps = append(steps, putAudit(e))
 	}
+	steps = append(steps, useRoles(req.OrgID, RoleUse{Role: string(m.Role), User: m.UserID})...)
 	err := s.run(ctx, steps)
 	if errors.Is(err, domain.ErrWorkspaceMissing) {
 		org.DefaultWorkspaceID = ""

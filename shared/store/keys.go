@@ -30,6 +30,8 @@
 //	team's workspace role  ORG#<org>         GRANT#<ws>#<team>
 //	default workspace role ORG#<org>         DEFWS#<sub>            (a member's; mirrors their membership's)
 //	default roles in use   ORG#<org>         DEFWS                  (written with the first default role)
+//	custom role            ORG#<org>         ROLE#<role>
+//	custom role held       ORG#<org>         ROLEUSE#<role>#<sub>#<ws> (ws empty for the org role; may outlive the holding)
 //
 // Access patterns:
 //
@@ -49,6 +51,8 @@
 //	members of a team (pages)                          Query GSI1PK=TEAM#<team>#MEMBERS
 //	the caller's teams in an org                       the Teams set on their org membership item
 //	members with a default workspace role              Query PK=ORG#<org>, SK begins_with DEFWS#
+//	an org's custom roles (at most 50)                  Query PK=ORG#<org>, SK begins_with ROLE#
+//	who may hold a custom role                          Query PK=ORG#<org>, SK begins_with ROLEUSE#<role>#, then the memberships
 //
 // Memberships live in the user's partition so that one strongly consistent
 // query answers "who is this caller and what may they do", and so that
@@ -90,6 +94,8 @@ const (
 	typeTeamGrant    = "TeamGrant"
 	typeDefaultRole  = "DefaultWorkspaceRole"
 	typeDefaultsUsed = "DefaultRolesUsed"
+	typeRole         = "Role"
+	typeRoleUse      = "RoleUse"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -124,6 +130,8 @@ func teamMembersGSI(team string) string     { return "TEAM#" + team + "#MEMBERS"
 func teamGrantSK(ws, team string) string    { return "GRANT#" + ws + "#" + team }
 func defaultRoleSK(sub string) string       { return "DEFWS#" + sub }
 func defaultsUsedSK() string                { return "DEFWS" }
+func roleSK(role string) string             { return "ROLE#" + role }
+func roleUseSK(role, sub, ws string) string { return "ROLEUSE#" + role + "#" + sub + "#" + ws }
 
 // Prefixes for begins_with queries.
 const (
@@ -135,4 +143,5 @@ const (
 	prefixOrgDomain  = "DOMAIN#"
 	prefixTeam       = "TEAM#"
 	prefixDefaultWs  = "DEFWS#"
+	prefixRole       = "ROLE#"
 )

@@ -32,9 +32,20 @@ func memberChanged(old map[string]types.AttributeValue) error {
 	return domain.ErrConflict
 }
 
-// ChangeRole changes a member's org role. g is nil when the actor changes
-// their own role: the membership as read then is the actor's right.
+// ChangeRole changes a member's org role (built-in or custom). g is nil
+// when the actor changes their own role: the membership as read then is the
+// actor's right, and self, for a custom role, checks that role's permission.
 func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
+	return s.changeRole(ctx, g, nil, target, role, ev)
+}
+
+// ChangeOwnRole is ChangeRole by a member on themselves with a guard: their
+// custom role's check rides with the update of their own membership.
+func (s *Store) ChangeOwnRole(ctx context.Context, g Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
+	return s.changeRole(ctx, nil, g.extra(), target, role, ev)
+}
+
+func (s *Store) changeRole(ctx context.Context, g *Guard, self []step, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
 	// Conditioned on the role read, not the version: workspace changes bump
 	// the version and must not make a role change fail.
 	values := map[string]types.AttributeValue{":role": str(string(role)), ":old": str(string(target.Role)), ":one": num(1)}
@@ -44,7 +55,7 @@ func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membersh
 		ConditionExpression:       aws.String("#role = :old"),
 		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 		ExpressionAttributeValues: values,
-	}}, onFail: memberChanged}}
+	}}, onFail: memberChanged, with: self}}
 	// Counted on the org item: owners (never fewer than one) and seats (a
 	// guest promoted takes one, under the plan's limit).
 	byOwner := (g == nil && target.Role == domain.OrgOwner) || (g != nil && g.ownerOnly())
@@ -54,6 +65,7 @@ func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membersh
 		// and a caller who may not act must learn nothing about the target.
 		steps = append([]step{g.step()}, steps...)
 	}
+	steps = append(steps, useRoles(target.OrgID, RoleUse{Role: string(role), User: target.UserID})...)
 	return s.run(ctx, append(steps, putAudit(ev)))
 }
 

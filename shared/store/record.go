@@ -94,6 +94,16 @@ type record struct {
 	// DefaultsCursor is where applying the default workspace roles to a new
 	// workspace has got to (the last holder done).
 	DefaultsCursor string `dynamodbav:"DefaultsCursor,omitempty"`
+	// Custom roles: the role's scope and permissions, how many times it was
+	// assigned (bumped by every assignment, so that deleting it can tell
+	// whether one slipped in), and the org's count of roles.
+	Scope       string   `dynamodbav:"Scope,omitempty"`
+	Permissions []string `dynamodbav:"Permissions,omitempty"`
+	Assignments int64    `dynamodbav:"Assignments,omitempty"`
+	RoleCount   int64    `dynamodbav:"RoleCount,omitempty"`
+	// InviterRole is the custom role an invitation's inviter held when
+	// inviting (empty for a built-in role).
+	InviterRole string `dynamodbav:"InviterRole,omitempty"`
 }
 
 func (r record) item() map[string]types.AttributeValue {
@@ -240,7 +250,7 @@ func invitationRecord(i domain.Invitation, tokenHash string) record {
 	r := record{PK: orgPK(i.OrgID), SK: invitationSK(i.ID), Type: typeInvitation, Version: 1,
 		ID: i.ID, OrgID: i.OrgID, OrgName: i.OrgName, Email: i.Email, Role: string(i.Role), Grants: i.Workspaces,
 		Status: string(i.Status), TokenHash: tokenHash, ValidUntil: i.ExpiresAt.UnixMilli(), CreatedAt: i.CreatedAt, CreatedBy: i.InvitedBy,
-		HoldsSlot: i.HoldsSlot,
+		HoldsSlot: i.HoldsSlot, InviterRole: i.InviterRole,
 		// Old invitations are garbage: DynamoDB removes them a while after they
 		// stop mattering.
 		ExpiresAt: i.ExpiresAt.Add(invitationKeep).Unix()}
@@ -257,7 +267,7 @@ const invitationKeep = 90 * 24 * time.Hour
 func (r record) invitation() domain.Invitation {
 	return domain.Invitation{ID: r.ID, OrgID: r.OrgID, OrgName: r.OrgName, Email: r.Email, Role: domain.OrgRole(r.Role),
 		Workspaces: r.Grants, Status: domain.InvitationStatus(r.Status), CreatedAt: r.CreatedAt, ExpiresAt: time.UnixMilli(r.ValidUntil).UTC(),
-		InvitedBy: r.CreatedBy, Version: r.Version, HoldsSlot: r.HoldsSlot}
+		InvitedBy: r.CreatedBy, Version: r.Version, HoldsSlot: r.HoldsSlot, InviterRole: r.InviterRole}
 }
 
 func policyRecord(org string, p domain.Policy) record {

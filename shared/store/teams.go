@@ -81,6 +81,17 @@ func TeamGrantGuard(org, ws, team, actor string, roles []domain.WorkspaceRole) G
 	return g
 }
 
+// CustomTeamGrantGuard is TeamGrantGuard for a team granted a custom role:
+// the grant must still be that role, and the role still hold the
+// permission.
+func CustomTeamGrantGuard(org, ws, team, actor, roleID, perm string) Guard {
+	g := Guard{pk: orgPK(org), sk: teamGrantSK(ws, team), roles: []string{roleID}, missing: domain.ErrWorkspaceMissing,
+		team: team, teamOrg: org, teamActor: actor}
+	st := roleHolds(org, roleID, perm, string(domain.RoleScopeWorkspace))
+	g.custom = &st
+	return g
+}
+
 // inTeam requires a user's org membership to list a team.
 func inTeam(org, user, team string) step {
 	return step{

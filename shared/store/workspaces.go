@@ -132,10 +132,12 @@ func (s *Store) PutWorkspaceMember(ctx context.Context, g Guard, m domain.Worksp
 		steps[2].item.Put.ExpressionAttributeNames = cc.ExpressionAttributeNames
 		steps[2].item.Put.ExpressionAttributeValues = cc.ExpressionAttributeValues
 		steps[2].onFail = st.onFail
+		steps[2].with = st.with
 		steps = append(steps, touchMember(m.OrgID, m.UserID))
 	default:
 		steps = append(append(steps, g.steps()...), touchMember(m.OrgID, m.UserID))
 	}
+	steps = append(steps, useRoles(m.OrgID, RoleUse{Role: string(m.Role), User: m.UserID, Workspace: m.WorkspaceID})...)
 	return s.run(ctx, steps)
 }
 

@@ -215,6 +215,13 @@ def build_state(stack):
     for d in extra_doms:
         ada.call("POST", f"/orgs/{org_a}/domains", {"domain": d}, want=201)
 
+    # Custom roles of org A (SPEC 10): two at org scope, one at workspace scope, one held.
+    roles = [ada.call("POST", f"/orgs/{org_a}/roles", {"name": f"Contract {scope} {i}", "scope": scope, "permissions": perms},
+                      want=201)[2]["id"]
+             for i, (scope, perms) in enumerate([("org", ["org:members:read", "org:billing:manage"]), ("org", []),
+                                                 ("workspace", ["workspace:settings:manage"])])]
+    ada.call("PUT", f"/orgs/{org_a}/workspaces/{ws_default}/members/{cleo.sub}", {"role": roles[2]}, want=200)
+
     members = [ada.sub, cleo.sub]
     path = {}
 
@@ -280,8 +287,18 @@ def build_state(stack):
     put("POST /orgs/{orgId}/transfer-ownership", orgId=[org_c])
     # The backend routes (the product's server, a machine token): org A.
     put("GET /admin/orgs/{orgId}", orgId=org)
+    put("GET /orgs/{orgId}/access", orgId=org)
+    put("GET /orgs/{orgId}/workspaces/{workspaceId}/access", orgId=org, workspaceId=ws_all)
+    put("GET /orgs/{orgId}/roles", orgId=org)
+    put("POST /orgs/{orgId}/roles", orgId=org)
+    put("GET /orgs/{orgId}/roles/{roleId}", orgId=org, roleId=roles)
+    put("PATCH /orgs/{orgId}/roles/{roleId}", orgId=org, roleId=roles)
+    put("DELETE /orgs/{orgId}/roles/{roleId}", orgId=org, roleId=roles)
     body = {"POST /invitations/accept": [{"token": token_e}],
-            "POST /orgs/{orgId}/transfer-ownership": [{"userId": dan.sub}]}
+            "POST /orgs/{orgId}/transfer-ownership": [{"userId": dan.sub}],
+            "POST /orgs/{orgId}/roles": [{"name": "Fuzzed", "scope": "org", "permissions": ["org:members:read"]}],
+            "PATCH /orgs/{orgId}/members/{userId}": [{"role": roles[0]}],
+            "PUT /orgs/{orgId}/workspaces/{workspaceId}/members/{userId}": [{"role": roles[2]}]}
     unknown_org, unknown_ws = "org_" + "0" * 26, "ws_" + "0" * 26
     unknown_user = "00000000-0000-0000-0000-000000000000"
     protect = {

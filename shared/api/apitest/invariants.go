@@ -111,6 +111,8 @@ const (
 	TypeOutbox       = "Outbox"
 	TypeBar          = "Bar"
 	TypeLimit        = "Limit"
+	TypeRole         = "Role"
+	TypeRoleUse      = "RoleUse"
 	TypeOrgDomain    = "OrgDomain"
 	TypeExternalID   = "ExternalId"
 	TypeTeam         = "Team"
@@ -226,6 +228,24 @@ func Check(items []storetest.Item) []string {
 	teamMember := map[[3]string]bool{}      // (org, team, user)
 	defaultRole := map[[2]string]string{}   // (org, user): the mirror item's role
 	defaultsUsed := map[string]bool{}       // orgs that have given default roles
+	roleScope := map[[2]string]string{}     // (org, custom role) → its scope
+	roleCount := map[string]int64{}
+	for _, it := range items {
+		if s(it, "Type") == TypeRole {
+			roleScope[[2]string{s(it, "OrgId"), s(it, "Id")}] = s(it, "Scope")
+			roleCount[s(it, "OrgId")]++
+		}
+	}
+	// role says whether a membership's role is a built-in one of its scope
+	// or a custom role of the org at that scope: no one holds a deleted
+	// role, or one of the wrong scope.
+	role := func(it storetest.Item, scope string, builtins ...string) bool {
+		r := s(it, "Role")
+		if strings.HasPrefix(r, "role_") {
+			return roleScope[[2]string{s(it, "OrgId"), r}] == scope
+		}
+		return oneOf(r, builtins...)
+	}
 	for _, it := range items {
 		if s(it, "Type") == TypeDefaultRole {
 			defaultRole[[2]string{s(it, "OrgId"), s(it, "UserId")}] = s(it, "Role")
@@ -320,6 +340,9 @@ func Check(items []storetest.Item) []string {
 			if x := s(it, "ExternalId"); x != "" && externalIDs[x] != org {
 				fail("org %s: external id %q is held by %q", org, x, externalIDs[x])
 			}
+			if count(it, "RoleCount") != roleCount[org] || roleCount[org] > 50 {
+				fail("org %s: RoleCount %d, but %d custom roles (at most 50)", org, count(it, "RoleCount"), roleCount[org])
+			}
 			if count(it, "DomainCount") != domainCount[org] || count(it, "VerifiedDomains") != verifiedCount[org] {
 				fail("org %s: DomainCount %d, VerifiedDomains %d, but %d domains, %d verified", org,
 					count(it, "DomainCount"), count(it, "VerifiedDomains"), domainCount[org], verifiedCount[org])
@@ -350,7 +373,7 @@ func Check(items []storetest.Item) []string {
 				fail("%s: metadata %v is not a JSON object of at most 4 KiB", where, md)
 			}
 			if pk != "USER#"+user || sk != "ORG#"+org || s(it, "GSI1PK") != "ORG#"+org+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
-				s(it, "Email") == "" || n(it, "Version") < 1 || !oneOf(s(it, "Role"), "owner", "admin", "member", "guest") {
+				s(it, "Email") == "" || n(it, "Version") < 1 || !role(it, "org", "owner", "admin", "member", "guest") {
 				fail("%s: malformed org membership %v", where, it)
 			}
 			if !orgLive {
@@ -366,7 +389,7 @@ func Check(items []storetest.Item) []string {
 			}
 		case TypeWorkspaceMbr:
 			if pk != "USER#"+user || sk != "ORG#"+org+"#WS#"+ws || s(it, "GSI1PK") != "WS#"+ws+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
-				s(it, "Email") == "" || !oneOf(s(it, "Role"), "admin", "member", "viewer") {
+				s(it, "Email") == "" || !role(it, "workspace", "admin", "member", "viewer") {
 				fail("%s: malformed workspace membership %v", where, it)
 			}
 			if !orgMember[[2]string{org, user}] {
@@ -397,8 +420,10 @@ func Check(items []storetest.Item) []string {
 			case status != "pending" && (s(it, "GSI1PK") != "" || s(it, "GSI1SK") != ""):
 				fail("%s: %s invitation still in the email index", where, status)
 			}
+			// A pending invitation may name a custom role deleted since:
+			// accepting it then fails.
 			if pk != "ORG#"+org || sk != "INVITE#"+s(it, "Id") || email == "" || !tokenHash.MatchString(s(it, "TokenHash")) ||
-				!oneOf(s(it, "Role"), "admin", "member", "guest") {
+				!(oneOf(s(it, "Role"), "admin", "member", "guest") || strings.HasPrefix(s(it, "Role"), "role_")) {
 				fail("%s: malformed invitation %v", where, it)
 			}
 			if !orgLive {
@@ -495,6 +520,24 @@ func Check(items []storetest.Item) []string {
 		case TypeDefaultsUsed:
 			if pk != "ORG#"+org || sk != "DEFWS" || !orgLive {
 				fail("%s: malformed or orphan %v", where, it)
+			}
+		case TypeRole:
+			perms, _ := it["Permissions"].([]any)
+			held := map[any]bool{}
+			for _, p := range perms {
+				held[p] = true
+			}
+			if pk != "ORG#"+org || sk != "ROLE#"+s(it, "Id") || s(it, "Name") == "" || !oneOf(s(it, "Scope"), "org", "workspace") ||
+				len(perms) > 100 || held["org:owners:manage"] || held["org:delete"] {
+				fail("%s: malformed custom role %v", where, it)
+			}
+			if !orgLive {
+				fail("%s: custom role of org %s, which does not exist", where, org)
+			}
+		case TypeRoleUse:
+			// Markers may outlive what they name (deleting a role checks).
+			if pk != "ORG#"+org || !strings.HasPrefix(sk, "ROLEUSE#"+s(it, "Id")+"#"+user+"#") || !orgLive {
+				fail("%s: malformed custom role marker %v", where, it)
 			}
 		case TypeInviteToken:
 		default:

@@ -82,6 +82,17 @@ const messages = {
   domain_verification_failed: 'The TXT record was not found yet. Publish it exactly as shown; DNS changes can take a while to appear, so try again in a few minutes.',
   domain_verified_elsewhere: 'Another organization has already verified this domain.',
   domain_not_verified: 'Domain join needs a verified domain: add and verify one on the Domains page first.',
+  role_not_found: 'This role does not exist any more.',
+  role_in_use: 'Some members hold this role. Choose a role to move them to, then delete it.',
+  too_many_roles: 'The organization has as many custom roles as it may have. Delete one first.',
+  too_many_permissions: 'A role can hold at most 100 permissions.',
+  unknown_permission: 'One of these permissions is not known to this deployment.',
+  permission_not_grantable: 'No custom role may delete the organization or manage its owners.',
+  invalid_role_scope: 'A role is for the organization or for workspaces; a workspace role holds workspace permissions only.',
+  role_scope_mismatch: 'This role is for the other kind of membership: organization roles go to members of the organization, workspace roles to members of a workspace.',
+  role_exceeds_yours: 'You can only give roles whose permissions you hold yourself.',
+  invalid_replacement: 'Choose another role of the same kind to move its holders to.',
+  invalid_user_id: 'This is not a valid user id.',
 };
 
 const byStatus = {

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgkit/orgkit/shared/domain"
+)
+
+// Custom roles (SPEC §10). A role item holds its permissions; memberships
+// name it by id in their Role. Each assignment, in its own transaction,
+// bumps the role's Assignments (which also checks that the role still exists
+// at the right scope) and leaves a ROLEUSE marker naming the membership. The
+// markers are never cleaned when a membership goes or changes: deleting a
+// role reads them and keeps those whose membership still holds the role, and
+// its condition on Assignments makes an assignment that slipped in between
+// fail the deletion (read again).
+
+// MaxRoleHolders bounds the holders a role deletion moves to the
+// replacement in its one transaction (DynamoDB allows 100 actions).
+const MaxRoleHolders = 25
+
+func roleRecord(r domain.CustomRole) record {
+	return record{PK: orgPK(r.OrgID), SK: roleSK(r.ID), Type: typeRole, Version: max(r.Version, 1), ID: r.ID, OrgID: r.OrgID,
+		Name: r.Name, Scope: r.Scope, Permissions: r.Permissions, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy}
+}
+
+func (r record) customRole() domain.CustomRole {
+	perms := r.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	return domain.CustomRole{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Scope: r.Scope, Permissions: perms,
+		CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, Version: r.Version, Assignments: r.Assignments}
+}
+
+// Roles lists an org's custom roles (at most 50), oldest first, with one
+// strongly consistent query.
+func (s *Store) Roles(ctx context.Context, org string) ([]domain.CustomRole, error) {
+	out := []domain.CustomRole{}
+	err := s.pages(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(orgPK(org)), ":sk": str(prefixRole),
+		},
+		ConsistentRead: aws.Bool(true),
+	}, func(items []map[string]types.AttributeValue) error {
+		for _, it := range items {
+			r, err := decode(it)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.customRole())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreateRole writes a new custom role, within the org's limit of roles.
+func (s *Store) CreateRole(ctx context.Context, g Guard, r domain.CustomRole, limit int, ev domain.AuditEvent) error {
+	r.Version = 1
+	return s.run(ctx, []step{
+		g.step(),
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(r.OrgID), orgSK()),
+			UpdateExpression:          aws.String("ADD RoleCount :rone"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(RoleCount) OR RoleCount < :rmax)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rone": num(1), ":rmax": num(int64(limit))},
+		}}, onFail: func(old map[string]types.AttributeValue) error {
+			if old == nil {
+				return domain.ErrOrgNotFound
+			}
+			return domain.ErrTooManyRoles
+		}},
+		{item: types.TransactWriteItem{Put: &types.Put{
+			Item:                roleRecord(r).item(),
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		}}, onFail: failWith(domain.ErrConflict)},
+		putAudit(ev),
+	})
+}
+
+// UpdateRole renames a role or changes its permissions, conditioned on the
+// role being as read (r.Version is the version read).
+func (s *Store) UpdateRole(ctx context.Context, g Guard, r domain.CustomRole, now time.Time, actor string, ev domain.AuditEvent) error {
+	return s.run(ctx, []step{
+		g.step(),
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                      key(orgPK(r.OrgID), roleSK(r.ID)),
+			UpdateExpression:         aws.String("SET #rname = :rname, #rperms = :rperms, Version = Version + :rone, UpdatedAt = :rnow, UpdatedBy = :ractor"),
+			ConditionExpression:      aws.String("Version = :rver"),
+			ExpressionAttributeNames: map[string]string{"#rname": "Name", "#rperms": "Permissions"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":rname": str(r.Name), ":rperms": strList(r.Permissions), ":rone": num(1), ":rver": num(r.Version),
+				":rnow": str(now.UTC().Format(time.RFC3339Nano)), ":ractor": str(actor),
+			},
+		}}, onFail: roleChanged},
+		exists(orgPK(r.OrgID), orgSK(), domain.ErrOrgNotFound),
+		putAudit(ev),
+	})
+}
+
+func roleChanged(old map[string]types.AttributeValue) error {
+	if old == nil {
+		return domain.ErrRoleNotFound
+	}
+	return domain.ErrConflict
+}
+
+func strList(ss []string) types.AttributeValue {
+	l := make([]types.AttributeValue, len(ss))
+	for i, s := range ss {
+		l[i] = str(s)
+	}
+	return &types.AttributeValueMemberL{Value: l}
+}
+
+// RoleUse is a custom role given to a member: their org role (Workspace
+// "") or their role in a workspace.
+type RoleUse struct {
+	Role, User, Workspace string
+}
+
+// useRoles are the steps of an assignment of custom roles (built-in role
+// names are skipped): each role must exist at the scope it is given at, its
+// Assignments grows, and a marker names the membership.
+func useRoles(org string, uses ...RoleUse) []step {
+	var steps []step
+	counted := map[string]bool{}
+	for _, u := range uses {
+		if !domain.IsCustomRole(u.Role) {
+			continue
+		}
+		scope := domain.RoleScopeOrg
+		if u.Workspace != "" {
+			scope = domain.RoleScopeWorkspace
+		}
+		if !counted[u.Role] {
+			counted[u.Role] = true
+			steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
+				Key:                       key(orgPK(org), roleSK(u.Role)),
+				UpdateExpression:          aws.String("ADD Assignments :uone"),
+				ConditionExpression:       aws.String("attribute_exists(PK) AND #uscope = :uscope"),
+				ExpressionAttributeNames:  map[string]string{"#uscope": "Scope"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":uone": num(1), ":uscope": str(scope)},
+			}}, onFail: func(old map[string]types.AttributeValue) error {
+				if old == nil {
+					return domain.ErrRoleNotFound
+				}
+				return domain.ErrRoleScopeMismatch
+			}})
+		}
+		steps = append(steps, step{item: types.TransactWriteItem{Put: &types.Put{Item: record{
+			PK: orgPK(org), SK: roleUseSK(u.Role, u.User, u.Workspace), Type: typeRoleUse, Version: 1,
+			ID: u.Role, OrgID: org, UserID: u.User, WorkspaceID: u.Workspace,
+		}.item()}}})
+	}
+	return steps
+}
+
+// RoleHolder is a membership that holds a custom role.
+type RoleHolder struct {
+	UserID      string
+	WorkspaceID string // "" for an org membership
+	Email       string
+}
+
+// RoleHolders finds the memberships that hold a role now: its markers, then
+// the memberships they name, strongly consistent (two round trips).
+func (s *Store) RoleHolders(ctx context.Context, org, role string) ([]RoleHolder, error) {
+	var keys []map[string]types.AttributeValue
+	err := s.pages(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(orgPK(org)), ":sk": str("ROLEUSE#" + role + "#"),
+		},
+		ConsistentRead: aws.Bool(true),
+	}, func(items []map[string]types.AttributeValue) error {
+		for _, it := range items {
+			r, err := decode(it)
+			if err != nil {
+				return err
+			}
+			if r.WorkspaceID == "" {
+				keys = append(keys, key(userPK(r.UserID), orgMemberSK(org)))
+			} else {
+				keys = append(keys, key(userPK(r.UserID), wsMemberSK(org, r.WorkspaceID)))
+			}
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []RoleHolder
+	for _, it := range items {
+		r, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		if r.Role == role {
+			out = append(out, RoleHolder{UserID: r.UserID, WorkspaceID: r.WorkspaceID, Email: r.Email})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].UserID+out[i].WorkspaceID < out[j].UserID+out[j].WorkspaceID
+	})
+	return out, nil
+}
+
+// RoleDeletion deletes a custom role, moving its holders to Replacement
+// (a built-in role of the same scope or another custom role) in the same
+// transaction.
+type RoleDeletion struct {
+	Guard       Guard
+	Role        domain.CustomRole // as read: its Version and Assignments
+	Holders     []RoleHolder
+	Replacement string
+	Events      []domain.AuditEvent
+}
+
+// DeleteRole deletes a role. It fails with ErrConflict when the role
+// changed or was assigned since it was read, or a holder's role changed:
+// read again.
+func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
+	r := d.Role
+	if len(d.Holders) > 0 && d.Replacement == "" {
+		return domain.ErrRoleInUse
+	}
+	if len(d.Holders) > MaxRoleHolders {
+		return domain.ErrRoleInUse.WithDetail(fmt.Sprintf("more than %d memberships hold this role: move some to another role first", MaxRoleHolders))
+	}
+	steps := []step{
+		d.Guard.step(),
+		{item: types.TransactWriteItem{Delete: &types.Delete{
+			Key:                       key(orgPK(r.OrgID), roleSK(r.ID)),
+			ConditionExpression:       aws.String("Version = :dver AND (attribute_not_exists(Assignments) OR Assignments = :dn)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":dver": num(r.Version), ":dn": num(r.Assignments)},
+		}}, onFail: roleChanged},
+		{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(r.OrgID), orgSK()),
+			UpdateExpression:          aws.String("ADD RoleCount :dminus"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":dminus": num(-1)},
+		}}, onFail: failWith(domain.ErrOrgNotFound)},
+	}
+	var uses []RoleUse
+	for _, h := range d.Holders {
+		k := key(userPK(h.UserID), orgMemberSK(r.OrgID))
+		if h.WorkspaceID != "" {
+			k = key(userPK(h.UserID), wsMemberSK(r.OrgID, h.WorkspaceID))
+		}
+		steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       k,
+			UpdateExpression:          aws.String("SET #hrole = :hrep, Version = Version + :hone"),
+			ConditionExpression:       aws.String("#hrole = :hold"),
+			ExpressionAttributeNames:  map[string]string{"#hrole": "Role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":hrep": str(d.Replacement), ":hold": str(r.ID), ":hone": num(1)},
+		}}, onFail: failWith(domain.ErrConflict)})
+		uses = append(uses, RoleUse{Role: d.Replacement, User: h.UserID, Workspace: h.WorkspaceID})
+	}
+	steps = append(steps, useRoles(r.OrgID, uses...)...)
+	for _, e := range d.Events {
+		steps = append(steps, putAudit(e))
+	}
+	return s.run(ctx, steps)
+}
+
+// ReadRoles reads custom roles of an org by id, in one batch; ids of roles
+// that do not exist are left out.
+func (s *Store) ReadRoles(ctx context.Context, org string, ids []string) (map[string]domain.CustomRole, error) {
+	return s.readRoles(ctx, org, ids)
+}
+
+func (s *Store) readRoles(ctx context.Context, org string, ids []string) (map[string]domain.CustomRole, error) {
+	out := map[string]domain.CustomRole{}
+	var keys []map[string]types.AttributeValue
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if domain.ValidRoleRef(id) && !seen[id] {
+			seen[id] = true
+			keys = append(keys, key(orgPK(org), roleSK(id)))
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		r, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = r.customRole()
+	}
+	return out, nil
+}

@@ -412,8 +412,8 @@ var matrix = map[string][]variant{
 		},
 	}},
 	"GET /orgs/{orgId}/billing": {{
-		name: "read the plan (owners: org:billing:manage)",
-		want: row{200, 403, 403, 403, 403, 403, 403, 404, 404},
+		name: "read the plan (org:billing:manage: owners and admins)",
+		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},
 		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
 			return request{"GET", "/orgs/" + f.org + "/billing", nil}
 		},
@@ -427,7 +427,7 @@ var matrix = map[string][]variant{
 	}},
 	"PATCH /orgs/{orgId}/billing": {{
 		name: "change the billing email",
-		want: row{200, 403, 403, 403, 403, 403, 403, 404, 404},
+		want: row{200, 200, 403, 403, 403, 403, 403, 404, 404},
 		call: func(_ *testing.T, f *matrixFixture, c cell) request {
 			return request{"PATCH", "/orgs/" + f.org + "/billing", map[string]string{"billingEmail": "billing@" + f.domain}}
 		},

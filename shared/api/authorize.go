@@ -83,7 +83,10 @@ func (a *API) Authorize(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 	// The gateway lets only machine tokens with the scope reach backend
 	// routes; checked here too, so that no deployment that misses it lets
 	// a person ask about others.
-	if !r.Caller.Machine || !slices.Contains(r.Caller.Scopes, scopeRead) {
+	if err := machine(r); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(r.Caller.Scopes, scopeRead) {
 		return nil, domain.ErrForbidden
 	}
 	var b AuthorizeBody

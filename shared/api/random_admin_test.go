@@ -109,11 +109,7 @@ func (s *sim) backendRemoveMember() {
 	before := s.e.Now()
 	s.do(m, "DELETE", "/admin/orgs/"+seg+"/members/"+tseg, nil, w)
 	if w.status == 204 {
-		delete(o.members, target.ID)
-		for _, ws := range o.wss {
-			delete(ws.members, target.ID)
-		}
-		o.dropJoinReq(target.ID)
+		o.drop(target.ID)
 		o.removedAt[target.Email] = before // as an admin's removal
 		o.did("org.member.removed")
 	}
@@ -236,10 +232,7 @@ func (s *sim) backendDeleteUser() {
 	}
 	for _, o := range s.orgs {
 		if o.members[target.ID] != "" {
-			delete(o.members, target.ID)
-			for _, ws := range o.wss {
-				delete(ws.members, target.ID)
-			}
+			o.drop(target.ID)
 			if o.live {
 				o.did("org.member.removed")
 			}

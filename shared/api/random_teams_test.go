@@ -59,11 +59,24 @@ func (s *sim) pickTeam(o *mOrg) (string, *mTeam) {
 // the caller's right to see teams (not guests: action is the org roles
 // allowed), the team.
 func teamGate(o *mOrg, seg string, tm *mTeam, u *apitest.User, roles ...string) *want {
+	return teamGateFor(false, o, seg, tm, u, roles...)
+}
+
+// teamWriteGate is teamGate for a change: a canceled org is read-only for
+// all but its owners, which the access read says before the team's.
+func teamWriteGate(o *mOrg, seg string, tm *mTeam, u *apitest.User, roles ...string) *want {
+	return teamGateFor(true, o, seg, tm, u, roles...)
+}
+
+func teamGateFor(write bool, o *mOrg, seg string, tm *mTeam, u *apitest.User, roles ...string) *want {
 	if !domain.ValidID(domain.PrefixOrg, seg) {
 		return &orgNotFound
 	}
 	if g := orgGate(o, u, roles...); g != nil {
 		return g
+	}
+	if write && o.canceled && o.role(u.ID) != "owner" {
+		return &orgReadOnly
 	}
 	if tm == nil {
 		w := fail(404, "team_not_found")
@@ -90,6 +103,8 @@ func (s *sim) createTeam() {
 		w = orgNotFound
 	case g != nil:
 		w = *g
+	case o.canceled && o.role(u.ID) != "owner":
+		w = orgReadOnly
 	case !valid:
 		w = fail(400, "invalid_name")
 	}
@@ -148,7 +163,7 @@ func (s *sim) deleteTeam() {
 	u := s.pickCaller(o)
 	tseg, tm := s.pickTeam(o)
 	w := ok(204)
-	switch g := teamGate(o, seg, tm, u, teamSeers...); {
+	switch g := teamWriteGate(o, seg, tm, u, teamSeers...); {
 	case g != nil:
 		w = *g
 	case !o.manages(tm, u.ID):
@@ -173,7 +188,7 @@ func (s *sim) putTeamMember() {
 	}
 	w := ok(200)
 	admin := slices.Contains(admins, o.role(u.ID))
-	switch g := teamGate(o, seg, tm, u, teamSeers...); {
+	switch g := teamWriteGate(o, seg, tm, u, teamSeers...); {
 	case !validUser(useg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -219,7 +234,7 @@ func (s *sim) removeTeamMember() {
 		seers = allRoles // anyone in a team may leave it
 	}
 	w := ok(204)
-	switch g := teamGate(o, seg, tm, u, seers...); {
+	switch g := teamWriteGate(o, seg, tm, u, seers...); {
 	case !validUser(useg):
 		w = fail(404, "member_not_found")
 	case g != nil:
@@ -246,6 +261,8 @@ func (s *sim) putTeamGrant() {
 	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
 	case g != nil:
 		w = *g
+	case o.canceled && o.role(u.ID) != "owner":
+		w = orgReadOnly
 	case role == "owner":
 		w = fail(400, "invalid_role")
 	case tm == nil:
@@ -267,6 +284,8 @@ func (s *sim) removeTeamGrant() {
 	switch g := wsGate(o, seg, wseg, ws, u, "admin"); {
 	case g != nil:
 		w = *g
+	case o.canceled && o.role(u.ID) != "owner":
+		w = orgReadOnly
 	case tm == nil || tm.grants[ws.id] == "":
 		w = fail(404, "team_grant_not_found")
 	}
@@ -298,6 +317,8 @@ func (s *sim) setDefaultRole() {
 		w = orgNotFound
 	case g != nil:
 		w = *g
+	case o.canceled && o.role(u.ID) != "owner":
+		w = orgReadOnly
 	case role == "owner":
 		w = fail(400, "invalid_role")
 	case target == nil || o.role(target.ID) == "":

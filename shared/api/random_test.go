@@ -207,6 +207,20 @@ func (o *mOrg) unbar(email string) {
 }
 
 // dropJoinReq forgets a user's join request.
+// drop is a member gone from the org: every membership of theirs in it
+// (workspaces, teams, default role) and any join request with it.
+func (o *mOrg) drop(id string) {
+	delete(o.members, id)
+	for _, ws := range o.wss {
+		delete(ws.members, id)
+	}
+	for _, tm := range o.teams {
+		delete(tm.members, id)
+	}
+	delete(o.defaults, id)
+	o.dropJoinReq(id)
+}
+
 func (o *mOrg) dropJoinReq(id string) {
 	o.joinReqs = slices.DeleteFunc(o.joinReqs, func(x string) bool { return x == id })
 }
@@ -1330,15 +1344,7 @@ func (s *sim) removeMember() {
 	before := s.e.Now()
 	s.do(u, "DELETE", "/orgs/"+seg+"/members/"+tseg, nil, w)
 	if w.status == 204 {
-		delete(o.members, target.ID)
-		for _, ws := range o.wss {
-			delete(ws.members, target.ID)
-		}
-		for _, tm := range o.teams {
-			delete(tm.members, target.ID)
-		}
-		delete(o.defaults, target.ID)
-		o.dropJoinReq(target.ID)
+		o.drop(target.ID)
 		if target != u {
 			o.removedAt[target.Email] = before
 		}
@@ -2371,12 +2377,13 @@ func (s *sim) setPlan() {
 	}
 }
 
-// getBilling: owners read the plan and the seats.
+// getBilling: owners and admins (org:billing:manage) read the plan and the
+// seats.
 func (s *sim) getBilling() {
 	seg, o := s.pickOrg()
 	u := s.pickCaller(o)
 	w := ok(200)
-	if g := orgGate(o, u, "owner"); g != nil {
+	if g := orgGate(o, u, admins...); g != nil {
 		w = *g
 	}
 	r := s.do(u, "GET", "/orgs/"+seg+"/billing", nil, w)

@@ -66,7 +66,7 @@ var orgTable = map[OrgAction][]domain.OrgRole{
 	DeleteOrg:         owner,
 	ReadAudit:         admins,
 	ManageDomains:     admins,
-	ManageBilling:     owner,
+	ManageBilling:     admins,
 }
 
 // OrgRoles returns the org roles allowed an action.

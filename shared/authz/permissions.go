@@ -61,7 +61,7 @@ var builtins = []Def{
 	{OrgOwnersManage, "Grant or remove the owner role, and remove owners", ScopeOrg, nil},
 	{OrgInvitationsManage, "Invite, list and revoke invitations; approve and deny join requests", ScopeOrg, roles(domain.OrgAdmin)},
 	{OrgAuditRead, "Read the audit log", ScopeOrg, roles(domain.OrgAdmin)},
-	{OrgBillingManage, "Read the plan and change the billing email (owners only by default: the respond.io Billing admin is a custom role)", ScopeOrg, nil},
+	{OrgBillingManage, "Read the plan and change the billing email", ScopeOrg, roles(domain.OrgAdmin)},
 	{OrgRolesManage, "Create, change and delete custom roles", ScopeOrg, roles(domain.OrgAdmin)},
 	{OrgTeamsCreate, "Create teams", ScopeOrg, roles(domain.OrgAdmin, domain.OrgMember)},
 	{OrgWorkspacesCreate, "Create workspaces (members too when the policy allows it)", ScopeOrg, roles(domain.OrgAdmin)},

@@ -250,12 +250,7 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 			ConditionExpression:       aws.String("Version = :dver AND (attribute_not_exists(Assignments) OR Assignments = :dn)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":dver": num(r.Version), ":dn": num(r.Assignments)},
 		}}, onFail: roleChanged},
-		{item: types.TransactWriteItem{Update: &types.Update{
-			Key:                       key(orgPK(r.OrgID), orgSK()),
-			UpdateExpression:          aws.String("ADD RoleCount :dminus"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":dminus": num(-1)},
-		}}, onFail: failWith(domain.ErrOrgNotFound)},
+		orgCounts(r.OrgID, d),
 	}
 	var uses []RoleUse
 	for _, h := range d.Holders {
@@ -277,6 +272,32 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 		steps = append(steps, putAudit(e))
 	}
 	return s.run(ctx, steps)
+}
+
+// orgCounts takes the role off the org's count of roles and, when org role
+// holders move to guest, their seats off its seat count (a custom role
+// holds a seat, as every role but guest does; never the owner role, which
+// cannot replace one).
+func orgCounts(org string, d RoleDeletion) step {
+	update, values := "ADD RoleCount :dminus", map[string]types.AttributeValue{":dminus": num(-1)}
+	if domain.OrgRole(d.Replacement) == domain.OrgGuest {
+		var freed int64
+		for _, h := range d.Holders {
+			if h.WorkspaceID == "" {
+				freed++
+			}
+		}
+		if freed > 0 {
+			update += ", SeatCount :dseats"
+			values[":dseats"] = num(-freed)
+		}
+	}
+	return step{item: types.TransactWriteItem{Update: &types.Update{
+		Key:                       key(orgPK(org), orgSK()),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: values,
+	}}, onFail: failWith(domain.ErrOrgNotFound)}
 }
 
 // ReadRoles reads custom roles of an org by id, in one batch; ids of roles

@@ -141,14 +141,4 @@ var roleRows = map[string][]variant{
 			}
 		},
 	}},
-	// Backend routes take machine tokens only: every person is refused
-	// (the gateway, once it checks scopes, may answer before the handler).
-	"POST /admin/authorize": {{
-		name:  "a person's token",
-		want:  row{403, 403, 403, 403, 403, 403, 403, 403, 403},
-		codes: map[actor]string{owner: "", admin: "", member: "", guest: "", wsAdmin: "", wsMember: "", wsViewer: "", nonMember: "", otherOrg: ""},
-		call: func(_ *testing.T, f *matrixFixture, _ cell) request {
-			return request{"POST", "/admin/authorize", map[string]string{"userId": f.users[member].Sub, "orgId": f.org}}
-		},
-	}},
 }

@@ -51,6 +51,8 @@ type API struct {
 	Product string
 	// DNS looks up the TXT records that prove an org's domains.
 	DNS dnsproof.Resolver
+	// Webhooks configures the webhook routes.
+	Webhooks *Webhooks
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

@@ -95,6 +95,12 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/members", "workspaces", "A page of the workspace's members", (*api.API).ListWorkspaceMembers, ok(api.List[api.WorkspaceMemberView]{}), User},
 	{"PUT", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Add an org member to the workspace or change their role", (*api.API).PutWorkspaceMember, okIn(api.RoleBody{}, api.WorkspaceMemberView{}), User},
 	{"DELETE", "/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}", "workspaces", "Remove a member from the workspace", (*api.API).RemoveWorkspaceMember, noContent(), User},
+
+	{"GET", "/admin/webhooks", "webhooks", "The webhook endpoints that receive events", (*api.API).ListWebhooks, ok(api.List[api.WebhookView]{}), ScopeWrite},
+	{"POST", "/admin/webhooks", "webhooks", "Register a webhook endpoint; its signing secret is answered this once", (*api.API).CreateWebhook, created(api.WebhookBody{}, api.CreatedWebhook{}), ScopeWrite},
+	{"DELETE", "/admin/webhooks/{webhookId}", "webhooks", "Remove a webhook endpoint", (*api.API).DeleteWebhook, noContent(), ScopeWrite},
+	{"GET", "/admin/webhooks/{webhookId}/deliveries", "webhooks", "A page of the endpoint's deliveries, newest first, with their latest attempt", (*api.API).ListDeliveries, ok(api.List[domain.Delivery]{}), ScopeWrite},
+	{"POST", "/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry", "webhooks", "Send a delivery again now (one that failed for good, say)", (*api.API).RetryDelivery, ok(domain.Delivery{}), ScopeWrite},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

@@ -24,6 +24,11 @@
 //	emails to an address   ORG#<org>         LIMIT#MAIL#<day>#<email> (a count; expires)
 //	org domain (DNS proof) ORG#<org>         DOMAIN#<domain>
 //	domain claim           DOMAIN#<domain>   CLAIM
+//	webhook                WEBHOOKS          WH#<wh>
+//	webhooks count         WEBHOOKS          COUNT                  (at most MaxWebhooks)
+//	webhook delivery       WH#<wh>           DLV#<dlv>              (its latest attempt; expires)
+//	delivery queue head    WHQ#<wh>#<org>    HEAD                   WEBHOOK#QUEUES      <wh>#<org>
+//	queued delivery        WHQ#<wh>#<org>    Q#<stream position>
 //
 // Access patterns:
 //
@@ -72,6 +77,10 @@ const (
 	typeBar          = "Bar"
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
+	typeWebhook      = "Webhook"
+	typeDelivery     = "Delivery"
+	typeQueue        = "DeliveryQueue"
+	typeQueued       = "QueuedDelivery"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -98,6 +107,19 @@ func mailWindowSK(day, email string) string { return "LIMIT#MAIL#" + day + "#" +
 func barSK(email string) string             { return "BAR#" + email }
 func orgDomainSK(d string) string           { return "DOMAIN#" + d }
 
+// Webhooks: one partition of endpoints, one per webhook of deliveries, one
+// per queue (webhook and org).
+func webhooksPK() string              { return "WEBHOOKS" }
+func webhookSK(wh string) string      { return prefixWebhook + wh }
+func webhookCountSK() string          { return "COUNT" }
+func webhookPK(wh string) string      { return "WH#" + wh }
+func deliverySK(dlv string) string    { return prefixDelivery + dlv }
+func queuePK(q QueueRef) string       { return "WHQ#" + q.WebhookID + "#" + q.OrgID }
+func queueHeadSK() string             { return "HEAD" }
+func queuedSK(position string) string { return prefixQueued + position }
+func queuesGSI() string               { return "WEBHOOK#QUEUES" }
+func queueGSISK(q QueueRef) string    { return q.WebhookID + "#" + q.OrgID }
+
 // Prefixes for begins_with queries.
 const (
 	prefixOrgMember  = "ORG#"
@@ -106,4 +128,7 @@ const (
 	prefixAudit      = "AUDIT#"
 	prefixJoinReq    = "JOINREQ#"
 	prefixOrgDomain  = "DOMAIN#"
+	prefixWebhook    = "WH#"
+	prefixDelivery   = "DLV#"
+	prefixQueued     = "Q#"
 )

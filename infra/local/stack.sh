@@ -123,6 +123,9 @@ JSON
   # The local DNS zone: the API's own DNS server answers TXT questions from
   # files there (domain proofs); tests publish records by writing them.
   export DNS_DIR="$LOCAL/dns"
+  # Webhook receivers of the local stack (and its tests) listen on
+  # 127.0.0.1; in AWS webhooks may not point at private addresses.
+  export WEBHOOK_ALLOW_PRIVATE=true
   "$BIN" bootstrap
   set -a; . "$STACK_ENV"; set +a
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then

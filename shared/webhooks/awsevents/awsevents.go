@@ -87,4 +87,3 @@ func (k *Kicker) Kick(ctx context.Context, queues []store.QueueRef) {
 		}
 	}
 }
-

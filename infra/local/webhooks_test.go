@@ -241,6 +241,7 @@ func TestEventsReachWebhooksSignedInOrderOnce(t *testing.T) {
 	if ev := byType["member.role_changed"]; ev.Actor.ID != a.ID {
 		t.Errorf("member.role_changed actor %+v, want %s", ev.Actor, a.ID)
 	}
+	e.Invariants(t)
 }
 
 func TestReceiverDownGetsEverythingAfterwardsInOrder(t *testing.T) {
@@ -352,4 +353,5 @@ func TestFailingDeliveryEndsInDeadLetterStoreAndCanBeRetried(t *testing.T) {
 	}
 	// A retry of a delivery that is not there answers 404.
 	e.Call(backend, "POST", "/admin/webhooks/"+wh+"/deliveries/"+domain.NewID(domain.PrefixDelivery, time.Now())+"/retry", nil).Want(t, http.StatusNotFound)
+	e.Invariants(t)
 }

@@ -78,6 +78,7 @@ const (
 	typeLimit        = "Limit"
 	typeOrgDomain    = "OrgDomain"
 	typeWebhook      = "Webhook"
+	typeWebhookCount = "WebhookCount"
 	typeDelivery     = "Delivery"
 	typeQueue        = "DeliveryQueue"
 	typeQueued       = "QueuedDelivery"

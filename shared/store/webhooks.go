@@ -118,7 +118,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w domain.Webhook) error {
 			UpdateExpression:          aws.String("SET #type = :type, Version = if_not_exists(Version, :zero) + :one ADD Used :one"),
 			ConditionExpression:       aws.String("attribute_not_exists(Used) OR Used < :max"),
 			ExpressionAttributeNames:  map[string]string{"#type": attrType},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str(typeLimit), ":zero": num(0), ":one": num(1), ":max": num(MaxWebhooks)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":type": str(typeWebhookCount), ":zero": num(0), ":one": num(1), ":max": num(MaxWebhooks)},
 		}}, onFail: failWith(domain.ErrTooManyWebhooks)},
 		{item: types.TransactWriteItem{Put: &types.Put{Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 			onFail: failWith(domain.ErrConflict)},

@@ -187,7 +187,12 @@ func (d *Deliverer) Redeliver(ctx context.Context, hook domain.Webhook, dl domai
 		return dl, err
 	}
 	d.Log.Info("webhook redelivery", "webhook_id", hook.ID, "delivery_id", dl.ID, "status_code", a.StatusCode, "error", a.Error)
-	return d.Store.Delivery(ctx, hook.ID, dl.ID)
+	// The delivery as RecordAttempt left it, without reading it again.
+	dl.Status, dl.Attempts, dl.LastAttemptAt, dl.LastStatusCode, dl.LastError, dl.NextAttemptAt = a.Status, dl.Attempts+1, &at, a.StatusCode, a.Error, nil
+	if !a.Next.IsZero() {
+		dl.NextAttemptAt = &a.Next
+	}
+	return dl, nil
 }
 
 // post sends the delivery's payload; it answers the status code (0: none)

@@ -90,6 +90,11 @@ const (
 	TypeBar          = "Bar"
 	TypeLimit        = "Limit"
 	TypeOrgDomain    = "OrgDomain"
+	TypeWebhook      = "Webhook"
+	TypeWebhookCount = "WebhookCount"
+	TypeDelivery     = "Delivery"
+	TypeQueue        = "DeliveryQueue"
+	TypeQueued       = "QueuedDelivery"
 )
 
 func s(it storetest.Item, k string) string { v, _ := it[k].(string); return v }
@@ -197,6 +202,7 @@ func Check(items []storetest.Item) []string {
 		return n(it, k)
 	}
 
+	webhookInvariants(items, fail)
 	for _, it := range items {
 		pk, sk, org, user, ws := s(it, "PK"), s(it, "SK"), s(it, "OrgId"), s(it, "UserId"), s(it, "WorkspaceId")
 		where := pk + " " + sk
@@ -327,6 +333,8 @@ func Check(items []storetest.Item) []string {
 				fail("%s: limit counter of org %s, which does not exist", where, org)
 			}
 		case TypeInviteToken:
+		case TypeWebhook, TypeWebhookCount, TypeDelivery, TypeQueue, TypeQueued:
+			// webhookInvariants
 		default:
 			fail("%s: unknown item type %q", where, typ)
 		}

@@ -17,9 +17,13 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/orgkit/orgkit/infra/local"
+	"github.com/orgkit/orgkit/infra/local/localtest"
+	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
+	"github.com/orgkit/orgkit/shared/store/storetest"
 	"github.com/orgkit/orgkit/shared/webhooks"
 )
 
@@ -354,4 +358,51 @@ func TestFailingDeliveryEndsInDeadLetterStoreAndCanBeRetried(t *testing.T) {
 	// A retry of a delivery that is not there answers 404.
 	e.Call(backend, "POST", "/admin/webhooks/"+wh+"/deliveries/"+domain.NewID(domain.PrefixDelivery, time.Now())+"/retry", nil).Want(t, http.StatusNotFound)
 	e.Invariants(t)
+}
+
+// TestLocalStackDeliversEventsToWebhooks: the running local stack (its
+// stream poller, publisher and queue drainers, in the API's process)
+// delivers a new org's events to a webhook on 127.0.0.1, signed and in
+// order. The webhook is registered in the table directly: the API's
+// backend routes need a machine token.
+func TestLocalStackDeliversEventsToWebhooks(t *testing.T) {
+	s := localtest.Load(t)
+	st := store.New(storetest.Client(), s.Env["TABLE_NAME"])
+	ctx := context.Background()
+	r := newReceiver(t, 0)
+	secret := webhooks.NewSecret()
+	v, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.verify = v
+	now := time.Now()
+	hook := domain.Webhook{ID: domain.NewID(domain.PrefixWebhook, now), URL: r.srv.URL, Events: []string{"*"}, Secret: secret, CreatedAt: now, CreatedBy: "test"}
+	if err := st.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	// Every test's events reach this webhook while it exists: not for long.
+	t.Cleanup(func() { _ = st.DeleteWebhook(ctx, hook.ID) })
+
+	u := s.SignUp(t, "founder@"+localtest.RandomDomain())
+	var me api.MeResponse
+	s.Call(t, "GET", "/me", u.IDToken, nil).JSON(t, &me)
+	if len(me.Orgs) != 1 {
+		t.Fatalf("the sign-up made %d orgs", len(me.Orgs))
+	}
+	org := me.Orgs[0].ID
+	if resp := s.Call(t, "POST", "/orgs/"+org+"/workspaces", u.IDToken, map[string]string{"name": "Events"}); resp.Status != http.StatusCreated {
+		t.Fatalf("create workspace: %d %s", resp.Status, resp.Body)
+	}
+	if resp := s.Call(t, "PATCH", "/orgs/"+org, u.IDToken, map[string]string{"name": "Renamed"}); resp.Status != http.StatusOK {
+		t.Fatalf("rename: %d %s", resp.Status, resp.Body)
+	}
+	var log api.List[domain.AuditEvent]
+	s.Call(t, "GET", "/orgs/"+org+"/audit-events", u.IDToken, nil).JSON(t, &log)
+	slices.Reverse(log.Items)
+	waitWithin(t, "the org's events delivered by the local stack", 30*time.Second, func() bool { return len(r.events(org)) >= len(log.Items) })
+	checkDelivered(t, r, log.Items, func(string) bool { return true })
+	if r.forgeries() != 0 {
+		t.Errorf("%d deliveries did not verify", r.forgeries())
+	}
 }

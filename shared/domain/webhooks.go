@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Webhook is an endpoint that receives the deployment's events (SPEC §13):
 // registered by the product's backend, for every org.
@@ -53,7 +56,7 @@ type Delivery struct {
 // event's own ULID, so that a record redelivered by the stream makes no
 // second delivery and deliveries list in event order.
 func DeliveryID(eventID string) string {
-	return PrefixDelivery + eventID[len(PrefixAudit):]
+	return PrefixDelivery + strings.TrimPrefix(eventID, PrefixAudit)
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,8 +109,8 @@ func TestPublic(t *testing.T) {
 // loopback, private or metadata address is refused when the delivery
 // connects, whatever it resolved to when the webhook was made.
 func TestClientRefusesPrivateAddressesWhenConnecting(t *testing.T) {
-	hits := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits++ }))
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
 	defer srv.Close()
 	named := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	for _, u := range []string{srv.URL, named} {
@@ -118,15 +119,15 @@ func TestClientRefusesPrivateAddressesWhenConnecting(t *testing.T) {
 			t.Errorf("strict client to %s: %v, want ErrAddressNotAllowed", u, err)
 		}
 	}
-	if hits != 0 {
-		t.Fatalf("the receiver was reached %d times", hits)
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the receiver was reached %d times", n)
 	}
 	resp, err := webhooks.NewClient(time.Second, true).Post(srv.URL, "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatalf("local client: %v", err)
 	}
 	_ = resp.Body.Close()
-	if hits != 1 {
+	if hits.Load() != 1 {
 		t.Fatalf("the local client did not reach the receiver")
 	}
 }

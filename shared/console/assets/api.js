@@ -67,6 +67,15 @@ const messages = {
   domain_verification_failed: 'The TXT record was not found yet. Publish it exactly as shown; DNS changes can take a while to appear, so try again in a few minutes.',
   domain_verified_elsewhere: 'Another organization has already verified this domain.',
   domain_not_verified: 'Domain join needs a verified domain: add and verify one on the Domains page first.',
+  // The product backend's routes (machine tokens); the console never calls them.
+  insufficient_scope: 'This is for the product\'s backend, with a client-credentials token.',
+  webhook_not_found: 'This webhook does not exist.',
+  delivery_not_found: 'This delivery does not exist.',
+  delivery_pending: 'This delivery is still being retried.',
+  invalid_webhook_url: 'A webhook URL is an http or https address.',
+  webhook_url_not_allowed: 'Webhooks may not point at private addresses.',
+  invalid_event_type: 'Unknown event type.',
+  too_many_webhooks: 'There are already 50 webhooks.',
 };
 
 const byStatus = {

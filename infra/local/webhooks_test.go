@@ -263,6 +263,7 @@ func TestReceiverDownGetsEverythingAfterwardsInOrder(t *testing.T) {
 	if got := r.events(f.OrgID); len(got) != 0 {
 		t.Fatalf("events taken while down: %d", len(got))
 	}
+	e.Invariants(t) // the queue's head counts what waits in it
 	r.refuse.Store(0)
 
 	// THEN it gets every event, in order, once

@@ -207,6 +207,7 @@ func (s *Store) Enqueue(ctx context.Context, d domain.Delivery, position string,
 			onFail: failWith(errAlreadyQueued)},
 		{item: types.TransactWriteItem{Put: &types.Put{Item: map[string]types.AttributeValue{
 			attrPK: str(queuePK(q)), attrSK: str(queuedSK(position)), attrType: str(typeQueued), attrVer: num(1), "DeliveryId": str(d.ID),
+			"OrgId": str(q.OrgID),
 		}}}},
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key: key(queuePK(q), queueHeadSK()),

@@ -162,7 +162,8 @@ func (d *Deliverer) attempt(ctx context.Context, hook domain.Webhook, dl domain.
 	switch {
 	case a.Error == "":
 		a.Status = domain.DeliveryDelivered
-	case at.Sub(dl.CreatedAt) >= d.MaxAge:
+	case at.Sub(dl.CreatedAt) >= d.MaxAge && dl.Attempts > 0:
+		// Retried at least once, however late the first attempt came.
 		a.Status = domain.DeliveryFailed
 	default:
 		a.Status, a.Next = domain.DeliveryPending, at.Add(d.delay(dl.Attempts+1))

@@ -134,6 +134,15 @@ func (d *Deliverer) drainOnce(ctx context.Context, q store.QueueRef) (more bool,
 				}
 			}
 			dl, err := d.Store.Delivery(ctx, q.WebhookID, it.DeliveryID)
+			if errors.Is(err, domain.ErrDeliveryNotFound) {
+				// Its record expired or was removed by hand: nothing to send,
+				// and it must not block the queue.
+				log.Error("queued delivery without its record: dropped", "delivery_id", it.DeliveryID)
+				if err := d.Store.Drop(ctx, q, it.Position); err != nil {
+					return false, err
+				}
+				continue
+			}
 			if err != nil {
 				return false, err
 			}

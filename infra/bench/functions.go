@@ -237,6 +237,19 @@ func (ct *ColdTable) Event(fn string, n int) ([]byte, string, error) {
 		}
 		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("INSERT", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, img, nil)}})
 		return b, "stream insert of an outbox message (send to MAIL_DIR)", err
+	case "events":
+		id := domain.NewID(domain.PrefixAudit, now)
+		img := map[string]events.DynamoDBAttributeValue{
+			"PK": events.NewStringAttribute("ORG#" + ct.Org), "SK": events.NewStringAttribute("AUDIT#" + id),
+			"Type": events.NewStringAttribute("AuditEvent"), "Version": events.NewNumberAttribute("1"), "OrgId": events.NewStringAttribute(ct.Org),
+			"Id": events.NewStringAttribute(id), "Action": events.NewStringAttribute(domain.ActionOrgRenamed),
+			"TargetType": events.NewStringAttribute("org"), "TargetId": events.NewStringAttribute(ct.Org),
+			"CreatedAt": events.NewStringAttribute(now.UTC().Format(time.RFC3339Nano)),
+		}
+		b, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("INSERT", n, map[string]events.DynamoDBAttributeValue{"PK": img["PK"], "SK": img["SK"]}, img, nil)}})
+		return b, "stream insert of an audit event (publish; no webhook)", err
+	case "deliver":
+		return []byte(`{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`), "the schedule's sweep (no queue due)", nil
 	case "console":
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/console", Headers: map[string]string{"accept-encoding": "gzip"}}
 		ev.RequestContext.HTTP.Method = "GET"

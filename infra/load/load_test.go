@@ -423,6 +423,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &run{c: c}
+	hooks := subscribe(t, env, 2)
 	setup := w.setup(t, ctx, clients)
 	summary, table := w.drive(ctx, clients, duration)
 	t.Log(summary + "\n" + table)
@@ -437,6 +438,9 @@ func TestLoad(t *testing.T) {
 	checked := fmt.Sprintf("Invariants (DESIGN.md §13, apitest.Check) on the %d items of the run's %d orgs (%d deleted during the run) and %d users, %s: %d broken.",
 		len(items), len(w.orgs)+len(w.created), len(w.deleted), len(w.users), cleanup, len(problems))
 	t.Log(checked)
+	events := hooks.check(t, items)
+	t.Log(events)
+	checked += " " + events
 	if os.Getenv("LOAD_OUT") != "-" {
 		out := os.Getenv("LOAD_OUT")
 		if out == "" {

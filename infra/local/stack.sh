@@ -134,6 +134,9 @@ JSON
   # The product's permission catalog (GET /permissions, custom roles): the
   # DinMo example unless PERMISSION_CATALOG names another file.
   export PERMISSION_CATALOG=${PERMISSION_CATALOG:-$ROOT/config/permissions.dinmo.json}
+  # Webhook receivers of the local stack (and its tests) listen on
+  # 127.0.0.1; in AWS webhooks may not point at private addresses.
+  export WEBHOOK_ALLOW_PRIVATE=true
   "$BIN" bootstrap
   set -a; . "$STACK_ENV"; set +a
   if running api && [ "$(cat "$PIDS/api.pool" 2>/dev/null)" != "$USER_POOL_ID" ]; then

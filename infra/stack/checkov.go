@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -19,8 +21,8 @@ type checkovSkip struct {
 
 // functionSkips apply to every function of the stack.
 var functionSkips = []checkovSkip{
-	{"CKV_AWS_116", "A function dead-letter queue only catches asynchronous invocations, and none is invoked " +
-		"asynchronously: API Gateway and Cognito invoke synchronously and see the error, and the stream " +
+	{"CKV_AWS_116", "A function dead-letter queue only catches asynchronous invocations, and only the deliver " +
+		"function (which has one) is invoked asynchronously: API Gateway and Cognito invoke synchronously and see the error, and the stream " +
 		"functions' failed batches go to the event source mapping's own dead-letter queue (OnFailure)."},
 	{"CKV_AWS_117", "The functions reach only AWS public endpoints (DynamoDB, KMS, SES) over TLS with IAM " +
 		"authorization and no private network resource exists; a VPC would add NAT gateways or interface " +
@@ -40,8 +42,13 @@ var tableSkips = []checkovSkip{
 
 // addCheckovSkips writes the accepted checkov findings into the template.
 func addCheckovSkips(fns map[string]awslambda.Function, table awsdynamodb.Table) {
-	for _, fn := range fns {
-		skipCheckov(fn, functionSkips)
+	for name, fn := range fns {
+		skips := functionSkips
+		if name == Deliver {
+			// Invoked asynchronously, it has a dead-letter queue of its own.
+			skips = slices.DeleteFunc(slices.Clone(skips), func(s checkovSkip) bool { return s.ID == "CKV_AWS_116" })
+		}
+		skipCheckov(fn, skips)
 	}
 	skipCheckov(table, tableSkips)
 }

@@ -43,7 +43,7 @@ const (
 const httpReservedConcurrency = 50
 
 // DefaultLimits are the limits for what cdk.json does not set. The reserved
-// concurrency adds up to 330, within the 1,000 concurrent executions an AWS
+// concurrency adds up to 385, within the 1,000 concurrent executions an AWS
 // account has by default (Lambda keeps 100 of them unreserved).
 func DefaultLimits() Limits {
 	l := Limits{APIRateLimit: 50, APIBurstLimit: 100, ReservedConcurrency: map[string]int{}}
@@ -62,6 +62,12 @@ func DefaultLimits() Limits {
 	l.ReservedConcurrency[Mailer] = 5
 	// The console's files are a handful per visit, most answered 304.
 	l.ReservedConcurrency[Console] = 10
+	// The webhook routes are a product backend's rare configuration calls.
+	l.ReservedConcurrency["webhooks"] = 10
+	l.ReservedConcurrency[Events] = 5
+	// One invocation drains one webhook queue (a webhook and an org): a
+	// slow endpoint holds its invocations, not the others'.
+	l.ReservedConcurrency[Deliver] = 20
 	return l
 }
 

@@ -60,13 +60,16 @@ func CheckNag(s awscdk.Stack) {
 // cannot tell from a mistake.
 func streamSuppressions(s awscdk.Stack) {
 	root := "/" + *s.Node().Path()
-	for _, fn := range []string{Cleanup, Mailer} {
+	for _, fn := range []string{Cleanup, Mailer, Events} {
 		cdknag.NagSuppressions_AddResourceSuppressionsByPath(s, jsii.String(root+"/Role-"+fn+"/DefaultPolicy/Resource"), &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-IAM5"),
 			Reason: jsii.String("dynamodb:ListStreams, which the stream event source needs, takes no resource: " +
 				"IAM only allows it on *. It lists stream ARNs, no data."),
 			AppliesTo: &[]any{"Resource::*"},
-		}, {
+		}}, nil)
+	}
+	for _, fn := range []string{Cleanup, Mailer, Events, Deliver} {
+		cdknag.NagSuppressions_AddResourceSuppressionsByPath(s, jsii.String(root+"/Role-"+fn+"/DefaultPolicy/Resource"), &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-IAM5"),
 			Reason: jsii.String("CDK's grant to send to a KMS-encrypted queue, on the dead-letter queues' own key " +
 				"only: kms:GenerateDataKey* and kms:ReEncrypt* name variants of one operation each, " +
@@ -80,7 +83,7 @@ func streamSuppressions(s awscdk.Stack) {
 			"configured sender (condition ses:FromAddress); the identity's ARN depends on how it was verified."),
 		AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"},
 	}}, nil)
-	for _, q := range []string{"CleanupDeadLetters", "MailerDeadLetters"} {
+	for _, q := range []string{"CleanupDeadLetters", "MailerDeadLetters", "EventsDeadLetters"} {
 		cdknag.NagSuppressions_AddResourceSuppressionsByPath(s, jsii.String(root+"/"+q+"/Resource"), &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-SQS3"),
 			Reason: jsii.String("this queue is itself the dead-letter queue: the on-failure destination of a " +

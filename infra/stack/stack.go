@@ -147,6 +147,9 @@ var otherFunctions = []function{
 	{Cleanup, 300, false},
 	{Mailer, 30, false},
 	{Console, httpTimeout, true},
+	{Events, 60, false},
+	// A drain sends one queue's deliveries, each within its 10 s timeout.
+	{Deliver, 300, false},
 }
 
 func functions() []function {
@@ -215,6 +218,7 @@ func NewOrgkitStack(scope constructs.Construct, id string, props *OrgkitStackPro
 	addCleanupSource(s, table, fns[Cleanup], queueKey)
 	addMailerSource(s, table, fns[Mailer], mailFrom, queueKey)
 	addOutboxKey(s, fns[Invitations], fns[Mailer])
+	addEvents(s, table, fns[Events], fns[Deliver], queueKey)
 	addCheckovSkips(fns, table)
 
 	// The pool names the trigger, never the other way round: passing the pool

@@ -1143,8 +1143,8 @@ func TestQueuesAndLogsUseCustomerManagedKeys(t *testing.T) {
 
 	// THEN each dead-letter queue is encrypted with a rotated key of the
 	// stack, which the stream functions may use to send to it
-	if len(queues) != 2 {
-		t.Errorf("%d queues, want the two dead-letter queues", len(queues))
+	if len(queues) != 4 {
+		t.Errorf("%d queues, want the four dead-letter queues (cleanup, mailer, events, deliver)", len(queues))
 	}
 	for id, q := range queues {
 		key := keyOf(keys, q.Properties["KmsMasterKeyId"])
@@ -1155,7 +1155,7 @@ func TestQueuesAndLogsUseCustomerManagedKeys(t *testing.T) {
 		if keys[key].Properties["EnableKeyRotation"] != true {
 			t.Errorf("queue %s: key %s is not rotated", id, key)
 		}
-		for _, fn := range []string{stack.Cleanup, stack.Mailer} {
+		for _, fn := range []string{stack.Cleanup, stack.Mailer, stack.Events, stack.Deliver} {
 			if !grants(t, tpl, roleOf(t, tpl, ids[fn]), key)["kms:GenerateDataKey*"] {
 				t.Errorf("the %s function may not encrypt with the queue key %s: its failed batches would be lost", fn, key)
 			}
@@ -1302,10 +1302,10 @@ func TestCheckovSkipsHaveReasons(t *testing.T) {
 	// encryption CKV_AWS_27, log group keys CKV_AWS_158) are never skipped
 	n := len(stack.FunctionNames())
 	want := map[skip]int{
-		{"AWS::Lambda::Function", "CKV_AWS_116"}: n, // function DLQ: nothing is invoked asynchronously
-		{"AWS::Lambda::Function", "CKV_AWS_117"}: n, // VPC
-		{"AWS::Lambda::Function", "CKV_AWS_173"}: n, // environment encryption: no secrets in it
-		{"AWS::DynamoDB::Table", "CKV_AWS_119"}:  1, // customer managed key
+		{"AWS::Lambda::Function", "CKV_AWS_116"}: n - 1, // function DLQ: only the deliver function (which has one) is invoked asynchronously
+		{"AWS::Lambda::Function", "CKV_AWS_117"}: n,     // VPC
+		{"AWS::Lambda::Function", "CKV_AWS_173"}: n,     // environment encryption: no secrets in it
+		{"AWS::DynamoDB::Table", "CKV_AWS_119"}:  1,     // customer managed key
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("checkov skips = %v, want %v", got, want)

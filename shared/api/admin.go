@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -102,6 +103,19 @@ type MetadataBody struct {
 func machine(r *httpapi.Request) error {
 	if !r.Caller.Machine {
 		return domain.ErrNotMachine
+	}
+	return nil
+}
+
+// machineWith is machine for a route that needs a scope: the authorizer
+// checks it first; the handler checks it too, should a route ever be wired
+// to the wrong authorizer.
+func machineWith(r *httpapi.Request, scope string) error {
+	if err := machine(r); err != nil {
+		return err
+	}
+	if !slices.Contains(r.Caller.Scopes, scope) {
+		return domain.ErrInsufficientScope
 	}
 	return nil
 }

@@ -54,6 +54,8 @@ type API struct {
 	// Catalog is the deployment's permissions (the product's catalog file);
 	// nil: orgkit's own only.
 	Catalog *authz.Catalog
+	// Webhooks configures the webhook routes.
+	Webhooks *Webhooks
 }
 
 func (a *API) now() time.Time { return a.Now().UTC() }

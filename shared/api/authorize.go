@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"slices"
 
 	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
@@ -83,11 +82,8 @@ func (a *API) Authorize(ctx context.Context, r *httpapi.Request) (*httpapi.Respo
 	// The gateway lets only machine tokens with the scope reach backend
 	// routes; checked here too, so that no deployment that misses it lets
 	// a person ask about others.
-	if err := machine(r); err != nil {
+	if err := machineWith(r, scopeRead); err != nil {
 		return nil, err
-	}
-	if !slices.Contains(r.Caller.Scopes, scopeRead) {
-		return nil, domain.ErrForbidden
 	}
 	var b AuthorizeBody
 	if err := r.Decode(&b); err != nil {

@@ -1,15 +1,20 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgkit/orgkit/shared/api/apitest"
+	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/routes"
+	"github.com/orgkit/orgkit/shared/store"
 )
 
 // DynamoDB round trips per request. Every request reads the caller's right
@@ -83,6 +88,29 @@ func TestRoundTripsPerRoute(t *testing.T) {
 	wsEditor := e.CreateRole(t, owner, org, "Editor", "workspace", "workspace:settings:manage")
 	editor := e.Join(t, owner, org, "member", apitest.Grant{WorkspaceID: team, Role: wsEditor})
 	backend := e.NewMachine("orgkit/read")
+
+	// A product's backend, its webhook, and a delivery to it that failed
+	// for good (the dead-letter store).
+	hooks := e.NewMachine(routes.ScopeWrite)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(receiver.Close)
+	newWebhook := func(t *testing.T) string {
+		return e.Call(hooks, "POST", "/admin/webhooks", map[string]any{"url": receiver.URL, "events": []string{"*"}}).Want(t, http.StatusCreated).Str("id")
+	}
+	hook := newWebhook(t)
+	failedDelivery := func(t *testing.T) string {
+		ctx, now := context.Background(), time.Now()
+		evt := domain.NewID(domain.PrefixAudit, now)
+		d := domain.Delivery{ID: domain.DeliveryID(evt), WebhookID: hook, OrgID: org, EventID: evt, EventType: "org.renamed", Payload: []byte(`{}`), CreatedAt: now}
+		pos := store.Position(fmt.Sprint(now.UnixNano()))
+		if _, err := e.Store.Enqueue(ctx, d, pos, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Store.RecordAttempt(ctx, d, pos, store.Attempt{At: now, StatusCode: 500, Error: "answered 500", Status: domain.DeliveryFailed}); err != nil {
+			t.Fatal(err)
+		}
+		return d.ID
+	}
 
 	// invitee has a pending invitation; newcomer signs up and is invited.
 	newcomer := func(t *testing.T) (*apitest.User, string, string) {
@@ -443,6 +471,21 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		}, 200, 4, 0, "access, then the caller's workspace memberships and teams at once, then the workspaces"},
 		{"GET /me", "a member of a team", func(*testing.T) call { return call{u: teamer, method: "GET", path: "/me"} }, 200, 4, 0,
 			"the caller's partition, then the orgs and workspaces and the teams at once, then the workspaces only teams reach"},
+		{"GET /admin/webhooks", "", func(t *testing.T) call {
+			return call{u: hooks, method: "GET", path: "/admin/webhooks"}
+		}, 200, 1, 0, ""},
+		{"POST /admin/webhooks", "", func(t *testing.T) call {
+			return call{u: hooks, method: "POST", path: "/admin/webhooks", body: map[string]any{"url": receiver.URL, "events": []string{"*"}}}
+		}, 201, 0, 1, ""},
+		{"DELETE /admin/webhooks/{webhookId}", "", func(t *testing.T) call {
+			return call{u: hooks, method: "DELETE", path: "/admin/webhooks/" + newWebhook(t)}
+		}, 204, 0, 1, ""},
+		{"GET /admin/webhooks/{webhookId}/deliveries", "", func(t *testing.T) call {
+			return call{u: hooks, method: "GET", path: "/admin/webhooks/" + hook + "/deliveries"}
+		}, 200, 2, 0, ""},
+		{"POST /admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry", "", func(t *testing.T) call {
+			return call{u: hooks, method: "POST", path: "/admin/webhooks/" + hook + "/deliveries/" + failedDelivery(t) + "/retry"}
+		}, 200, 2, 1, ""},
 	}
 
 	covered := map[string]bool{}

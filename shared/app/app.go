@@ -14,6 +14,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ import (
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/signup"
 	"github.com/orgkit/orgkit/shared/store"
+	"github.com/orgkit/orgkit/shared/webhooks"
 )
 
 // Config is what orgkit reads from its environment.
@@ -101,6 +103,27 @@ type Config struct {
 	// orgkit's own permissions only when neither is set. A catalog that
 	// does not parse stops the start: never run on a misread one.
 	Catalog *authz.Catalog
+	// Webhooks configures events and webhook deliveries (DESIGN.md §18).
+	Webhooks WebhookConfig
+}
+
+// WebhookConfig is how events are published and webhooks delivered.
+type WebhookConfig struct {
+	// EventBus (EVENT_BUS_NAME) is the EventBridge bus every event goes to;
+	// empty: none (the local stack).
+	EventBus string
+	// DeliverFunction (DELIVER_FUNCTION) is the function the events function
+	// invokes to drain a webhook queue.
+	DeliverFunction string
+	// AllowPrivate (WEBHOOK_ALLOW_PRIVATE=true) lets webhook URLs point at
+	// loopback and private addresses: the local stack only, never AWS.
+	AllowPrivate bool
+	// Timeout (WEBHOOK_TIMEOUT) bounds one attempt; Backoff
+	// (WEBHOOK_BACKOFF) is the first wait after a failure, doubled each time
+	// up to an hour; MaxAge (WEBHOOK_MAX_AGE) is how long a delivery is
+	// retried before it fails for good. The webhooks package's defaults when
+	// zero.
+	Timeout, Backoff, MaxAge time.Duration
 }
 
 // ConfigFromEnv reads the Config.
@@ -109,7 +132,9 @@ func ConfigFromEnv() (Config, error) {
 		CognitoEndpoint: os.Getenv("COGNITO_ENDPOINT"), InviteURL: os.Getenv("INVITE_URL"),
 		MailDir: os.Getenv("MAIL_DIR"), MailFrom: os.Getenv("MAIL_FROM"), Product: os.Getenv("PRODUCT_NAME"),
 		DNSResolver: os.Getenv("DNS_RESOLVER"),
-		OutboxKeyID: os.Getenv("OUTBOX_KEY_ID"), OutboxKeyFile: os.Getenv("OUTBOX_KEY_FILE")}
+		OutboxKeyID: os.Getenv("OUTBOX_KEY_ID"), OutboxKeyFile: os.Getenv("OUTBOX_KEY_FILE"),
+		Webhooks: WebhookConfig{EventBus: os.Getenv("EVENT_BUS_NAME"), DeliverFunction: os.Getenv("DELIVER_FUNCTION"),
+			AllowPrivate: os.Getenv("WEBHOOK_ALLOW_PRIVATE") == "true"}}
 	if err := CheckInviteURL(c.InviteURL); err != nil {
 		return c, err
 	}
@@ -147,7 +172,8 @@ func ConfigFromEnv() (Config, error) {
 	for _, d := range []struct {
 		env string
 		to  *time.Duration
-	}{{"INVITE_TTL", &c.InviteTTL}, {"JOIN_COOLDOWN", &c.JoinCooldown}} {
+	}{{"INVITE_TTL", &c.InviteTTL}, {"JOIN_COOLDOWN", &c.JoinCooldown},
+		{"WEBHOOK_TIMEOUT", &c.Webhooks.Timeout}, {"WEBHOOK_BACKOFF", &c.Webhooks.Backoff}, {"WEBHOOK_MAX_AGE", &c.Webhooks.MaxAge}} {
 		if v := os.Getenv(d.env); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {
@@ -310,7 +336,7 @@ func NewDynamoDB(awsCfg aws.Config, endpoint string, optFns ...func(*dynamodb.Op
 func (a *App) API() *api.API {
 	return &api.API{Store: a.Store, Now: a.now, Emails: a.cognitoEmails(), InviteURL: a.Config.InviteURL, InviteTTL: a.Config.InviteTTL, AuditRetention: a.Config.AuditRetention,
 		JoinCooldown: a.Config.JoinCooldown, Sealer: a.Sealer, Product: a.Config.Product, DNS: dnsproof.New(a.Config.DNSResolver),
-		Catalog: a.Config.Catalog}
+		Catalog: a.Config.Catalog, Webhooks: &api.Webhooks{AllowPrivate: a.Config.Webhooks.AllowPrivate, Deliverer: a.Deliverer()}}
 }
 
 // cognitoEmails asks Cognito for the email of an access token's user: the
@@ -409,4 +435,20 @@ func (a *App) Outbox(send func(aws.Config, string) mail.Sender) *outbox.Relay {
 		sender = send(a.AWS, a.Config.MailFrom)
 	}
 	return &outbox.Relay{Store: a.Store, Sender: sender, Opener: a.Opener, Log: a.Log}
+}
+
+// Deliverer returns what sends webhook deliveries: the deliver function,
+// the local stack's Runner, and the retry route.
+func (a *App) Deliverer() *webhooks.Deliverer {
+	w := a.Config.Webhooks
+	return &webhooks.Deliverer{Store: a.Store, Log: a.Log, Now: a.now,
+		HTTP:    webhooks.NewClient(cmp.Or(w.Timeout, webhooks.DefaultTimeout), w.AllowPrivate),
+		Backoff: cmp.Or(w.Backoff, webhooks.DefaultBackoff), MaxDelay: webhooks.DefaultMaxDelay, MaxAge: cmp.Or(w.MaxAge, webhooks.DefaultMaxAge)}
+}
+
+// Publisher returns the stream function that publishes each audit event:
+// onto bus (nil: none) and into the webhooks' queues, whose drains kick
+// starts.
+func (a *App) Publisher(bus webhooks.Bus, kick webhooks.Kicker) *webhooks.Publisher {
+	return &webhooks.Publisher{Store: a.Store, Bus: bus, Kicker: kick, Log: a.Log, Now: a.now}
 }

@@ -37,6 +37,10 @@ var linkedOnlyBy = map[string][]string{
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": {"mailer"},
 	"github.com/orgkit/orgkit/shared/mail/ses":   {"mailer"},
 	"github.com/orgkit/orgkit/infra":             {},
+	// The events function alone publishes to the bus and kicks deliveries.
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":   {"events"},
+	"github.com/aws/aws-sdk-go-v2/service/lambda":        {"events"},
+	"github.com/orgkit/orgkit/shared/webhooks/awsevents": {"events"},
 }
 
 // TestFunctionsLinkOnlyWhatTheyUse reads each function's imports as make

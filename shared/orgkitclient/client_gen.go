@@ -91,6 +91,11 @@ var Operations = []Operation{
 	{Name: "RemoveTeamMember", Method: "DELETE", Path: "/orgs/{orgId}/teams/{teamId}/members/{userId}", Scope: "", Paged: false},
 	{Name: "WorkspaceAccess", Method: "GET", Path: "/orgs/{orgId}/workspaces/{workspaceId}/access", Scope: "", Paged: false},
 	{Name: "Authorize", Method: "POST", Path: "/admin/authorize", Scope: "orgkit/read", Paged: false},
+	{Name: "ListWebhooks", Method: "GET", Path: "/admin/webhooks", Scope: "orgkit/write", Paged: false},
+	{Name: "CreateWebhook", Method: "POST", Path: "/admin/webhooks", Scope: "orgkit/write", Paged: false},
+	{Name: "DeleteWebhook", Method: "DELETE", Path: "/admin/webhooks/{webhookId}", Scope: "orgkit/write", Paged: false},
+	{Name: "ListDeliveries", Method: "GET", Path: "/admin/webhooks/{webhookId}/deliveries", Scope: "orgkit/write", Paged: true},
+	{Name: "RetryDelivery", Method: "POST", Path: "/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry", Scope: "orgkit/write", Paged: false},
 }
 
 // Me calls GET /me: the caller, with their orgs, workspaces and roles.
@@ -852,6 +857,60 @@ func (c *Client) Authorize(ctx context.Context, body AuthorizeBody, opts ...Call
 	return &out, nil
 }
 
+// ListWebhooks calls GET /admin/webhooks: the webhook endpoints that receive events.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) ListWebhooks(ctx context.Context, opts ...CallOption) (*List[WebhookView], error) {
+	var out List[WebhookView]
+	if err := c.call(ctx, "GET", "/admin/webhooks", nil, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateWebhook calls POST /admin/webhooks: register a webhook endpoint; its signing secret is answered this once.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) CreateWebhook(ctx context.Context, body WebhookBody, opts ...CallOption) (*CreatedWebhook, error) {
+	var out CreatedWebhook
+	if err := c.call(ctx, "POST", "/admin/webhooks", nil, nil, nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteWebhook calls DELETE /admin/webhooks/{webhookId}: remove a webhook endpoint.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) DeleteWebhook(ctx context.Context, webhookID string, opts ...CallOption) error {
+	return c.call(ctx, "DELETE", "/admin/webhooks/{webhookId}", []string{webhookID}, nil, nil, nil, nil, opts)
+}
+
+// ListDeliveries calls GET /admin/webhooks/{webhookId}/deliveries: a page of the endpoint's deliveries, newest first, with their latest attempt.
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) ListDeliveries(ctx context.Context, webhookID string, page Page, opts ...CallOption) (*List[Delivery], error) {
+	var out List[Delivery]
+	if err := c.call(ctx, "GET", "/admin/webhooks/{webhookId}/deliveries", []string{webhookID}, nil, &page, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllDeliveries iterates over every item of GET /admin/webhooks/{webhookId}/deliveries, page after page (of 200).
+// It stops at the first error, which it yields.
+func (c *Client) AllDeliveries(ctx context.Context, webhookID string, opts ...CallOption) iter.Seq2[Delivery, error] {
+	return allPages(func(page Page) (*List[Delivery], error) {
+		return c.ListDeliveries(ctx, webhookID, page, opts...)
+	})
+}
+
+// RetryDelivery calls POST /admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry: send a delivery again now (one that failed for good, say).
+// It needs a machine token with the scope orgkit/write.
+func (c *Client) RetryDelivery(ctx context.Context, webhookID, deliveryID string, opts ...CallOption) (*Delivery, error) {
+	var out Delivery
+	if err := c.call(ctx, "POST", "/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry", []string{webhookID, deliveryID}, nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // AcceptBody is the API's api.AcceptBody.
 type AcceptBody struct {
 	Token string `json:"token"`
@@ -973,6 +1032,12 @@ type CreatedInvitation struct {
 	AcceptURL  string         `json:"acceptUrl"`
 }
 
+// CreatedWebhook is the API's api.CreatedWebhook.
+type CreatedWebhook struct {
+	WebhookView
+	Secret string `json:"secret"`
+}
+
 // CustomRole is the API's domain.CustomRole.
 type CustomRole struct {
 	ID          string    `json:"id"`
@@ -998,6 +1063,32 @@ type DNSRecord struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
+
+// Delivery is the API's domain.Delivery.
+type Delivery struct {
+	ID             string         `json:"id"`
+	WebhookID      string         `json:"webhookId"`
+	OrgID          string         `json:"orgId"`
+	EventID        string         `json:"eventId"`
+	EventType      string         `json:"eventType"`
+	Status         DeliveryStatus `json:"status"`
+	Attempts       int            `json:"attempts"`
+	CreatedAt      time.Time      `json:"createdAt"`
+	LastAttemptAt  *time.Time     `json:"lastAttemptAt,omitempty"`
+	LastStatusCode int            `json:"lastStatusCode,omitempty"`
+	LastError      string         `json:"lastError,omitempty"`
+	NextAttemptAt  *time.Time     `json:"nextAttemptAt,omitempty"`
+}
+
+// DeliveryStatus is the API's domain.DeliveryStatus.
+type DeliveryStatus string
+
+// The values of DeliveryStatus.
+const (
+	DeliveryStatusPending   DeliveryStatus = "pending"
+	DeliveryStatusDelivered DeliveryStatus = "delivered"
+	DeliveryStatusFailed    DeliveryStatus = "failed"
+)
 
 // DomainBody is the API's api.DomainBody.
 type DomainBody struct {
@@ -1289,6 +1380,20 @@ type TransferBody struct {
 type Transferred struct {
 	Owner       MemberView `json:"owner"`
 	FormerOwner MemberView `json:"formerOwner"`
+}
+
+// WebhookBody is the API's api.WebhookBody.
+type WebhookBody struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// WebhookView is the API's api.WebhookView.
+type WebhookView struct {
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // WorkspaceMemberView is the API's api.WorkspaceMemberView.

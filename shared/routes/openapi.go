@@ -69,7 +69,8 @@ func OpenAPI() ([]byte, error) {
 		"properties": map[string]any{"message": map[string]any{"type": "string"}}, "required": []string{"message"},
 	}
 	doc := map[string]any{
-		"openapi": "3.1.0",
+		"webhooks": g.webhooks(),
+		"openapi":  "3.1.0",
 		"info": map[string]any{
 			"title":   "orgkit",
 			"version": "1",
@@ -107,7 +108,7 @@ const exampleCognitoDomain = "https://your-domain.auth.your-region.amazoncognito
 // unpaged lists the list routes that answer every item at once: they read
 // neither limit nor cursor.
 var unpaged = map[string]bool{"GET /orgs": true, "GET /orgs/{orgId}/domains": true, "GET /admin/users": true, "GET /admin/orgs": true,
-	"GET /permissions": true, "GET /orgs/{orgId}/roles": true}
+	"GET /permissions": true, "GET /orgs/{orgId}/roles": true, "GET /admin/webhooks": true}
 
 // queryParams are the lookups' required query parameters.
 var queryParams = map[string]struct {
@@ -139,6 +140,8 @@ var requestRules = map[string]struct {
 	"CustomRoleBodyInput": {[]string{"name", "scope", "permissions"}, map[string]map[string]any{
 		"name": {"minLength": 1, "maxLength": 100}, "scope": {"enum": []string{"org", "workspace"}}, "permissions": {"maxItems": 100}}},
 	"AuthorizeBodyInput": {[]string{"userId", "orgId"}, nil},
+	"WebhookBodyInput": {[]string{"url", "events"}, map[string]map[string]any{"url": {"minLength": 1, "maxLength": 2048},
+		"events": {"minItems": 1, "maxItems": 50}}},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
 		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
 }
@@ -157,6 +160,8 @@ var idPatterns = map[string]string{
 	"invitationId": "^inv_[0-9a-hjkmnp-tv-z]{26}$",
 	"teamId":       "^team_[0-9a-hjkmnp-tv-z]{26}$",
 	"userId":       "^[A-Za-z0-9_-]{1,128}$",
+	"webhookId":    "^wh_[0-9a-hjkmnp-tv-z]{26}$",
+	"deliveryId":   "^dlv_[0-9a-hjkmnp-tv-z]{26}$",
 	// A registrable domain in its ASCII (IDNA) form, as the API lists it.
 	"domain": "^([a-z0-9-]{1,63}\\.)+[a-z0-9-]{2,63}$",
 }
@@ -231,6 +236,38 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.DomainJoin("")):       {"off", "request", "auto"},
 	reflect.TypeOf(domain.DomainStatus("")):     {"pending", "verified"},
 	reflect.TypeOf(domain.PlanStatus("")):       {"active", "past_due", "canceled"},
+	reflect.TypeOf(domain.DeliveryStatus("")):   {"pending", "delivered", "failed"},
+}
+
+// webhooks is the document's webhooks section (OpenAPI 3.1): one entry per
+// event type, each a POST of the event to the endpoint, signed as Standard
+// Webhooks says.
+func (g *schemaGen) webhooks() map[string]any {
+	event := g.schema(reflect.TypeOf(domain.Event{}), false)
+	header := func(desc string) map[string]any {
+		return map[string]any{"in": "header", "required": true, "description": desc, "schema": map[string]any{"type": "string"}}
+	}
+	out := map[string]any{}
+	for _, t := range domain.EventTypes() {
+		params := []map[string]any{
+			header("the event's id: the same on every attempt, to deduplicate by"),
+			header("the attempt's time, in Unix seconds"),
+			header("v1, and the base64 HMAC-SHA256, keyed with the secret's bytes after whsec_, of id.timestamp.body"),
+		}
+		for i, n := range []string{"webhook-id", "webhook-timestamp", "webhook-signature"} {
+			params[i]["name"] = n
+		}
+		out[t] = map[string]any{"post": map[string]any{
+			"operationId": "event_" + t,
+			"summary":     "The event " + t + ", sent to every webhook that subscribes to it (or to *)",
+			"parameters":  params,
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
+				"allOf": []any{event, map[string]any{"properties": map[string]any{"type": map[string]any{"const": t}}}},
+			}}}},
+			"responses": map[string]any{"2XX": map[string]any{"description": "received; any other answer, or none within 10 s, is retried with backoff for a day"}},
+		}}
+	}
+	return out
 }
 
 // roleRefs are the role types that also take a custom role's id.

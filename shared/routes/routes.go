@@ -139,6 +139,11 @@ var Table = []Route{
 	{"GET", "/orgs/{orgId}/workspaces/{workspaceId}/access", "workspaces", "The caller's roles and effective permissions in the workspace", (*api.API).WorkspaceAccess, ok(api.AccessView{}), User},
 
 	{"POST", "/admin/authorize", "admin", "May a user do something in an org or workspace: allowed, roles, permissions and why", (*api.API).Authorize, okIn(api.AuthorizeBody{}, api.Authorization{}), ScopeRead},
+	{"GET", "/admin/webhooks", "webhooks", "The webhook endpoints that receive events", (*api.API).ListWebhooks, ok(api.List[api.WebhookView]{}), ScopeWrite},
+	{"POST", "/admin/webhooks", "webhooks", "Register a webhook endpoint; its signing secret is answered this once", (*api.API).CreateWebhook, created(api.WebhookBody{}, api.CreatedWebhook{}), ScopeWrite},
+	{"DELETE", "/admin/webhooks/{webhookId}", "webhooks", "Remove a webhook endpoint", (*api.API).DeleteWebhook, noContent(), ScopeWrite},
+	{"GET", "/admin/webhooks/{webhookId}/deliveries", "webhooks", "A page of the endpoint's deliveries, newest first, with their latest attempt", (*api.API).ListDeliveries, ok(api.List[domain.Delivery]{}), ScopeWrite},
+	{"POST", "/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry", "webhooks", "Send a delivery again now (one that failed for good, say)", (*api.API).RetryDelivery, ok(domain.Delivery{}), ScopeWrite},
 }
 
 // Functions lists the HTTP functions in the order they first appear.

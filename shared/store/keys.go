@@ -32,6 +32,11 @@
 //	default roles in use   ORG#<org>         DEFWS                  (written with the first default role)
 //	custom role            ORG#<org>         ROLE#<role>
 //	custom role held       ORG#<org>         ROLEUSE#<role>#<sub>#<ws> (ws empty for the org role; may outlive the holding)
+//	webhook                WEBHOOKS          WH#<wh>
+//	webhooks count         WEBHOOKS          COUNT                  (at most MaxWebhooks)
+//	webhook delivery       WH#<wh>           DLV#<dlv>              (its latest attempt; expires)
+//	delivery queue head    WHQ#<wh>#<org>    HEAD                   WEBHOOK#QUEUES      <wh>#<org>
+//	queued delivery        WHQ#<wh>#<org>    Q#<stream position>
 //
 // Access patterns:
 //
@@ -96,6 +101,11 @@ const (
 	typeDefaultsUsed = "DefaultRolesUsed"
 	typeRole         = "Role"
 	typeRoleUse      = "RoleUse"
+	typeWebhook      = "Webhook"
+	typeWebhookCount = "WebhookCount"
+	typeDelivery     = "Delivery"
+	typeQueue        = "DeliveryQueue"
+	typeQueued       = "QueuedDelivery"
 )
 
 func userPK(sub string) string              { return "USER#" + sub }
@@ -133,6 +143,19 @@ func defaultsUsedSK() string                { return "DEFWS" }
 func roleSK(role string) string             { return "ROLE#" + role }
 func roleUseSK(role, sub, ws string) string { return "ROLEUSE#" + role + "#" + sub + "#" + ws }
 
+// Webhooks: one partition of endpoints, one per webhook of deliveries, one
+// per queue (webhook and org).
+func webhooksPK() string              { return "WEBHOOKS" }
+func webhookSK(wh string) string      { return prefixWebhook + wh }
+func webhookCountSK() string          { return "COUNT" }
+func webhookPK(wh string) string      { return "WH#" + wh }
+func deliverySK(dlv string) string    { return prefixDelivery + dlv }
+func queuePK(q QueueRef) string       { return "WHQ#" + q.WebhookID + "#" + q.OrgID }
+func queueHeadSK() string             { return "HEAD" }
+func queuedSK(position string) string { return prefixQueued + position }
+func queuesGSI() string               { return "WEBHOOK#QUEUES" }
+func queueGSISK(q QueueRef) string    { return q.WebhookID + "#" + q.OrgID }
+
 // Prefixes for begins_with queries.
 const (
 	prefixOrgMember  = "ORG#"
@@ -144,4 +167,7 @@ const (
 	prefixTeam       = "TEAM#"
 	prefixDefaultWs  = "DEFWS#"
 	prefixRole       = "ROLE#"
+	prefixWebhook    = "WH#"
+	prefixDelivery   = "DLV#"
+	prefixQueued     = "Q#"
 )

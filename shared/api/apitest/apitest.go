@@ -97,13 +97,22 @@ func (u *User) SetClaim(k, v string) {
 // Config is the configuration of the in-process API (the store is
 // storetest's).
 func Config() app.Config {
-	return app.Config{Region: "us-east-1", InviteURL: "https://app.example.test/accept"}
+	return app.Config{Region: "us-east-1", InviteURL: "https://app.example.test/accept",
+		// Tests' webhook receivers listen on 127.0.0.1, as the local stack's.
+		Webhooks: app.WebhookConfig{AllowPrivate: true}}
 }
 
 // New starts an API on a fresh table; everything stops when the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
 	s, c := storetest.New(t)
+	return NewOn(t, s, c)
+}
+
+// NewOn starts an API on the store s (storetest's, whose round trips c
+// counts): NewStreaming's table has its stream on.
+func NewOn(t testing.TB, s *store.Store, c *storetest.Counter) *Env {
+	t.Helper()
 	e := &Env{Store: s, Counter: c}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))

@@ -120,6 +120,11 @@ const (
 	TypeTeamGrant    = "TeamGrant"
 	TypeDefaultRole  = "DefaultWorkspaceRole"
 	TypeDefaultsUsed = "DefaultRolesUsed"
+	TypeWebhook      = "Webhook"
+	TypeWebhookCount = "WebhookCount"
+	TypeDelivery     = "Delivery"
+	TypeQueue        = "DeliveryQueue"
+	TypeQueued       = "QueuedDelivery"
 )
 
 // strs reads a string set (or list) attribute.
@@ -300,6 +305,7 @@ func Check(items []storetest.Item) []string {
 		return n(it, k)
 	}
 
+	webhookInvariants(items, fail)
 	for _, it := range items {
 		pk, sk, org, user, ws := s(it, "PK"), s(it, "SK"), s(it, "OrgId"), s(it, "UserId"), s(it, "WorkspaceId")
 		where := pk + " " + sk
@@ -540,6 +546,8 @@ func Check(items []storetest.Item) []string {
 				fail("%s: malformed custom role marker %v", where, it)
 			}
 		case TypeInviteToken:
+		case TypeWebhook, TypeWebhookCount, TypeDelivery, TypeQueue, TypeQueued:
+			// webhookInvariants
 		default:
 			fail("%s: unknown item type %q", where, typ)
 		}

@@ -93,6 +93,15 @@ const messages = {
   role_exceeds_yours: 'You can only give roles whose permissions you hold yourself.',
   invalid_replacement: 'Choose another role of the same kind to move its holders to.',
   invalid_user_id: 'This is not a valid user id.',
+  // The product backend's routes (machine tokens); the console never calls them.
+  insufficient_scope: 'This is for the product\'s backend, with a client-credentials token.',
+  webhook_not_found: 'This webhook does not exist.',
+  delivery_not_found: 'This delivery does not exist.',
+  delivery_pending: 'This delivery is still being retried.',
+  invalid_webhook_url: 'A webhook URL is an http or https address.',
+  webhook_url_not_allowed: 'Webhooks may not point at private addresses.',
+  invalid_event_type: 'Unknown event type.',
+  too_many_webhooks: 'There are already 50 webhooks.',
 };
 
 const byStatus = {

@@ -2,7 +2,7 @@
 //
 //	orgkit-local bootstrap   create the table, user pool and app client when absent; write stack.env
 //	orgkit-local serve       the local API (API Gateway + Lambda Invoke stand-in) and the stream consumers
-//	orgkit-local streams     the stream consumers alone (cleanup, mailer)
+//	orgkit-local streams     the stream consumers alone (cleanup, mailer, events and webhook deliveries)
 //	orgkit-local openapi     print the API document
 //	orgkit-local client      print the generated part of the Go client (shared/orgkitclient)
 //
@@ -41,6 +41,7 @@ import (
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/seal"
 	"github.com/orgkit/orgkit/shared/store"
+	"github.com/orgkit/orgkit/shared/webhooks"
 )
 
 func main() {
@@ -249,8 +250,17 @@ func runStreams(ctx context.Context, a *app.App, cleanupFn, mailerFn local.Invok
 	}
 	mailer := *poller
 	mailer.Function, mailer.Filter, mailer.Checkpoint = mailerFn, outbox.Wants, checkpoint("mailer")
+	// Events: a third mapping publishes each audit event into the webhooks'
+	// queues, and the runner drains each queue in a goroutine of its own, as
+	// the deliver function's invocations do in AWS (DESIGN.md §18).
+	runner := &webhooks.Runner{Deliverer: a.Deliverer()}
+	publisher := *poller
+	publisher.Function, publisher.Filter, publisher.Checkpoint = local.StreamFunction(a.Publisher(nil, runner).Handle), webhooks.Wants, checkpoint("events")
+	publisher.BatchSize, publisher.Retries = webhooks.BatchSize, webhooks.RetryAttempts
 	var wg sync.WaitGroup
-	for _, p := range []*local.StreamPoller{poller, &mailer} {
+	wg.Add(1)
+	go func() { defer wg.Done(); runner.Run(ctx) }()
+	for _, p := range []*local.StreamPoller{poller, &mailer, &publisher} {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(ctx) }()
 	}

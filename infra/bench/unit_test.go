@@ -130,13 +130,16 @@ func TestEstimateWrite(t *testing.T) {
 	}
 }
 
+// measured says whether the benchmark measures a route: all but the webhook
+// routes, whose calls need a receiver and deliveries that failed (their
+// round trips are counted in shared/api's TestRoundTripsPerRoute).
+func measured(r routes.Route) bool { return r.Function != "webhooks" }
+
 // Every route of the route table has a case, and every case names real routes.
 func TestCasesCoverTheRouteTable(t *testing.T) {
 	inTable := map[string]bool{}
 	for _, r := range routes.Table {
-		// The benchmark's callers are people; backend routes need a
-		// client-credentials token, which its fixture does not have yet.
-		if r.Scope == routes.User {
+		if measured(r) {
 			inTable[r.Key()] = true
 		}
 	}
@@ -210,7 +213,7 @@ func TestCasesRunInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rt := range routes.Table {
-		if rt.Scope == routes.User && len(r.Readings(rt.Key())) == 0 {
+		if measured(rt) && len(r.Readings(rt.Key())) == 0 {
 			t.Errorf("route %s was not measured", rt.Key())
 		}
 	}

@@ -922,26 +922,8 @@ var matrix = map[string][]variant{
 		},
 	},
 
-	// The webhook routes are the product backend's (routes.ScopeWrite): no
-	// person's token reaches them, whatever their role. The scope matrix
-	// tests machine tokens.
-	"GET /admin/webhooks":                        backendOnly("GET", "/admin/webhooks", nil),
-	"POST /admin/webhooks":                       backendOnly("POST", "/admin/webhooks", map[string]any{"url": "https://hooks.example.com/", "events": []string{"*"}}),
-	"DELETE /admin/webhooks/{webhookId}":         backendOnly("DELETE", "/admin/webhooks/wh_01m8mwgd4sdvtjj2dyzgdpzd1b", nil),
-	"GET /admin/webhooks/{webhookId}/deliveries": backendOnly("GET", "/admin/webhooks/wh_01m8mwgd4sdvtjj2dyzgdpzd1b/deliveries", nil),
-	"POST /admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry": backendOnly("POST",
-		"/admin/webhooks/wh_01m8mwgd4sdvtjj2dyzgdpzd1b/deliveries/dlv_01m8mwgd57fbwv31pzqepras71/retry", nil),
 }
 
-// backendOnly is the row of a backend route: 403 to every person.
-func backendOnly(method, path string, body any) []variant {
-	return []variant{{
-		name:      "a person's token",
-		want:      row{403, 403, 403, 403, 403, 403, 403, 403, 403},
-		forbidden: "insufficient_scope",
-		call:      func(*testing.T, *matrixFixture, cell) request { return request{method, path, body} },
-	}}
-}
 
 // newDomain has the owner add a fresh domain to the org, its TXT record
 // published on the local DNS server when publish.

@@ -191,7 +191,9 @@ func TestLostAnswerRetriedOnce(t *testing.T) {
 func TestNoConflictOnAReplayOfAnAppliedTransaction(t *testing.T) {
 	db, p := proxied(t, chaos.Conflict)
 	table := storetest.NewTable(t, storetest.Client())
-	in := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("replayed-token"), TransactItems: []types.TransactWriteItem{
+	// A token of its own: DynamoDB keeps a token's request for ten minutes,
+	// and the same token with another table (a run a minute ago) is refused.
+	in := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("replayed-" + table), TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(table), Item: item("replayed")}},
 	}}
 	p.SetRate(0)

@@ -15,8 +15,8 @@ func TestWebhookRoutes(t *testing.T) {
 	backend := e.NewMachine(routes.ScopeWrite)
 	const url = "https://hooks.example.com/orgkit"
 
-	// A person's token, or a machine's without the scope, reaches none of
-	// them, and changes nothing.
+	// A person's token (the authorizer's 401), or a machine's without the
+	// scope (its 403), reaches none of them, and changes nothing.
 	owner := e.Founder(t)
 	reader := e.NewMachine(routes.ScopeRead)
 	for _, rt := range routes.Table {
@@ -27,9 +27,9 @@ func TestWebhookRoutes(t *testing.T) {
 			t.Errorf("%s: scope %q, want %q", rt.Key(), rt.Scope, routes.ScopeWrite)
 		}
 		p := strings.NewReplacer("{webhookId}", domain.NewID(domain.PrefixWebhook, e.Now()), "{deliveryId}", domain.NewID(domain.PrefixDelivery, e.Now())).Replace(rt.Path)
-		for _, u := range []*apitest.User{owner, reader} {
-			if r := e.Call(u, rt.Method, p, map[string]any{"url": url, "events": []string{"*"}}); r.Status != http.StatusForbidden || r.Code() != "insufficient_scope" {
-				t.Errorf("%s as %s: %s, want 403 insufficient_scope", rt.Key(), u.ID, r)
+		for u, want := range map[*apitest.User]int{owner: http.StatusUnauthorized, reader: http.StatusForbidden} {
+			if r := e.Call(u, rt.Method, p, map[string]any{"url": url, "events": []string{"*"}}); r.Status != want {
+				t.Errorf("%s as %s: %s, want %d", rt.Key(), u.ID, r, want)
 			}
 		}
 	}

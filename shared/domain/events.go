@@ -34,15 +34,17 @@ type EventTarget struct {
 // ("member.added"). Every other action is its own event type, so an action
 // added later is published under its own name, never dropped.
 var eventTypes = map[string]string{
-	ActionOrgMemberAdded:       "member.added",
-	ActionOrgMemberLeft:        "member.left",
-	ActionOrgMemberRemoved:     "member.removed",
-	ActionOrgMemberRoleChanged: "member.role_changed",
-	ActionOrgDomainAdded:       "domain.added",
-	ActionOrgDomainClaimMoved:  "domain.claim_moved",
-	ActionOrgDomainDeleted:     "domain.deleted",
-	ActionOrgDomainVerified:    "domain.verified",
-	ActionOrgPolicyChanged:     "policy.changed",
+	ActionOrgMemberAdded:            "member.added",
+	ActionOrgMemberLeft:             "member.left",
+	ActionOrgMemberRemoved:          "member.removed",
+	ActionOrgMemberRoleChanged:      "member.role_changed",
+	ActionOrgDomainAdded:            "domain.added",
+	ActionOrgDomainClaimMoved:       "domain.claim_moved",
+	ActionOrgDomainDeleted:          "domain.deleted",
+	ActionOrgDomainVerified:         "domain.verified",
+	ActionOrgPolicyChanged:          "policy.changed",
+	ActionOrgMemberMetadataSet:      "member.metadata_set",
+	ActionOrgMemberDefaultWsRoleSet: "member.default_workspace_role_set",
 }
 
 // EventType is the event type of an audit action.
@@ -117,4 +119,9 @@ var auditActions = []string{
 	ActionOrgMemberRoleChanged, ActionOrgPolicyChanged, ActionOrgRenamed,
 	ActionWorkspaceCreated, ActionWorkspaceDeleted, ActionWorkspaceMemberAdded, ActionWorkspaceMemberRemoved,
 	ActionWorkspaceMemberSet, ActionWorkspaceRenamed,
+	ActionOrgBillingChanged, ActionOrgPlanChanged, ActionOrgExternalIDSet, ActionOrgMetadataSet, ActionOrgMemberMetadataSet,
+	ActionOrgMemberDefaultWsRoleSet, ActionOrgOwnerTransferred, ActionUserDeleted,
+	ActionRoleCreated, ActionRoleDeleted, ActionRoleUpdated,
+	ActionTeamCreated, ActionTeamDeleted, ActionTeamMemberRemoved, ActionTeamMemberSet, ActionTeamRenamed,
+	ActionWorkspaceTeamRemoved, ActionWorkspaceTeamSet,
 }

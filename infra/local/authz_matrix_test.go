@@ -921,9 +921,7 @@ var matrix = map[string][]variant{
 			},
 		},
 	},
-
 }
-
 
 // newDomain has the owner add a fresh domain to the org, its TXT record
 // published on the local DNS server when publish.

@@ -251,9 +251,6 @@ func (v *variant) wantFor(rt routes.Route, a actor) want {
 	return w
 }
 
-// anyCode checks the status alone, whatever the problem code.
-var anyCode = map[actor]string{owner: "", admin: "", member: "", guest: "", wsAdmin: "", wsMember: "", wsViewer: "", nonMember: "", otherOrg: ""}
-
 // The rows, by route key. Status columns: owner, admin, member, guest,
 // ws-admin, ws-member, ws-viewer, non-member, other-org.
 var matrix = map[string][]variant{

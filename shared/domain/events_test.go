@@ -4,7 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,26 +16,31 @@ import (
 // has an event type webhooks may subscribe to by name, and no two actions
 // share one.
 func TestEveryAuditActionIsAnEventType(t *testing.T) {
-	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var actions []string
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				if v, ok := n.(*ast.ValueSpec); ok && len(v.Values) == 1 && len(v.Names) == 1 && strings.HasPrefix(v.Names[0].Name, "Action") {
-					if lit, ok := v.Values[0].(*ast.BasicLit); ok {
-						s, _ := strconv.Unquote(lit.Value)
-						actions = append(actions, s)
-					}
-				}
-				return true
-			})
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if v, ok := n.(*ast.ValueSpec); ok && len(v.Values) == 1 && len(v.Names) == 1 && strings.HasPrefix(v.Names[0].Name, "Action") {
+				if lit, ok := v.Values[0].(*ast.BasicLit); ok {
+					s, _ := strconv.Unquote(lit.Value)
+					actions = append(actions, s)
+				}
+			}
+			return true
+		})
 	}
 	if len(actions) < 20 {
-		t.Fatalf("read %d actions from actions.go", len(actions))
+		t.Fatalf("read %d actions from the package", len(actions))
 	}
 	types := EventTypes()
 	for _, a := range actions {

@@ -54,7 +54,7 @@ func (s *sim) backendPutMember() {
 	case tRole == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
-	case tRole == "guest" && o.full():
+	case tRole != "" && o.ref(target.ID) == "guest" && o.full():
 		w = fail(422, "seat_limit_reached") // a guest promoted takes a seat
 	case tRole != "":
 	case target == nil:

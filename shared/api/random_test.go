@@ -1144,7 +1144,7 @@ func (s *sim) changeRoleTo(custom bool) {
 	case tRef == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
-	case tRole == "guest" && o.full():
+	case tRef == "guest" && o.full():
 		w = fail(422, "seat_limit_reached")
 	}
 	r := s.do(u, "PATCH", "/orgs/"+seg+"/members/"+tseg, encode(k, map[string]any{"role": to}, "role"), w)
@@ -1179,7 +1179,7 @@ func (s *sim) createRole() {
 	like := pick(s, []string{"admin", "guest"})
 	k := s.body()
 	w := ok(201)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case k != bodyValid:
@@ -1220,7 +1220,7 @@ func (s *sim) deleteRole() {
 		replacement = like
 	}
 	w := ok(204)
-	switch g := orgGate(o, u, admins...); {
+	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case !known:
@@ -1294,7 +1294,7 @@ func (s *sim) transferOwnership() {
 		w = fail(422, "transfer_to_self")
 	case tRole == "":
 		w = fail(404, "member_not_found")
-	case tRole == "guest" && o.full():
+	case o.ref(tseg) == "guest" && o.full():
 		w = fail(422, "seat_limit_reached") // a guest made owner takes a seat
 	}
 	r := s.do(u, "POST", "/orgs/"+seg+"/transfer-ownership", encode(k, map[string]any{"userId": tseg}, "userId"), w)

@@ -390,7 +390,9 @@ func (a *API) leaveWorkspace(ctx context.Context, r *httpapi.Request) error {
 	if httpapi.StatusOf(err) != http.StatusNotFound {
 		return err
 	}
-	if _, rerr := a.workspace(ctx, r, authz.WorkspaceRead); rerr != nil {
+	// Leaving stays open in a canceled org: its read-only rule is not the
+	// answer to why nothing was left.
+	if _, rerr := a.workspace(ctx, r, authz.WorkspaceRead); rerr != nil && !errors.Is(rerr, domain.ErrOrgReadOnly) {
 		return rerr
 	}
 	return domain.ErrMemberNotFound

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
 	"github.com/orgkit/orgkit/shared/store"
@@ -105,6 +106,22 @@ func machine(r *httpapi.Request) error {
 		return domain.ErrNotMachine
 	}
 	return nil
+}
+
+// assignableByBackend checks a role the product's server gives: a built-in
+// role of the scope, or a custom role of the org at that scope (read here
+// for a clear answer; the write checks it again, atomically). The server
+// holds every permission, so no role is above it.
+func (a *API) assignableByBackend(ctx context.Context, org, ref string, scope authz.Scope) error {
+	acc := store.Access{}
+	if domain.IsCustomRole(ref) {
+		roles, err := a.Store.ReadRoles(ctx, org, []string{ref})
+		if err != nil {
+			return err
+		}
+		acc.Roles = roles
+	}
+	return assignable(acc, ref, scope)
 }
 
 // machineWith is machine for a route that needs a scope: the authorizer
@@ -264,8 +281,8 @@ func (a *API) AdminPutMember(ctx context.Context, r *httpapi.Request) (*httpapi.
 		return nil, err
 	}
 	role := domain.OrgRole(b.Role)
-	if !role.Valid() {
-		return nil, domain.ErrInvalidRole
+	if err := a.assignableByBackend(ctx, org, b.Role, authz.ScopeOrg); err != nil {
+		return nil, err
 	}
 	var out domain.Membership
 	// A membership made or changed between the read and the write fails the
@@ -443,8 +460,8 @@ func (a *API) AdminPutWorkspaceMember(ctx context.Context, r *httpapi.Request) (
 		return nil, err
 	}
 	role := domain.WorkspaceRole(b.Role)
-	if !role.Valid() {
-		return nil, domain.ErrInvalidRole
+	if err := a.assignableByBackend(ctx, org, b.Role, authz.ScopeWorkspace); err != nil {
+		return nil, err
 	}
 	t, err := a.Store.ReadTarget(ctx, org, user, ws)
 	switch {

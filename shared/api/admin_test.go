@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/routes"
 	"github.com/orgkit/orgkit/shared/store/storetest"
@@ -618,4 +619,52 @@ func TestBackendHandlersRefusePeople(t *testing.T) {
 			t.Errorf("%s as a person read or wrote: %v", rt.Key(), ops)
 		}
 	}
+}
+
+// TestBackendGivesCustomRoles: the product's server adds people with a
+// custom role (respond.io's Billing admin) and gives a custom workspace
+// role, as the user routes do; a role of another org, of the wrong scope or
+// deleted is refused and changes nothing; holders count as seats and block
+// the role's deletion.
+func TestBackendGivesCustomRoles(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org, ws := owner.OrgID, owner.WorkspaceID
+	other := e.Founder(t)
+	m := backend(e)
+	billing := e.CreateRole(t, owner, org, "Billing admin", "org", apitest.BillingAdminPerms...)
+	editor := e.CreateRole(t, owner, org, "Editor", "workspace", "workspace:settings:manage")
+	foreign := e.CreateRole(t, other, other.OrgID, "Theirs", "org", "org:members:read")
+
+	u := e.SignUp(t, apitest.FreeEmail("billing"))
+	put := func(role string) *apitest.Response {
+		return e.Call(m, "PUT", "/admin/orgs/"+org+"/members/"+u.ID, map[string]string{"role": role})
+	}
+	for _, bad := range []string{foreign, editor, "role_01jzzzzzzzzzzzzzzzzzzzzzzz"} {
+		if r := put(bad); r.Status != http.StatusBadRequest && r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("add with role %s: %s, want a 400/422 refusal", bad, r)
+		}
+	}
+	if r := put(billing); r.Status != http.StatusOK || r.Str("role") != billing {
+		t.Fatalf("add as Billing admin: %s", r)
+	}
+	var acc api.AccessView
+	e.Call(u, "GET", "/orgs/"+org+"/access", nil).Want(t, http.StatusOK).Decode(t, &acc)
+	if !slices.Contains(acc.Permissions, "org:billing:manage") || slices.Contains(acc.Permissions, "org:members:manage") {
+		t.Errorf("the Billing admin's permissions: %v", acc.Permissions)
+	}
+	e.Call(u, "GET", "/orgs/"+org+"/billing", nil).Want(t, http.StatusOK)
+
+	wsURL := "/admin/orgs/" + org + "/workspaces/" + ws + "/members/" + u.ID
+	if r := e.Call(m, "PUT", wsURL, map[string]string{"role": billing}); r.Status != http.StatusBadRequest && r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an org role given in a workspace: %s", r)
+	}
+	e.Call(m, "PUT", wsURL, map[string]string{"role": editor}).Want(t, http.StatusOK)
+	e.Call(u, "PATCH", "/orgs/"+org+"/workspaces/"+ws, map[string]string{"name": "Edited by the editor"}).Want(t, http.StatusOK)
+
+	// Held: deleting the role needs a replacement.
+	if r := e.Call(owner, "DELETE", "/orgs/"+org+"/roles/"+billing, nil); r.Status != http.StatusConflict {
+		t.Errorf("deleting a held role: %s, want 409", r)
+	}
+	e.Invariants(t)
 }

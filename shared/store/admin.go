@@ -111,6 +111,8 @@ func (s *Store) AddMember(ctx context.Context, m domain.Membership, ev domain.Au
 	// (SPEC §12). The product's own server may add people to a canceled org,
 	// as its owners may: it is the one that canceled it.
 	steps = append(steps, Headcount{Org: m.OrgID, To: m.Role, ByOwner: true}.step())
+	// A custom role must still exist, at org scope, when it is given.
+	steps = append(steps, useRoles(m.OrgID, RoleUse{Role: string(m.Role), User: m.UserID})...)
 	return s.run(ctx, steps)
 }
 
@@ -285,13 +287,16 @@ func (s *Store) UsersByEmail(ctx context.Context, email string) ([]domain.User, 
 // AddWorkspaceMember adds an org member to a workspace or changes their
 // role, as PutWorkspaceMember does with no actor to guard on.
 func (s *Store) AddWorkspaceMember(ctx context.Context, m domain.WorkspaceMembership, ev domain.AuditEvent) error {
-	return s.run(ctx, []step{
+	steps := []step{
 		exists(orgPK(m.OrgID), orgSK(), domain.ErrOrgNotFound),
 		exists(orgPK(m.OrgID), workspaceSK(m.WorkspaceID), domain.ErrWorkspaceMissing),
 		putWsMember(m),
 		putAudit(ev),
 		touchMember(m.OrgID, m.UserID),
-	})
+	}
+	// A custom role must still exist, at workspace scope, when it is given.
+	steps = append(steps, useRoles(m.OrgID, RoleUse{Role: string(m.Role), User: m.UserID, Workspace: m.WorkspaceID})...)
+	return s.run(ctx, steps)
 }
 
 // DropWorkspaceMember removes a member from a workspace, with no actor to

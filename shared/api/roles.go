@@ -235,10 +235,14 @@ func (a *API) deleteRole(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 	evs := []domain.AuditEvent{a.event(r, cr.OrgID, domain.ActionRoleDeleted, "role", cr.ID, "", map[string]string{
 		"name": cr.Name, "scope": cr.Scope, "replacement": replacement, "holders": strconv.Itoa(len(holders))})}
 	for _, h := range holders {
-		if h.WorkspaceID == "" {
+		switch {
+		case h.Team:
+			evs = append(evs, a.event(r, cr.OrgID, domain.ActionWorkspaceTeamSet, "team", h.UserID, "",
+				map[string]string{"workspaceId": h.WorkspaceID, "role": replacement, "via": "role_deleted"}))
+		case h.WorkspaceID == "":
 			evs = append(evs, a.event(r, cr.OrgID, domain.ActionOrgMemberRoleChanged, "user", h.UserID, h.Email,
 				map[string]string{"from": cr.ID, "to": replacement, "via": "role_deleted"}))
-		} else {
+		default:
 			evs = append(evs, a.event(r, cr.OrgID, domain.ActionWorkspaceMemberSet, "user", h.UserID, h.Email,
 				map[string]string{"workspaceId": h.WorkspaceID, "role": replacement, "via": "role_deleted"}))
 		}

@@ -327,13 +327,26 @@ func (a *API) PutWorkspaceTeam(ctx context.Context, r *httpapi.Request) (*httpap
 	if err := r.Decode(&b); err != nil {
 		return nil, err
 	}
-	// A role reference: a built-in workspace role name (custom role ids
-	// join when custom roles do).
-	if !domain.WorkspaceRole(b.Role).Valid() {
-		return nil, domain.ErrInvalidRole
+	// A role reference: a built-in workspace role or a custom one of the
+	// org, which the caller may give (SPEC §10: no one gives more than they
+	// hold here); the write checks the custom role again.
+	if err := a.withRoles(ctx, &wa.Access, b.Role); err != nil {
+		return nil, err
+	}
+	if err := assignable(wa.Access, b.Role, authz.ScopeWorkspace); err != nil {
+		return nil, err
 	}
 	if wa.Team == nil {
 		return nil, domain.ErrTeamNotFound
+	}
+	refs := []string{b.Role}
+	if cur, ok := wa.Team.Grants[wa.Workspace.ID]; ok {
+		refs = append(refs, cur)
+	}
+	for _, ref := range refs {
+		if err := a.notAbove(facts(wa.Access), wa.Access, ref, authz.ScopeWorkspace); err != nil {
+			return nil, err
+		}
 	}
 	gr := domain.TeamGrant{OrgID: wa.Org.ID, WorkspaceID: wa.Workspace.ID, TeamID: team, Role: b.Role, GrantedAt: a.now()}
 	ev := a.event(r, gr.OrgID, domain.ActionWorkspaceTeamSet, "team", team, "", map[string]string{"workspaceId": gr.WorkspaceID, "role": gr.Role})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgkit/orgkit/shared/api"
 	"github.com/orgkit/orgkit/shared/api/apitest"
 	"github.com/orgkit/orgkit/shared/store"
 	"github.com/orgkit/orgkit/shared/store/storetest"
@@ -455,5 +456,46 @@ func TestRemovalOfAMemberOfManyTeams(t *testing.T) {
 	if _, err := e.Store.PurgeMember(context.Background(), store.PurgeTarget{OrgID: org, UserID: u.ID, Email: u.Email}); err != nil {
 		t.Fatal(err)
 	}
+	e.Invariants(t)
+}
+
+// TestTeamGrantsOfCustomRoles: a team may be given a custom workspace role
+// (SPEC §10: wherever a role is given, a custom one may be); its members
+// act with the role's permissions; the role in use is not deleted without
+// a replacement, and with one the grant moves in the same step.
+func TestTeamGrantsOfCustomRoles(t *testing.T) {
+	e := apitest.New(t)
+	owner := e.Founder(t)
+	org, ws := owner.OrgID, owner.WorkspaceID
+	editor := e.CreateRole(t, owner, org, "Editor", "workspace", "workspace:settings:manage")
+	orgRole := e.CreateRole(t, owner, org, "Org reader", "org", "org:members:read")
+	u := e.Join(t, owner, org, "member")
+	team := e.Call(owner, "POST", "/orgs/"+org+"/teams", map[string]string{"name": "Editors"}).Want(t, http.StatusCreated).Str("id")
+	e.AddToTeam(t, owner, org, team, u)
+	grant := "/orgs/" + org + "/workspaces/" + ws + "/teams/" + team
+
+	if r := e.Call(owner, "PUT", grant, map[string]string{"role": orgRole}); r.Status < 400 {
+		t.Errorf("an org role given to a team in a workspace: %s", r)
+	}
+	e.Call(u, "PATCH", "/orgs/"+org+"/workspaces/"+ws, map[string]string{"name": "Not yet"}).Want(t, http.StatusNotFound)
+	e.Call(owner, "PUT", grant, map[string]string{"role": editor}).Want(t, http.StatusOK)
+	e.Call(u, "PATCH", "/orgs/"+org+"/workspaces/"+ws, map[string]string{"name": "Edited through the team"}).Want(t, http.StatusOK)
+	var acc api.AccessView
+	e.Call(u, "GET", "/orgs/"+org+"/workspaces/"+ws+"/access", nil).Want(t, http.StatusOK).Decode(t, &acc)
+	if !slices.Contains(acc.Permissions, "workspace:settings:manage") || slices.Contains(acc.Permissions, "workspace:delete") {
+		t.Errorf("the team member's permissions: %v", acc.Permissions)
+	}
+	e.Invariants(t)
+
+	if r := e.Call(owner, "DELETE", "/orgs/"+org+"/roles/"+editor, nil); r.Status != http.StatusConflict {
+		t.Errorf("deleting a role a team holds: %s, want 409", r)
+	}
+	e.Call(owner, "DELETE", "/orgs/"+org+"/roles/"+editor+"?replacement=viewer", nil).Want(t, http.StatusNoContent)
+	var grants api.List[api.TeamGrantView]
+	e.Call(owner, "GET", "/orgs/"+org+"/workspaces/"+ws+"/teams", nil).Want(t, http.StatusOK).Decode(t, &grants)
+	if len(grants.Items) != 1 || grants.Items[0].Role != "viewer" {
+		t.Errorf("the team's grant after the role went: %+v", grants.Items)
+	}
+	e.Call(u, "PATCH", "/orgs/"+org+"/workspaces/"+ws, map[string]string{"name": "No more"}).Want(t, http.StatusForbidden)
 	e.Invariants(t)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -168,9 +169,10 @@ func useRoles(org string, uses ...RoleUse) []step {
 
 // RoleHolder is a membership that holds a custom role.
 type RoleHolder struct {
-	UserID      string
+	UserID      string // the member, or for a team's grant the team
 	WorkspaceID string // "" for an org membership
 	Email       string
+	Team        bool // a team's grant in the workspace
 }
 
 // RoleHolders finds the memberships that hold a role now: its markers, then
@@ -190,9 +192,12 @@ func (s *Store) RoleHolders(ctx context.Context, org, role string) ([]RoleHolder
 			if err != nil {
 				return err
 			}
-			if r.WorkspaceID == "" {
+			switch {
+			case strings.HasPrefix(r.UserID, domain.PrefixTeam): // a team's grant in a workspace
+				keys = append(keys, key(orgPK(org), teamGrantSK(r.WorkspaceID, r.UserID)))
+			case r.WorkspaceID == "":
 				keys = append(keys, key(userPK(r.UserID), orgMemberSK(org)))
-			} else {
+			default:
 				keys = append(keys, key(userPK(r.UserID), wsMemberSK(org, r.WorkspaceID)))
 			}
 		}
@@ -211,7 +216,11 @@ func (s *Store) RoleHolders(ctx context.Context, org, role string) ([]RoleHolder
 		if err != nil {
 			return nil, err
 		}
-		if r.Role == role {
+		switch {
+		case r.Role != role:
+		case r.Type == typeTeamGrant:
+			out = append(out, RoleHolder{UserID: r.TeamID, WorkspaceID: r.WorkspaceID, Team: true})
+		default:
 			out = append(out, RoleHolder{UserID: r.UserID, WorkspaceID: r.WorkspaceID, Email: r.Email})
 		}
 	}
@@ -253,9 +262,14 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 		orgCounts(r.OrgID, d),
 	}
 	var uses []RoleUse
+	teamGrants := map[string][]string{} // team → the workspaces where it holds the role
 	for _, h := range d.Holders {
 		k := key(userPK(h.UserID), orgMemberSK(r.OrgID))
-		if h.WorkspaceID != "" {
+		switch {
+		case h.Team:
+			k = key(orgPK(r.OrgID), teamGrantSK(h.WorkspaceID, h.UserID))
+			teamGrants[h.UserID] = append(teamGrants[h.UserID], h.WorkspaceID)
+		case h.WorkspaceID != "":
 			k = key(userPK(h.UserID), wsMemberSK(r.OrgID, h.WorkspaceID))
 		}
 		steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
@@ -266,6 +280,26 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":hrep": str(d.Replacement), ":hold": str(r.ID), ":hone": num(1)},
 		}}, onFail: failWith(domain.ErrConflict)})
 		uses = append(uses, RoleUse{Role: d.Replacement, User: h.UserID, Workspace: h.WorkspaceID})
+	}
+	// A team lists its grants on its own item too: one update per team,
+	// however many of its grants move.
+	for team, wss := range teamGrants {
+		names := map[string]string{}
+		values := map[string]types.AttributeValue{":trep": str(d.Replacement), ":thold": str(r.ID)}
+		var sets, conds []string
+		for i, ws := range wss {
+			n := fmt.Sprintf("#tws%d", i)
+			names[n] = ws
+			sets = append(sets, "TeamGrants."+n+" = :trep")
+			conds = append(conds, "TeamGrants."+n+" = :thold")
+		}
+		steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
+			Key:                       key(orgPK(r.OrgID), teamSK(team)),
+			UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ")),
+			ConditionExpression:       aws.String(strings.Join(conds, " AND ")),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: values,
+		}}, onFail: failWith(domain.ErrConflict)})
 	}
 	steps = append(steps, useRoles(r.OrgID, uses...)...)
 	for _, e := range d.Events {

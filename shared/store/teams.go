@@ -316,7 +316,7 @@ func (s *Store) PutTeamGrant(ctx context.Context, g Guard, gr domain.TeamGrant, 
 		}},
 		put,
 		putAudit(ev),
-	}, others...))
+	}, append(others, useRoles(gr.OrgID, RoleUse{Role: gr.Role, User: gr.TeamID, Workspace: gr.WorkspaceID})...)...))
 }
 
 // RemoveTeamGrant takes a team's role in a workspace away.

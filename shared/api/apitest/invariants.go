@@ -507,7 +507,7 @@ func Check(items []storetest.Item) []string {
 			team := s(it, "TeamId")
 			t, ok := teams[[2]string{org, team}]
 			grants, _ := t["TeamGrants"].(map[string]any)
-			if pk != "ORG#"+org || sk != "GRANT#"+ws+"#"+team || !oneOf(s(it, "Role"), "admin", "member", "viewer") {
+			if pk != "ORG#"+org || sk != "GRANT#"+ws+"#"+team || !role(it, "workspace", "admin", "member", "viewer") {
 				fail("%s: malformed team grant %v", where, it)
 			}
 			if !ok || grants[ws] != s(it, "Role") {

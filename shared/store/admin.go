@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -326,10 +327,11 @@ func (s *Store) EraseEmail(ctx context.Context, user, email string) (int, error)
 		TableName:      aws.String(s.table),
 		ConsistentRead: aws.Bool(true),
 		FilterExpression: aws.String("Email = :e OR TargetEmail = :e OR contains(SK, :e) OR (PK = :upk) OR (#type = :jr AND UserId = :u) OR " +
-			"(#type = :out AND contains(#text, :e))"),
+			"(#type = :out AND contains(#text, :e)) OR (#type = :dlv AND contains(Payload, :eb))"),
 		ExpressionAttributeNames: map[string]string{"#type": attrType, "#text": "Text"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":e": str(email), ":upk": str(userPK(user)), ":jr": str(typeJoinRequest), ":u": str(user), ":out": str(typeOutbox),
+			":dlv": str(typeDelivery), ":eb": &types.AttributeValueMemberB{Value: []byte(email)},
 		},
 	}
 	// Segments of the table scanned at once: the scan's latency is the
@@ -414,6 +416,22 @@ func (s *Store) eraseItem(ctx context.Context, it map[string]types.AttributeValu
 		return del("", nil)
 	case r.Type == typeInvitation && r.Email == email:
 		return s.eraseInvitation(ctx, r)
+	case r.Type == typeDelivery:
+		// A webhook delivery keeps its event (30 days): the email goes from
+		// it, so that a delivery still to come sends the event without it.
+		p, ok := it["Payload"].(*types.AttributeValueMemberB)
+		if !ok {
+			return false, nil
+		}
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: keyOf(it),
+			UpdateExpression:          aws.String("SET Payload = :p"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberB{Value: bytes.ReplaceAll(p.Value, []byte(email), nil)}}})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return false, nil
+		}
+		return err == nil, err
 	case r.Type == typeAuditEvent:
 		var removes []string
 		if r.Email == email {

@@ -269,10 +269,7 @@ func (a *API) AdminListMembers(ctx context.Context, r *httpapi.Request) (*httpap
 // member's role. The org keeps an owner (last_owner), and a new member must
 // be allowed by the org's email domains.
 func (a *API) AdminPutMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	if err := machine(r); err != nil {
-		return nil, err
-	}
-	org, user, err := orgAndUser(r)
+	org, user, err := backendTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -322,10 +319,7 @@ func (a *API) AdminPutMember(ctx context.Context, r *httpapi.Request) (*httpapi.
 // AdminRemoveMember answers DELETE /admin/orgs/{orgId}/members/{userId}: a
 // removal as an admin's, with the same bar on walking back in (DESIGN.md §6).
 func (a *API) AdminRemoveMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	if err := machine(r); err != nil {
-		return nil, err
-	}
-	org, user, err := orgAndUser(r)
+	org, user, err := backendTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -351,10 +345,7 @@ func (a *API) AdminRemoveMember(ctx context.Context, r *httpapi.Request) (*httpa
 
 // AdminSetMemberMetadata answers PATCH /admin/orgs/{orgId}/members/{userId}.
 func (a *API) AdminSetMemberMetadata(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	if err := machine(r); err != nil {
-		return nil, err
-	}
-	org, user, err := orgAndUser(r)
+	org, user, err := backendTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -444,10 +435,7 @@ func (a *API) AdminSetOrgData(ctx context.Context, r *httpapi.Request) (*httpapi
 // /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}: adds an org
 // member to the workspace or changes their role.
 func (a *API) AdminPutWorkspaceMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	if err := machine(r); err != nil {
-		return nil, err
-	}
-	org, user, err := orgAndUser(r)
+	org, user, err := backendTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -485,10 +473,7 @@ func (a *API) AdminPutWorkspaceMember(ctx context.Context, r *httpapi.Request) (
 // AdminRemoveWorkspaceMember answers DELETE
 // /admin/orgs/{orgId}/workspaces/{workspaceId}/members/{userId}.
 func (a *API) AdminRemoveWorkspaceMember(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
-	if err := machine(r); err != nil {
-		return nil, err
-	}
-	org, user, err := orgAndUser(r)
+	org, user, err := backendTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -584,12 +569,17 @@ func (a *API) removeDeleted(ctx context.Context, r *httpapi.Request, org, user s
 	})
 }
 
-func orgAndUser(r *httpapi.Request) (string, string, error) {
-	org, err := pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
+// backendTarget is a backend route's caller, who must be a machine, and the
+// org and user its path names.
+func backendTarget(r *httpapi.Request) (org, user string, err error) {
+	if err := machine(r); err != nil {
+		return "", "", err
+	}
+	org, err = pathID(r, "orgId", domain.PrefixOrg, domain.ErrOrgNotFound)
 	if err != nil {
 		return "", "", err
 	}
-	user, err := pathUserAs(r, domain.ErrMemberNotFound)
+	user, err = pathUserAs(r, domain.ErrMemberNotFound)
 	return org, user, err
 }
 

@@ -160,6 +160,19 @@ func (c *Catalog) Lookup(p Permission) (Def, bool) {
 // the org, so Decide adds it.
 func (c *Catalog) OrgRolePermissions(r domain.OrgRole) map[Permission]bool { return c.org[r] }
 
+// ActsAsWorkspaceAdmin reports whether a built-in org role holds every
+// permission a workspace admin holds, and so acts as one in every
+// workspace of its org (owners and admins).
+func (c *Catalog) ActsAsWorkspaceAdmin(r domain.OrgRole) bool {
+	held := c.org[r]
+	for p := range c.WorkspaceRolePermissions(domain.WorkspaceAdmin) {
+		if !held[p] {
+			return false
+		}
+	}
+	return held != nil
+}
+
 // WorkspaceRolePermissions is a built-in workspace role's permission set.
 func (c *Catalog) WorkspaceRolePermissions(r domain.WorkspaceRole) map[Permission]bool {
 	return c.ws[r]

@@ -1,3 +1,10 @@
+// Package authz is orgkit's authorization model (DESIGN.md §5, SPEC §10):
+// the permissions, the catalog that adds the product's own, the built-in
+// roles as permission sets, custom roles, and the one decision function
+// every check goes through (Catalog.Decide). The store turns its answers
+// into conditions inside each write's transaction, so a role (or a custom
+// role's permissions) changed a millisecond before a write is still what
+// decides it.
 package authz
 
 import "github.com/orgkit/orgkit/shared/domain"
@@ -88,37 +95,3 @@ const (
 	MaxCustomRoles     = 50
 	MaxRolePermissions = 100
 )
-
-// orgActionPermission maps the actions of the section 3 table (authz.go) to
-// the permission that now decides each.
-var orgActionPermission = map[OrgAction]Permission{
-	ViewOrg:           OrgRead,
-	ListMembers:       OrgMembersRead,
-	RenameOrg:         OrgUpdate,
-	ChangePolicy:      OrgPolicyManage,
-	ManageInvitations: OrgInvitationsManage,
-	ChangeRole:        OrgMembersManage,
-	GrantOwner:        OrgOwnersManage,
-	RemoveMember:      OrgMembersManage,
-	RemoveOwner:       OrgOwnersManage,
-	CreateWorkspace:   OrgWorkspacesCreate,
-	SeeAllWorkspaces:  WorkspaceRead,
-	ManageWorkspaces:  WorkspaceSettingsManage,
-	DeleteOrg:         OrgDelete,
-	ReadAudit:         OrgAuditRead,
-	ManageDomains:     OrgPolicyManage,
-}
-
-// PermissionOf is the permission that decides an org action.
-func PermissionOf(a OrgAction) Permission { return orgActionPermission[a] }
-
-var wsActionPermission = map[WorkspaceAction]Permission{
-	ViewWorkspace:   WorkspaceRead,
-	EditWorkspace:   WorkspaceSettingsManage,
-	ManageWsMembers: WorkspaceMembersManage,
-	DeleteWorkspace: WorkspaceDelete,
-}
-
-// WorkspacePermissionOf is the permission that decides a workspace action
-// ("" for EditResources: the product's own permissions decide those).
-func WorkspacePermissionOf(a WorkspaceAction) Permission { return wsActionPermission[a] }

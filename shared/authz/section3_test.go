@@ -1,14 +1,8 @@
-// Package authz is orgkit's authorization model (DESIGN.md §5, SPEC §10):
-// the permissions, the catalog that adds the product's own, the built-in
-// roles as permission sets, custom roles, and the one decision function
-// every check goes through (Catalog.Decide). The store turns its answers
-// into conditions inside each write's transaction, so a role (or a custom
-// role's permissions) changed a millisecond before a write is still what
-// decides it.
-//
-// This file is SPEC §3's tables as they were written, action by action:
-// the built-in roles' permission sets are tested against it
-// (TestBuiltinRolesKeepSection3), and handlers never ask it directly.
+// SPEC §3's tables as they were written, action by action: the built-in
+// roles' permission sets are tested against them
+// (TestBuiltinRolesKeepSection3). A test file, so that nothing but the
+// tests can ask them: the catalog is the one source of the roles' rights.
+
 package authz
 
 import "github.com/orgkit/orgkit/shared/domain"
@@ -123,3 +117,37 @@ func EffectiveWorkspaceRole(org domain.OrgRole, ws domain.WorkspaceRole) domain.
 	}
 	return ws
 }
+
+// orgActionPermission maps the actions of the section 3 table (above) to
+// the permission that now decides each.
+var orgActionPermission = map[OrgAction]Permission{
+	ViewOrg:           OrgRead,
+	ListMembers:       OrgMembersRead,
+	RenameOrg:         OrgUpdate,
+	ChangePolicy:      OrgPolicyManage,
+	ManageInvitations: OrgInvitationsManage,
+	ChangeRole:        OrgMembersManage,
+	GrantOwner:        OrgOwnersManage,
+	RemoveMember:      OrgMembersManage,
+	RemoveOwner:       OrgOwnersManage,
+	CreateWorkspace:   OrgWorkspacesCreate,
+	SeeAllWorkspaces:  WorkspaceRead,
+	ManageWorkspaces:  WorkspaceSettingsManage,
+	DeleteOrg:         OrgDelete,
+	ReadAudit:         OrgAuditRead,
+	ManageDomains:     OrgPolicyManage,
+}
+
+// PermissionOf is the permission that decides an org action.
+func PermissionOf(a OrgAction) Permission { return orgActionPermission[a] }
+
+var wsActionPermission = map[WorkspaceAction]Permission{
+	ViewWorkspace:   WorkspaceRead,
+	EditWorkspace:   WorkspaceSettingsManage,
+	ManageWsMembers: WorkspaceMembersManage,
+	DeleteWorkspace: WorkspaceDelete,
+}
+
+// WorkspacePermissionOf is the permission that decides a workspace action
+// ("" for EditResources: the product's own permissions decide those).
+func WorkspacePermissionOf(a WorkspaceAction) Permission { return wsActionPermission[a] }

@@ -96,6 +96,10 @@ type ApproveBody struct {
 
 // ApproveJoinRequest answers POST /orgs/{orgId}/join-requests/{userId}/approve.
 func (a *API) ApproveJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+	return retryConflicts(ctx, r, a.approveJoinRequest)
+}
+
+func (a *API) approveJoinRequest(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
 	user, err := pathUser(r)
 	if err != nil {
 		return nil, err

@@ -192,8 +192,15 @@ func (a *API) updateRole(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 		details["permissions"] = strings.Join(perms, " ")
 		cr.Permissions = perms
 	}
+	// A role the policy gives people who join by domain stays within a
+	// member's rights; the write checks that the policy still does not
+	// name a role it widens.
+	wide := cr.Scope == string(authz.ScopeOrg) && a.catalog().BeyondMember(cr.ID, map[string]domain.CustomRole{cr.ID: cr}) != ""
+	if wide && acc.Policy.DefaultOrgRole == domain.OrgRole(cr.ID) {
+		return nil, domain.ErrDefaultRoleTooBroad.WithDetail("the organization's policy gives this role to people who join by domain: it may hold no more of orgkit's permissions than a member")
+	}
 	ev := a.event(r, cr.OrgID, domain.ActionRoleUpdated, "role", cr.ID, "", details)
-	if err := a.Store.UpdateRole(ctx, a.guard(acc, authz.OrgRolesManage), cr, a.now(), r.Caller.Sub, ev); err != nil {
+	if err := a.Store.UpdateRole(ctx, a.guard(acc, authz.OrgRolesManage), cr, wide, a.now(), r.Caller.Sub, ev); err != nil {
 		return nil, err
 	}
 	cr.Version++
@@ -234,8 +241,16 @@ func (a *API) deleteRole(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 	}
 	evs := []domain.AuditEvent{a.event(r, cr.OrgID, domain.ActionRoleDeleted, "role", cr.ID, "", map[string]string{
 		"name": cr.Name, "scope": cr.Scope, "replacement": replacement, "holders": strconv.Itoa(len(holders))})}
+	if ev, err := a.policyAfterDeletion(r, acc, cr, replacement); err != nil {
+		return nil, err
+	} else if ev != nil {
+		evs = append(evs, *ev)
+	}
 	for _, h := range holders {
 		switch {
+		case h.Default:
+			evs = append(evs, a.event(r, cr.OrgID, domain.ActionOrgMemberDefaultWsRoleSet, "user", h.UserID, h.Email,
+				map[string]string{"from": cr.ID, "to": replacement, "via": "role_deleted"}))
 		case h.Team:
 			evs = append(evs, a.event(r, cr.OrgID, domain.ActionWorkspaceTeamSet, "team", h.UserID, "",
 				map[string]string{"workspaceId": h.WorkspaceID, "role": replacement, "via": "role_deleted"}))
@@ -248,9 +263,37 @@ func (a *API) deleteRole(ctx context.Context, r *httpapi.Request) (*httpapi.Resp
 		}
 	}
 	err = a.Store.DeleteRole(ctx, store.RoleDeletion{Guard: a.guard(acc, authz.OrgRolesManage), Role: cr, Holders: holders,
-		Replacement: replacement, Events: evs})
+		Replacement: replacement, Policy: acc.Policy, ReplacementVersion: acc.Roles[replacement].Version, Events: evs})
 	if err != nil {
 		return nil, err
 	}
 	return httpapi.NoContent(), nil
+}
+
+// policyAfterDeletion is what deleting a role does to the policy when it
+// names the role as a default: the replacement takes its place (one a
+// policy may hold: a member's rights at most for the org role), audited as
+// a policy change; without a replacement the role is in use.
+func (a *API) policyAfterDeletion(r *httpapi.Request, acc store.Access, cr domain.CustomRole, replacement string) (*domain.AuditEvent, error) {
+	p := acc.Policy
+	var field string
+	switch cr.ID {
+	case string(p.DefaultOrgRole):
+		field, p.DefaultOrgRole = "defaultOrgRole", domain.OrgRole(replacement)
+	case string(p.DefaultWorkspaceRole):
+		field, p.DefaultWorkspaceRole = "defaultWorkspaceRole", domain.WorkspaceRole(replacement)
+	default:
+		return nil, nil
+	}
+	if replacement == "" {
+		return nil, domain.ErrRoleInUse.WithDetail("the organization's policy gives this role (" + field + "): give a replacement role (?replacement=) for it")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, domain.ErrInvalidReplacement.WithDetail("the policy's " + field + " cannot become " + replacement)
+	}
+	if perm := a.catalog().BeyondMember(string(p.DefaultOrgRole), acc.Roles); perm != "" {
+		return nil, domain.ErrDefaultRoleTooBroad.WithDetail("the replacement holds " + string(perm) + ", which a member does not, and the policy gives it to people who join by domain")
+	}
+	ev := a.event(r, cr.OrgID, domain.ActionOrgPolicyChanged, "org", cr.OrgID, "", map[string]string{field: replacement, "via": "role_deleted"})
+	return &ev, nil
 }

@@ -400,8 +400,18 @@ func (a *API) defaultWorkspaceRole(ctx context.Context, r *httpapi.Request, set 
 		if err := r.Decode(&b); err != nil {
 			return nil, err
 		}
-		if role = domain.WorkspaceRole(b.Role); !role.Valid() {
+		if role = domain.WorkspaceRole(b.Role); !role.Valid() && !domain.ValidRoleRef(b.Role) {
 			return nil, domain.ErrInvalidRole
+		}
+		// A custom workspace role of the org, as in a workspace. Whoever
+		// manages members may give any default, as with the built-in
+		// roles: orgkit's permissions in a custom workspace role are at
+		// most a workspace admin's.
+		if err := a.withRoles(ctx, &acc, b.Role); err != nil {
+			return nil, err
+		}
+		if err := assignable(acc, b.Role, authz.ScopeWorkspace); err != nil {
+			return nil, err
 		}
 	}
 	m, ok := acc.MemberOf(target)

@@ -184,3 +184,18 @@ func (c *Catalog) Exceeds(assigner Facts, ref string, roles map[string]domain.Cu
 	}
 	return ""
 }
+
+// BeyondMember reports the first of orgkit's own permissions in an org role
+// that the built-in member role does not hold, "" when none. People who
+// join by domain get the policy's default org role without anyone choosing
+// them: SPEC §6 allows member or guest, so a custom default may add the
+// product's permissions, never more power over the org.
+func (c *Catalog) BeyondMember(ref string, roles map[string]domain.CustomRole) Permission {
+	member := c.org[domain.OrgMember]
+	for _, p := range c.RolePermissions(ref, roles, ScopeOrg) {
+		if isBuiltin(p) && !member[p] {
+			return p
+		}
+	}
+	return ""
+}

@@ -141,5 +141,8 @@ var (
 	ErrRoleScopeMismatch      = &Error{Kind: KindRule, Code: "role_scope_mismatch", Detail: "this role cannot be assigned here: org roles go to org members, workspace roles to workspace members"}
 	ErrRoleEscalation         = &Error{Kind: KindForbidden, Code: "role_exceeds_yours", Detail: "you can only give permissions you hold yourself"}
 	ErrInvalidReplacement     = Invalid("invalid_replacement", "the replacement role must be another role of the same scope")
-	ErrInvalidUserID          = Invalid("invalid_user_id", "userId is not a valid user id")
+	// People who join by domain get the policy's default org role unchosen
+	// (SPEC §6: member or guest).
+	ErrDefaultRoleTooBroad = &Error{Kind: KindRule, Code: "default_role_too_broad", Detail: "the policy's default org role may hold no more of orgkit's permissions than a member"}
+	ErrInvalidUserID       = Invalid("invalid_user_id", "userId is not a valid user id")
 )

@@ -204,11 +204,13 @@ func (p *Policy) Validate() error {
 	default:
 		return ErrInvalidPolicy.WithDetail("domainJoin must be off, request or auto")
 	}
-	if p.DefaultOrgRole != OrgMember && p.DefaultOrgRole != OrgGuest {
-		return ErrInvalidPolicy.WithDetail("defaultOrgRole must be member or guest")
+	// A custom role's existence, scope and reach are the API's to check:
+	// they need the org's roles.
+	if p.DefaultOrgRole != OrgMember && p.DefaultOrgRole != OrgGuest && !ValidRoleRef(string(p.DefaultOrgRole)) {
+		return ErrInvalidPolicy.WithDetail("defaultOrgRole must be member, guest or a custom org role's id")
 	}
-	if !p.DefaultWorkspaceRole.Valid() {
-		return ErrInvalidPolicy.WithDetail("defaultWorkspaceRole must be admin, member or viewer")
+	if !p.DefaultWorkspaceRole.Valid() && !ValidRoleRef(string(p.DefaultWorkspaceRole)) {
+		return ErrInvalidPolicy.WithDetail("defaultWorkspaceRole must be admin, member, viewer or a custom workspace role's id")
 	}
 	if len(p.AllowedEmailDomains) > 50 {
 		return ErrInvalidPolicy.WithDetail("at most 50 allowed email domains")

@@ -143,7 +143,8 @@ var requestRules = map[string]struct {
 	"WebhookBodyInput": {[]string{"url", "events"}, map[string]map[string]any{"url": {"minLength": 1, "maxLength": 2048},
 		"events": {"minItems": 1, "maxItems": 50}}},
 	"PolicyInput": {[]string{"defaultOrgRole", "defaultWorkspaceRole", "domainJoin"},
-		map[string]map[string]any{"defaultOrgRole": {"enum": []string{"member", "guest"}}, "allowedEmailDomains": {"maxItems": 50}}},
+		map[string]map[string]any{"defaultOrgRole": {"anyOf": []any{map[string]any{"enum": []string{"member", "guest"}}, map[string]any{"pattern": "^role_[0-9a-z]{26}$"}}},
+			"allowedEmailDomains": {"maxItems": 50}}},
 }
 
 func operationID(r Route) string {

@@ -100,6 +100,7 @@ func (s *Store) SetDefaultWorkspaceRole(ctx context.Context, g Guard, m domain.M
 	steps := append(others, exists(orgPK(m.OrgID), orgSK(), domain.ErrOrgNotFound), upd)
 	if role != "" {
 		steps = append(steps, step{item: types.TransactWriteItem{Put: &types.Put{Item: defaultRoleRecord(m, role).item()}}}, defaultsUsed(m.OrgID))
+		steps = append(steps, useRoles(m.OrgID, RoleUse{Role: string(role), User: m.UserID, Default: true})...)
 	} else {
 		steps = append(steps, step{item: types.TransactWriteItem{Delete: &types.Delete{Key: key(orgPK(m.OrgID), defaultRoleSK(m.UserID))}}})
 	}
@@ -151,7 +152,7 @@ func (s *Store) ApplyDefaultRoles(ctx context.Context, org, ws string) (int, err
 			if r.Type != typeDefaultRole || !strings.HasPrefix(r.SK, prefixDefaultWs) {
 				continue
 			}
-			switch err := s.addDefaultMember(ctx, org, ws, w.CreatedAt, r); {
+			switch err := s.addDefaultMemberAsNow(ctx, org, ws, w.CreatedAt, r); {
 			case errors.Is(err, domain.ErrWorkspaceMissing):
 				return added, nil // deleted meanwhile: its purge takes what was added
 			case errors.Is(err, domain.ErrAlreadyMember), errors.Is(err, domain.ErrNotOrgMember):
@@ -169,6 +170,32 @@ func (s *Store) ApplyDefaultRoles(ctx context.Context, org, ws string) (int, err
 		}
 	}
 	return added, s.markDefaults(ctx, org, ws, "REMOVE #status, DefaultsCursor", nil)
+}
+
+// errDefaultMoved says a holder's default role changed since it was read
+// (a custom role deleted, its holders moved to another).
+var errDefaultMoved = errors.New("default role changed")
+
+// addDefaultMemberAsNow adds a holder with their default role as it is
+// when the membership lands: a changed one is read again.
+func (s *Store) addDefaultMemberAsNow(ctx context.Context, org, ws string, created time.Time, holder record) error {
+	for range 3 {
+		err := s.addDefaultMember(ctx, org, ws, created, holder)
+		if !errors.Is(err, errDefaultMoved) {
+			return err
+		}
+		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(orgPK(org), defaultRoleSK(holder.UserID)), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return fmt.Errorf("apply defaults: %w", err)
+		}
+		if out.Item == nil {
+			return domain.ErrNotOrgMember // cleared, or no longer a member
+		}
+		if holder, err = decode(out.Item); err != nil {
+			return err
+		}
+	}
+	return domain.ErrConflict
 }
 
 // addDefaultMember adds one holder of a default role to the workspace, as a
@@ -199,11 +226,16 @@ func (s *Store) addDefaultMember(ctx context.Context, org, ws string, created ti
 		ConditionExpression:       aws.String("#role = :role"),
 		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":role": str(holder.Role)},
-	}}, onFail: failWith(domain.ErrNotOrgMember)}
-	return s.run(ctx, []step{
+	}}, onFail: func(old map[string]types.AttributeValue) error {
+		if old == nil {
+			return domain.ErrNotOrgMember
+		}
+		return errDefaultMoved
+	}}
+	return s.run(ctx, append([]step{
 		exists(orgPK(org), workspaceSK(ws), domain.ErrWorkspaceMissing),
 		still, touch, put, putAudit(ev),
-	})
+	}, useRoles(org, RoleUse{Role: holder.Role, User: m.UserID, Workspace: ws})...))
 }
 
 func (s *Store) markDefaults(ctx context.Context, org, ws, expr string, values map[string]types.AttributeValue) error {

@@ -31,7 +31,7 @@ func TestDomainJoinChecksTheProofInItsWrite(t *testing.T) {
 	policy := domain.DefaultPolicy()
 	policy.DomainJoin = domain.DomainJoinAuto
 	// The policy write itself needs the proof.
-	if err := s.PutPolicy(ctx, g, org.ID, policy, ev("org.policy.changed")); !errors.Is(err, domain.ErrNoVerifiedDomain) {
+	if err := s.PutPolicy(ctx, g, org.ID, policy, nil, ev("org.policy.changed")); !errors.Is(err, domain.ErrNoVerifiedDomain) {
 		t.Fatalf("auto policy without a verified domain: %v, want %v", err, domain.ErrNoVerifiedDomain)
 	}
 
@@ -47,7 +47,7 @@ func TestDomainJoinChecksTheProofInItsWrite(t *testing.T) {
 	if err := s.VerifyDomain(ctx, g, store.Verification{Domain: d, Claim: claim, Now: now, Events: []domain.AuditEvent{ev("org.domain.verified")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutPolicy(ctx, g, org.ID, policy, ev("org.policy.changed")); err != nil {
+	if err := s.PutPolicy(ctx, g, org.ID, policy, nil, ev("org.policy.changed")); err != nil {
 		t.Fatal(err)
 	}
 	policy.Version = 1

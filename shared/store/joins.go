@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,7 +70,9 @@ func (s *Store) JoinByDomain(ctx context.Context, j Joining) error {
 		if j.WorkspaceEvent.ID != "" {
 			steps = append(steps, putAudit(j.WorkspaceEvent))
 		}
+		steps = append(steps, useRoles(j.Org.ID, RoleUse{Role: string(j.Policy.DefaultWorkspaceRole), User: m.UserID, Workspace: ws})...)
 	}
+	steps = append(steps, useRoles(j.Org.ID, RoleUse{Role: string(m.Role), User: m.UserID})...)
 	err := s.run(ctx, steps)
 	if errors.Is(err, domain.ErrWorkspaceMissing) {
 		j.Org.DefaultWorkspaceID = "" // deleted since: join the org alone
@@ -158,6 +161,13 @@ func (s *Store) ApproveJoin(ctx context.Context, g Guard, req domain.JoinRequest
 			exists(orgPK(req.OrgID), workspaceSK(ws), domain.ErrWorkspaceMissing),
 			putWsMember(domain.WorkspaceMembership{OrgID: req.OrgID, WorkspaceID: ws, UserID: req.UserID, Email: req.Email, Role: p.DefaultWorkspaceRole, JoinedAt: now}),
 			putAudit(wsEvent))
+		steps = append(steps, useRoles(req.OrgID, RoleUse{Role: string(p.DefaultWorkspaceRole), User: m.UserID, Workspace: ws})...)
+	}
+	if domain.IsCustomRole(string(p.DefaultOrgRole)) || domain.IsCustomRole(string(p.DefaultWorkspaceRole)) {
+		// A custom role of the policy deleted since moved the policy to its
+		// replacement: read again.
+		// (Before the roles' steps: the first failing step names the error.)
+		steps = slices.Insert(steps, 1, policyAsRead(req.OrgID, p))
 	}
 	for _, e := range evs {
 		steps = append(steps, putAudit(e))

@@ -13,7 +13,12 @@ import (
 // never written), which makes the write fail with ErrStale when someone else
 // wrote it since it was read. A policy that joins people by domain needs the
 // org to hold a verified domain (ErrNoVerifiedDomain).
-func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Policy, ev domain.AuditEvent) error {
+//
+// A custom role the policy names as a default must be as read in roles (its
+// Version): one deleted or changed since fails the write (ErrConflict, read
+// again), so that the policy never names a deleted role nor one widened
+// past what the caller checked.
+func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Policy, roles map[string]domain.CustomRole, ev domain.AuditEvent) error {
 	orgCheck := exists(orgPK(org), orgSK(), domain.ErrOrgNotFound)
 	if p.DomainJoin != domain.DomainJoinOff {
 		orgCheck = step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
@@ -33,7 +38,7 @@ func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Pol
 		cond, values = "Version = :ver", map[string]types.AttributeValue{":ver": num(p.Version)}
 	}
 	p.Version++
-	return s.run(ctx, []step{
+	steps := []step{
 		g.step(),
 		orgCheck,
 		{item: types.TransactWriteItem{Put: &types.Put{
@@ -42,7 +47,17 @@ func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Pol
 			ExpressionAttributeValues: values,
 		}}, onFail: failWith(domain.ErrStale)},
 		putAudit(ev),
-	})
+	}
+	for _, ref := range []string{string(p.DefaultOrgRole), string(p.DefaultWorkspaceRole)} {
+		if domain.IsCustomRole(ref) {
+			steps = append(steps, step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+				Key:                       key(orgPK(org), roleSK(ref)),
+				ConditionExpression:       aws.String("Version = :prver"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":prver": num(roles[ref].Version)},
+			}}, onFail: failWith(domain.ErrConflict)})
+		}
+	}
+	return s.run(ctx, steps)
 }
 
 // policyAsRead conditions a write on the policy it relied on being unchanged,

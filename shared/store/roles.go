@@ -91,8 +91,12 @@ func (s *Store) CreateRole(ctx context.Context, g Guard, r domain.CustomRole, li
 
 // UpdateRole renames a role or changes its permissions, conditioned on the
 // role being as read (r.Version is the version read).
-func (s *Store) UpdateRole(ctx context.Context, g Guard, r domain.CustomRole, now time.Time, actor string, ev domain.AuditEvent) error {
-	return s.run(ctx, []step{
+//
+// widened says the role now holds more of orgkit's org permissions than a
+// member: the policy must then not name it as its default org role
+// (ErrDefaultRoleTooBroad).
+func (s *Store) UpdateRole(ctx context.Context, g Guard, r domain.CustomRole, widened bool, now time.Time, actor string, ev domain.AuditEvent) error {
+	steps := []step{
 		g.step(),
 		{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                      key(orgPK(r.OrgID), roleSK(r.ID)),
@@ -106,7 +110,15 @@ func (s *Store) UpdateRole(ctx context.Context, g Guard, r domain.CustomRole, no
 		}}, onFail: roleChanged},
 		exists(orgPK(r.OrgID), orgSK(), domain.ErrOrgNotFound),
 		putAudit(ev),
-	})
+	}
+	if widened {
+		steps = append(steps, step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			Key:                       key(orgPK(r.OrgID), policySK()),
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR attribute_not_exists(DefaultOrgRole) OR DefaultOrgRole <> :prole"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":prole": str(r.ID)},
+		}}, onFail: failWith(domain.ErrDefaultRoleTooBroad)})
+	}
+	return s.run(ctx, steps)
 }
 
 func roleChanged(old map[string]types.AttributeValue) error {
@@ -125,9 +137,12 @@ func strList(ss []string) types.AttributeValue {
 }
 
 // RoleUse is a custom role given to a member: their org role (Workspace
-// "") or their role in a workspace.
+// ""), their role in a workspace, or (Default) the role they join every new
+// workspace with. A default's marker names the org membership, which holds
+// it: a role has one scope, so the membership's org role never is it.
 type RoleUse struct {
 	Role, User, Workspace string
+	Default               bool
 }
 
 // useRoles are the steps of an assignment of custom roles (built-in role
@@ -141,7 +156,7 @@ func useRoles(org string, uses ...RoleUse) []step {
 			continue
 		}
 		scope := domain.RoleScopeOrg
-		if u.Workspace != "" {
+		if u.Workspace != "" || u.Default {
 			scope = domain.RoleScopeWorkspace
 		}
 		if !counted[u.Role] {
@@ -173,6 +188,8 @@ type RoleHolder struct {
 	WorkspaceID string // "" for an org membership
 	Email       string
 	Team        bool // a team's grant in the workspace
+	// Default: the member's default workspace role (WorkspaceID "").
+	Default bool
 }
 
 // RoleHolders finds the memberships that hold a role now: its markers, then
@@ -217,6 +234,8 @@ func (s *Store) RoleHolders(ctx context.Context, org, role string) ([]RoleHolder
 			return nil, err
 		}
 		switch {
+		case r.Type == typeOrgMember && r.DefaultWsRole == role:
+			out = append(out, RoleHolder{UserID: r.UserID, Email: r.Email, Default: true})
 		case r.Role != role:
 		case r.Type == typeTeamGrant:
 			out = append(out, RoleHolder{UserID: r.TeamID, WorkspaceID: r.WorkspaceID, Team: true})
@@ -238,15 +257,26 @@ type RoleDeletion struct {
 	Role        domain.CustomRole // as read: its Version and Assignments
 	Holders     []RoleHolder
 	Replacement string
-	Events      []domain.AuditEvent
+	// Policy is the org's policy as read: when one of its default roles is
+	// the role, it moves to Replacement too (Version as read); when none
+	// is, the deletion is conditioned on that staying so.
+	Policy domain.Policy
+	// ReplacementVersion is a custom replacement's Version as read: the
+	// policy moves to it only as it was checked.
+	ReplacementVersion int64
+	Events             []domain.AuditEvent
 }
 
+// maxActions is DynamoDB's limit of actions in one transaction.
+const maxActions = 100
+
 // DeleteRole deletes a role. It fails with ErrConflict when the role
-// changed or was assigned since it was read, or a holder's role changed:
-// read again.
+// changed or was assigned since it was read, a holder's role changed, or the
+// policy changed: read again.
 func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 	r := d.Role
-	if len(d.Holders) > 0 && d.Replacement == "" {
+	inPolicy := d.Policy.DefaultOrgRole == domain.OrgRole(r.ID) || d.Policy.DefaultWorkspaceRole == domain.WorkspaceRole(r.ID)
+	if (len(d.Holders) > 0 || inPolicy) && d.Replacement == "" {
 		return domain.ErrRoleInUse
 	}
 	if len(d.Holders) > MaxRoleHolders {
@@ -261,25 +291,33 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 		}}, onFail: roleChanged},
 		orgCounts(r.OrgID, d),
 	}
+	steps = append(steps, policyRoleMoved(r.OrgID, r.ID, d.Replacement, d.ReplacementVersion, d.Policy)...)
 	var uses []RoleUse
 	teamGrants := map[string][]string{} // team → the workspaces where it holds the role
-	for _, h := range d.Holders {
-		k := key(userPK(h.UserID), orgMemberSK(r.OrgID))
-		switch {
-		case h.Team:
-			k = key(orgPK(r.OrgID), teamGrantSK(h.WorkspaceID, h.UserID))
-			teamGrants[h.UserID] = append(teamGrants[h.UserID], h.WorkspaceID)
-		case h.WorkspaceID != "":
-			k = key(userPK(h.UserID), wsMemberSK(r.OrgID, h.WorkspaceID))
-		}
-		steps = append(steps, step{item: types.TransactWriteItem{Update: &types.Update{
+	moved := func(k map[string]types.AttributeValue, attr string) step {
+		return step{item: types.TransactWriteItem{Update: &types.Update{
 			Key:                       k,
 			UpdateExpression:          aws.String("SET #hrole = :hrep, Version = Version + :hone"),
 			ConditionExpression:       aws.String("#hrole = :hold"),
-			ExpressionAttributeNames:  map[string]string{"#hrole": "Role"},
+			ExpressionAttributeNames:  map[string]string{"#hrole": attr},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":hrep": str(d.Replacement), ":hold": str(r.ID), ":hone": num(1)},
-		}}, onFail: failWith(domain.ErrConflict)})
-		uses = append(uses, RoleUse{Role: d.Replacement, User: h.UserID, Workspace: h.WorkspaceID})
+		}}, onFail: failWith(domain.ErrConflict)}
+	}
+	for _, h := range d.Holders {
+		switch {
+		case h.Team:
+			steps = append(steps, moved(key(orgPK(r.OrgID), teamGrantSK(h.WorkspaceID, h.UserID)), "Role"))
+			teamGrants[h.UserID] = append(teamGrants[h.UserID], h.WorkspaceID)
+		case h.Default:
+			// The membership and its mirror, which new workspaces read.
+			steps = append(steps, moved(key(userPK(h.UserID), orgMemberSK(r.OrgID)), "DefaultWorkspaceRole"),
+				moved(key(orgPK(r.OrgID), defaultRoleSK(h.UserID)), "Role"))
+		case h.WorkspaceID != "":
+			steps = append(steps, moved(key(userPK(h.UserID), wsMemberSK(r.OrgID, h.WorkspaceID)), "Role"))
+		default:
+			steps = append(steps, moved(key(userPK(h.UserID), orgMemberSK(r.OrgID)), "Role"))
+		}
+		uses = append(uses, RoleUse{Role: d.Replacement, User: h.UserID, Workspace: h.WorkspaceID, Default: h.Default})
 	}
 	// A team lists its grants on its own item too: one update per team,
 	// however many of its grants move.
@@ -305,7 +343,46 @@ func (s *Store) DeleteRole(ctx context.Context, d RoleDeletion) error {
 	for _, e := range d.Events {
 		steps = append(steps, putAudit(e))
 	}
+	if len(steps) > maxActions {
+		return domain.ErrRoleInUse.WithDetail("too many memberships hold this role to move them in one step: move some to another role first")
+	}
 	return s.run(ctx, steps)
+}
+
+// policyRoleMoved is the policy's part in a role's deletion: a default role
+// of the policy that is the role moves to the replacement, the policy as
+// read; otherwise the policy must still not name the role, so that a
+// policy naming it cannot land beside its deletion.
+func policyRoleMoved(org, role, replacement string, replacementVersion int64, p domain.Policy) []step {
+	var sets []string
+	if p.DefaultOrgRole == domain.OrgRole(role) {
+		sets = append(sets, "DefaultOrgRole = :prep")
+	}
+	if p.DefaultWorkspaceRole == domain.WorkspaceRole(role) {
+		sets = append(sets, "DefaultWorkspaceRole = :prep")
+	}
+	if len(sets) == 0 {
+		return []step{{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			Key:                       key(orgPK(org), policySK()),
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR ((attribute_not_exists(DefaultOrgRole) OR DefaultOrgRole <> :prole) AND (attribute_not_exists(DefaultWorkspaceRole) OR DefaultWorkspaceRole <> :prole))"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":prole": str(role)},
+		}}, onFail: failWith(domain.ErrConflict)}}
+	}
+	steps := []step{{item: types.TransactWriteItem{Update: &types.Update{
+		Key:                       key(orgPK(org), policySK()),
+		UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ") + ", Version = Version + :pone"),
+		ConditionExpression:       aws.String("Version = :pver"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":prep": str(replacement), ":pver": num(p.Version), ":pone": num(1)},
+	}}, onFail: failWith(domain.ErrConflict)}}
+	if domain.IsCustomRole(replacement) {
+		// As the caller checked it (deleted or widened since: read again).
+		steps = append(steps, step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			Key:                       key(orgPK(org), roleSK(replacement)),
+			ConditionExpression:       aws.String("Version = :prv"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":prv": num(replacementVersion)},
+		}}, onFail: failWith(domain.ErrConflict)})
+	}
+	return steps
 }
 
 // orgCounts takes the role off the org's count of roles and, when org role
@@ -317,7 +394,7 @@ func orgCounts(org string, d RoleDeletion) step {
 	if domain.OrgRole(d.Replacement) == domain.OrgGuest {
 		var freed int64
 		for _, h := range d.Holders {
-			if h.WorkspaceID == "" {
+			if h.WorkspaceID == "" && !h.Default {
 				freed++
 			}
 		}

@@ -28,7 +28,11 @@ import (
 //   - every invitation is pending, accepted or revoked, in the email index
 //     exactly while pending, and belongs to an existing org;
 //   - every policy, join request and outbox message belongs to an existing
-//     org; every domain claim names an existing org that has that domain.
+//     org; every domain claim names an existing org that has that domain;
+//   - every custom role held (an org or workspace role, a team's grant, a
+//     default workspace role, a policy's default) exists at its scope, and
+//     each holder has its marker (which a role's deletion reads); a policy's
+//     default org role holds no more of orgkit's permissions than a member.
 //
 // Deleting an org or a workspace removes one item at once; what is left of it
 // is removed later by the purge the table stream drives (store.PurgeOrg,
@@ -235,12 +239,27 @@ func Check(items []storetest.Item) []string {
 	defaultsUsed := map[string]bool{}       // orgs that have given default roles
 	roleScope := map[[2]string]string{}     // (org, custom role) → its scope
 	roleCount := map[string]int64{}
+	rolePerms := map[[2]string][]any{} // (org, custom role) → its permissions
+	markers := map[[2]string]bool{}    // (org, marker sort key)
 	for _, it := range items {
 		if s(it, "Type") == TypeRole {
 			roleScope[[2]string{s(it, "OrgId"), s(it, "Id")}] = s(it, "Scope")
+			rolePerms[[2]string{s(it, "OrgId"), s(it, "Id")}], _ = it["Permissions"].([]any)
 			roleCount[s(it, "OrgId")]++
 		}
+		if s(it, "Type") == TypeRoleUse {
+			markers[[2]string{s(it, "OrgId"), s(it, "SK")}] = true
+		}
 	}
+	// marked says a custom role held by holder (a member, or a team for a
+	// grant) in ws ("" for an org role or a default) has its marker.
+	marked := func(org, ref, holder, ws string) bool {
+		return !strings.HasPrefix(ref, "role_") || markers[[2]string{org, "ROLEUSE#" + ref + "#" + holder + "#" + ws}]
+	}
+	// People who join by domain get the policy's default org role unchosen:
+	// at most a member's orgkit permissions (SPEC §6).
+	adminOnly := []string{"org:update", "org:policy:manage", "org:members:manage", "org:invitations:manage", "org:audit:read",
+		"org:billing:manage", "org:roles:manage", "org:owners:manage", "org:delete"}
 	// role says whether a membership's role is a built-in one of its scope
 	// or a custom role of the org at that scope: no one holds a deleted
 	// role, or one of the wrong scope.
@@ -385,8 +404,13 @@ func Check(items []storetest.Item) []string {
 			if !orgLive {
 				fail("%s: membership of org %s, which does not exist", where, org)
 			}
-			if d := s(it, "DefaultWorkspaceRole"); d != defaultRole[[2]string{org, user}] || (d != "" && !oneOf(d, "admin", "member", "viewer")) {
+			d := s(it, "DefaultWorkspaceRole")
+			validDefault := d == "" || oneOf(d, "admin", "member", "viewer") || roleScope[[2]string{org, d}] == "workspace"
+			if d != defaultRole[[2]string{org, user}] || !validDefault {
 				fail("%s: default workspace role %q, its mirror item says %q", where, d, defaultRole[[2]string{org, user}])
+			}
+			if !marked(org, s(it, "Role"), user, "") || !marked(org, d, user, "") {
+				fail("%s: holds a custom role (%s, default %s) with no marker", where, s(it, "Role"), d)
 			}
 			for _, team := range strs(it, "Teams") {
 				if !teamMember[[3]string{org, team, user}] {
@@ -397,6 +421,9 @@ func Check(items []storetest.Item) []string {
 			if pk != "USER#"+user || sk != "ORG#"+org+"#WS#"+ws || s(it, "GSI1PK") != "WS#"+ws+"#MEMBERS" || s(it, "GSI1SK") != "USER#"+user ||
 				s(it, "Email") == "" || !role(it, "workspace", "admin", "member", "viewer") {
 				fail("%s: malformed workspace membership %v", where, it)
+			}
+			if !marked(org, s(it, "Role"), user, ws) {
+				fail("%s: holds custom role %s with no marker", where, s(it, "Role"))
 			}
 			if !orgMember[[2]string{org, user}] {
 				fail("%s: workspace membership of %s in %s without an org membership", where, user, org)
@@ -445,6 +472,16 @@ func Check(items []storetest.Item) []string {
 			switch typ {
 			case TypePolicy:
 				ok = ok && sk == "POLICY" && n(it, "Version") >= 1
+				dOrg, dWs := s(it, "DefaultOrgRole"), s(it, "DefaultWorkspaceRole")
+				if !oneOf(dOrg, "member", "guest") && roleScope[[2]string{org, dOrg}] != "org" ||
+					!oneOf(dWs, "admin", "member", "viewer") && roleScope[[2]string{org, dWs}] != "workspace" {
+					fail("%s: the policy's default roles %q and %q are not roles of the org at their scopes", where, dOrg, dWs)
+				}
+				for _, p := range rolePerms[[2]string{org, dOrg}] {
+					if oneOf(fmt.Sprint(p), adminOnly...) {
+						fail("%s: the policy's default org role %s holds %v, which a member does not", where, dOrg, p)
+					}
+				}
 			case TypeJoinRequest:
 				ok = ok && sk == "JOINREQ#"+user && s(it, "Email") != ""
 				if orgMember[[2]string{org, user}] {
@@ -509,6 +546,9 @@ func Check(items []storetest.Item) []string {
 			grants, _ := t["TeamGrants"].(map[string]any)
 			if pk != "ORG#"+org || sk != "GRANT#"+ws+"#"+team || !role(it, "workspace", "admin", "member", "viewer") {
 				fail("%s: malformed team grant %v", where, it)
+			}
+			if !marked(org, s(it, "Role"), team, ws) {
+				fail("%s: grants custom role %s with no marker", where, s(it, "Role"))
 			}
 			if !ok || grants[ws] != s(it, "Role") {
 				fail("%s: grant of team %s, which does not exist or does not list it (%v)", where, team, grants)

@@ -588,7 +588,8 @@ func TestListCostDoesNotGrowWithOrgSize(t *testing.T) {
 		e.SeedTeams(t, oid, many, manyTeams-1, func(i int) (string, string) { return wss[i%len(wss)], builtin[i%len(builtin)] })
 		orgs = append(orgs, org{owner: f, member: seeded[0], one: one, many: many, size: n + 3, team: team, reached: wss[1]})
 	}
-	t.Logf("orgs of %d and %d members seeded in %v", orgs[0].size, orgs[1].size, time.Since(seedStart).Round(time.Millisecond))
+	seeding := time.Since(seedStart).Round(time.Millisecond)
+	t.Logf("orgs of %d and %d members seeded in %v", orgs[0].size, orgs[1].size, seeding)
 	e.Invariants(t)
 
 	lists := []struct {
@@ -716,10 +717,10 @@ func TestListCostDoesNotGrowWithOrgSize(t *testing.T) {
 		doc := fmt.Sprintf("# List cost by org size and by a member's teams\n\n"+
 			"Written by `make listcost` (TestListCostDoesNotGrowWithOrgSize, LISTCOST_LARGE=%d) against DynamoDB Local: "+
 			"DynamoDB requests of one call, reads+writes (operations). Every org has 2 custom roles, a team of all its "+
-			"seeded members, and %d more teams holding roles in 4 workspaces.\n\n%s\n\n%s\n\n"+
+			"seeded members, a member of 1 team and a member of %d teams, the teams holding roles in 4 workspaces (seeded in %v).\n\n%s\n\n%s\n\n"+
 			"GET me and GET workspaces read a member's team items, 100 a batch, the batches at once: a member of %d teams "+
 			"sends %d more BatchGetItem than a member of one team, in the same round trips.\n",
-			large, manyTeams, sizeTable, teamsTable, manyTeams, teamBatches(manyTeams)-teamBatches(1))
+			large, manyTeams, seeding, sizeTable, teamsTable, manyTeams, teamBatches(manyTeams)-teamBatches(1))
 		if err := os.WriteFile(out, []byte(doc), 0o644); err != nil {
 			t.Errorf("write %s: %v", out, err)
 		}

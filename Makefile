@@ -138,7 +138,19 @@ bench: build ## per-route latency, round trips, capacity, list scaling, cold sta
 	@# The arm64 bootstraps are started as they ship: through qemu-aarch64 off arm64.
 	@if [ "$$(uname -m)" != aarch64 ] && ! command -v qemu-aarch64 >/dev/null; then apt-get update && apt-get install -y qemu-user; fi
 	@$(call WITH_STACK,$(PERF_LIMITS)); \
-	ORGKIT_BENCH=1 go test -count=1 -run '^TestBench$$' -v -timeout 30m ./infra/bench
+	ORGKIT_BENCH=1 go test -count=1 -run '^TestBench$$' -v -timeout 30m ./infra/bench; \
+	$(MAKE) --no-print-directory listcost
+
+# make test's list-cost check (TestListCostDoesNotGrowWithOrgSize) with a
+# large org of LISTCOST_LARGE members instead of 1,000: every list's DynamoDB
+# requests at 10 members and at 10,000, and for a member of 1 and of 200
+# teams, written to infra/bench/listcost.md.
+LISTCOST_LARGE ?= 10000
+.PHONY: listcost
+listcost: ## DynamoDB requests of every list at 10 vs LISTCOST_LARGE (10000) members, 1 vs 200 teams: infra/bench/listcost.md
+	@$(WITH_STACK); \
+	LISTCOST_LARGE=$(LISTCOST_LARGE) LISTCOST_OUT=$(CURDIR)/infra/bench/listcost.md \
+	go test -count=1 -run '^TestListCostDoesNotGrowWithOrgSize$$' -v -timeout 30m ./shared/api
 
 .PHONY: load
 load: ## load test: LOAD_CLIENTS (50) clients for LOAD_DURATION (60s), then the invariants: infra/load/results.md

@@ -9,7 +9,6 @@ import (
 	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/httpapi"
-	"github.com/orgkit/orgkit/shared/store"
 )
 
 // MeResponse is the body of GET /me.
@@ -81,7 +80,7 @@ func (a *API) Me(ctx context.Context, r *httpapi.Request) (*httpapi.Response, er
 			return nil, err
 		}
 	}
-	reached, err := a.reachedThroughTeams(ctx, um, teams, wss)
+	reached, err := a.Store.ReachThroughTeams(ctx, teams, wss, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +92,13 @@ func (a *API) Me(ctx context.Context, r *httpapi.Request) (*httpapi.Response, er
 	}
 	for i, ws := range byOrg {
 		for j := range ws {
-			if refs := reached.roles[ws[j].ID]; len(refs) > 0 {
+			if refs := reached.Roles[ws[j].ID]; len(refs) > 0 {
 				byOrg[i][j].Role = authz.WorkspaceRoleWithTeams("", ws[j].Role, refs)
 			}
 		}
 	}
-	for _, w := range reached.only {
-		byOrg[w.OrgID] = append(byOrg[w.OrgID], MeWorkspace{ID: w.ID, Name: w.Name, Role: authz.WorkspaceRoleWithTeams("", "", reached.roles[w.ID])})
+	for _, w := range reached.Only {
+		byOrg[w.OrgID] = append(byOrg[w.OrgID], MeWorkspace{ID: w.ID, Name: w.Name, Role: authz.WorkspaceRoleWithTeams("", "", reached.Roles[w.ID])})
 	}
 	for _, m := range um.Orgs {
 		o, ok := orgs[m.OrgID]
@@ -115,43 +114,4 @@ func (a *API) Me(ctx context.Context, r *httpapi.Request) (*httpapi.Response, er
 	// Ids sort by creation time, so orgs and workspaces list oldest first.
 	sort.Slice(resp.Orgs, func(i, j int) bool { return resp.Orgs[i].ID < resp.Orgs[j].ID })
 	return httpapi.JSON(http.StatusOK, resp), nil
-}
-
-// teamReach is what the caller's teams reach: the role references by
-// workspace, and the workspaces they reach that the caller is not a member
-// of directly.
-type teamReach struct {
-	roles map[string][]string
-	only  []domain.Workspace
-}
-
-// reachedThroughTeams reads the workspaces the caller reaches only through
-// teams (a third round trip, for members of teams only).
-func (a *API) reachedThroughTeams(ctx context.Context, um store.UserMemberships, teams map[string]domain.Team, known map[string]domain.Workspace) (teamReach, error) {
-	tr := teamReach{roles: map[string][]string{}}
-	var missing []domain.WorkspaceMembership
-	for _, t := range teams {
-		for ws, role := range t.Grants {
-			if len(tr.roles[ws]) == 0 {
-				if _, ok := known[ws]; !ok {
-					missing = append(missing, domain.WorkspaceMembership{OrgID: t.OrgID, WorkspaceID: ws})
-				}
-			}
-			tr.roles[ws] = append(tr.roles[ws], role)
-		}
-	}
-	if len(missing) == 0 {
-		return tr, nil
-	}
-	_, wss, err := a.Store.OrgsAndWorkspaces(ctx, nil, missing)
-	if err != nil {
-		return tr, err
-	}
-	for _, m := range missing {
-		if w, ok := wss[m.WorkspaceID]; ok {
-			tr.only = append(tr.only, w)
-		}
-	}
-	sort.Slice(tr.only, func(i, j int) bool { return tr.only[i].ID < tr.only[j].ID })
-	return tr, nil
 }

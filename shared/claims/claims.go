@@ -17,8 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgkit/orgkit/shared/authz"
 	"github.com/orgkit/orgkit/shared/domain"
 	"github.com/orgkit/orgkit/shared/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // Name is the token claim. Its value is the Claim as a JSON string, the
@@ -48,9 +50,10 @@ type Claim struct {
 }
 
 // Org is one org of the claim. Role is the org role as stored: a built-in
-// name, or a custom role's id. Workspaces maps workspace ids to the
-// workspace role of the user's own membership (org owners and admins act
-// as admins in every workspace without one).
+// name, or a custom role's id. Workspaces maps the ids of the workspaces
+// the user is a member of, directly or through teams, to the role shown
+// for them there (see shownRole; org owners and admins act as admins in
+// every workspace without being listed).
 type Org struct {
 	Role       string            `json:"role"`
 	Workspaces map[string]string `json:"ws,omitempty"`
@@ -65,10 +68,16 @@ type Service struct {
 	MaxOrgs, MaxWorkspaces int
 }
 
-// For reads the user's claim: one query of the user's partition and one
-// batch read of the orgs and workspaces it names (to leave out deleted
-// ones), whatever the number of memberships. The caps (at most 50 each)
-// keep that read to one batch.
+// maxTeams bounds the teams whose grants a claim reads: two batches, read
+// at once. Beyond them the claim says it was cut.
+const maxTeams = 200
+
+// For reads the user's claim: one query of the user's partition, then at
+// once one batch read of the orgs and workspaces it names (to leave out
+// deleted ones) and the user's teams; members of teams that reach
+// workspaces they are not direct members of pay a third read, of those
+// workspaces (as GET /me does). The caps keep each read to one batch (two
+// for the teams).
 func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 	um, err := s.Store.UserWithMemberships(ctx, sub)
 	if err != nil {
@@ -110,10 +119,36 @@ func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 	slices.SortFunc(wss, func(a, b domain.WorkspaceMembership) int { return strings.Compare(a.WorkspaceID, b.WorkspaceID) })
 	read := wss[:min(len(wss), 2*maxWs)]
 	c.Truncated = cut || len(wss) > len(read)
-	live, liveWs, err := s.Store.OrgsAndWorkspaces(ctx, ids, read)
+	teamsOf, teamsCut := withTeams(orgs)
+	c.Truncated = c.Truncated || teamsCut
+
+	var live map[string]domain.Org
+	var liveWs map[string]domain.Workspace
+	var teams map[string]domain.Team
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		live, liveWs, err = s.Store.OrgsAndWorkspaces(ctx, ids, read)
+		return err
+	})
+	g.Go(func() (err error) {
+		teams, err = s.Store.TeamsOfMembers(ctx, teamsOf)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return Claim{}, err
+	}
+	// The workspaces read directly, and those not read that are reached
+	// through teams only (twice the cap, as above).
+	known := map[string]domain.Workspace{}
+	for _, w := range wss {
+		known[w.WorkspaceID] = domain.Workspace{ID: w.WorkspaceID} // read, or beyond the cap
+	}
+	reach, err := s.Store.ReachThroughTeams(ctx, teams, known, 2*maxWs)
 	if err != nil {
 		return Claim{}, err
 	}
+	c.Truncated = c.Truncated || reach.Cut
+
 	for _, m := range orgs {
 		if _, ok := live[m.OrgID]; !ok {
 			continue // deleted: its memberships are being purged
@@ -124,10 +159,21 @@ func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 		}
 		c.Orgs[m.OrgID] = Org{Role: string(m.Role)}
 	}
-	n := 0
+	type held struct{ org, ws, role string }
+	var all []held
 	for _, w := range read {
-		o, ok := c.Orgs[w.OrgID]
-		if _, live := liveWs[w.WorkspaceID]; !ok || !live {
+		if _, ok := liveWs[w.WorkspaceID]; ok {
+			all = append(all, held{w.OrgID, w.WorkspaceID, shownRole(string(w.Role), reach.Roles[w.WorkspaceID])})
+		}
+	}
+	for _, w := range reach.Only {
+		all = append(all, held{w.OrgID, w.ID, shownRole("", reach.Roles[w.ID])})
+	}
+	slices.SortFunc(all, func(a, b held) int { return strings.Compare(a.ws, b.ws) })
+	n := 0
+	for _, w := range all {
+		o, ok := c.Orgs[w.org]
+		if !ok {
 			continue
 		}
 		if n == maxWs {
@@ -137,11 +183,39 @@ func (s *Service) For(ctx context.Context, sub string) (Claim, error) {
 		if o.Workspaces == nil {
 			o.Workspaces = map[string]string{}
 		}
-		o.Workspaces[w.WorkspaceID] = string(w.Role)
-		c.Orgs[w.OrgID] = o
+		o.Workspaces[w.ws] = w.role
+		c.Orgs[w.org] = o
 		n++
 	}
 	return c, nil
+}
+
+// withTeams keeps the org memberships' teams up to maxTeams in all, in the
+// orgs' order; cut says some were left out.
+func withTeams(orgs []domain.Membership) (out []domain.Membership, cut bool) {
+	left := maxTeams
+	for _, m := range orgs {
+		if len(m.Teams) > left {
+			m.Teams, cut = slices.Sorted(slices.Values(m.Teams))[:left], true
+		}
+		left -= len(m.Teams)
+		out = append(out, m)
+	}
+	return out, cut
+}
+
+// shownRole is the role a workspace shows in the claim: the highest
+// built-in role among the direct one and the teams' (as GET /me shows it),
+// else the direct role as stored, else a team's custom role (the first by
+// id, for a stable claim).
+func shownRole(direct string, teamRoles []string) string {
+	if best := authz.WorkspaceRoleWithTeams("", domain.WorkspaceRole(direct), teamRoles); best != "" {
+		return string(best)
+	}
+	if len(teamRoles) == 0 {
+		return direct
+	}
+	return slices.Min(teamRoles)
 }
 
 // Value is the claim as the token carries it.

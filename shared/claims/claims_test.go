@@ -286,3 +286,56 @@ func TestClaimCostIsFlat(t *testing.T) {
 		t.Errorf("%d orgs, %d workspaces, truncated %v", len(c.Orgs), n, c.Truncated)
 	}
 }
+
+// TestClaimShowsWorkspacesReachedThroughTeams: workspaces a user reaches
+// through teams are in the claim, with the role shown as GET /me shows it
+// (the highest built-in role of the direct one and the teams', else a
+// team's custom role); one deleted whose grants the purge has yet to remove
+// is not. Members of such teams pay one more read, of those workspaces.
+func TestClaimShowsWorkspacesReachedThroughTeams(t *testing.T) {
+	e := apitest.New(t)
+	bob := e.Founder(t)
+	org := bob.OrgID
+	both := e.CreateWorkspace(t, bob, org, "Both")
+	teamOnly := e.CreateWorkspace(t, bob, org, "Team only")
+	customOnly := e.CreateWorkspace(t, bob, org, "Custom only")
+	doomed := e.CreateWorkspace(t, bob, org, "Doomed")
+	editor := e.CreateRole(t, bob, org, "Editor", "workspace", "workspace:settings:manage")
+	ada := e.Join(t, bob, org, "member", grant(both, "viewer"))
+	analysts := e.CreateTeam(t, bob, org, "Analysts")
+	editors := e.CreateTeam(t, bob, org, "Editors")
+	e.AddToTeam(t, bob, org, analysts, ada)
+	e.AddToTeam(t, bob, org, editors, ada)
+	e.GrantTeam(t, bob, org, both, analysts, "member")
+	e.GrantTeam(t, bob, org, teamOnly, analysts, "admin")
+	e.GrantTeam(t, bob, org, customOnly, editors, editor)
+	e.GrantTeam(t, bob, org, doomed, editors, "viewer")
+	e.Call(bob, "DELETE", "/orgs/"+org+"/workspaces/"+doomed, nil).Want(t, http.StatusNoContent)
+
+	svc := &claims.Service{Store: e.Store, Log: quiet}
+	e.Counter.Reset()
+	c, err := svc.For(context.Background(), ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The query; the orgs and workspaces and the teams at once; the
+	// workspaces reached through teams only.
+	if n := e.Counter.Total(); n != 4 {
+		t.Errorf("%d requests, want 4 in 3 round trips", n)
+	}
+	want := claims.Claim{Orgs: map[string]claims.Org{
+		org: {Role: "member", Workspaces: map[string]string{both: "member", teamOnly: "admin", customOnly: editor}},
+	}}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("claim %+v, want %+v", c, want)
+	}
+
+	// The cap counts them with the direct ones, oldest first.
+	svc.MaxWorkspaces = 2
+	if c, err = svc.For(context.Background(), ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Orgs[org].Workspaces; !c.Truncated || !reflect.DeepEqual(got, map[string]string{both: "member", teamOnly: "admin"}) {
+		t.Errorf("capped at 2: %v (truncated %v)", got, c.Truncated)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -594,4 +595,51 @@ func (s *Store) ListWorkspacesReached(ctx context.Context, m domain.Membership, 
 		}
 	}
 	return out, nil
+}
+
+// TeamReach is what a person's teams reach: the roles granted, by
+// workspace, and the workspaces among them the person is not a direct
+// member of (live ones, oldest first).
+type TeamReach struct {
+	Roles map[string][]string
+	Only  []domain.Workspace
+	// Cut says more workspaces were reached than were read (max).
+	Cut bool
+}
+
+// ReachThroughTeams reads what teams (as TeamsOfMembers read them) reach
+// beyond the workspaces known: one batch read of those workspaces, only
+// when there are some, which leaves out the deleted ones whose grants the
+// purge has yet to remove. max > 0 reads only the oldest max of them.
+func (s *Store) ReachThroughTeams(ctx context.Context, teams map[string]domain.Team, known map[string]domain.Workspace, max int) (TeamReach, error) {
+	tr := TeamReach{Roles: map[string][]string{}}
+	var missing []domain.WorkspaceMembership
+	for _, t := range teams {
+		for ws, role := range t.Grants {
+			if len(tr.Roles[ws]) == 0 {
+				if _, ok := known[ws]; !ok {
+					missing = append(missing, domain.WorkspaceMembership{OrgID: t.OrgID, WorkspaceID: ws})
+				}
+			}
+			tr.Roles[ws] = append(tr.Roles[ws], role)
+		}
+	}
+	if len(missing) == 0 {
+		return tr, nil
+	}
+	if max > 0 && len(missing) > max {
+		sort.Slice(missing, func(i, j int) bool { return missing[i].WorkspaceID < missing[j].WorkspaceID })
+		missing, tr.Cut = missing[:max], true
+	}
+	_, wss, err := s.OrgsAndWorkspaces(ctx, nil, missing)
+	if err != nil {
+		return tr, err
+	}
+	for _, m := range missing {
+		if w, ok := wss[m.WorkspaceID]; ok {
+			tr.Only = append(tr.Only, w)
+		}
+	}
+	sort.Slice(tr.Only, func(i, j int) bool { return tr.Only[i].ID < tr.Only[j].ID })
+	return tr, nil
 }

@@ -92,6 +92,8 @@ const messages = {
   role_scope_mismatch: 'This role is for the other kind of membership: organization roles go to members of the organization, workspace roles to members of a workspace.',
   role_exceeds_yours: 'You can only give roles whose permissions you hold yourself.',
   invalid_replacement: 'Choose another role of the same kind to move its holders to.',
+  default_role_too_broad: 'People who join through your domain get this role without anyone choosing them, so it may give no more than a member can do in the organization.',
+  import_custom_grant: 'A team’s custom role cannot be imported. Grant it to the team after the import.',
   invalid_user_id: 'This is not a valid user id.',
   // The product backend's routes (machine tokens); the console never calls them.
   insufficient_scope: 'This is for the product\'s backend, with a client-credentials token.',

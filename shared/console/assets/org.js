@@ -484,8 +484,11 @@ function settings(ctx, policyRes) {
 
     const pbox = errorBox();
     const domainJoin = select(joinLabels, policy.domainJoin);
-    const defaultOrgRole = select([['member', 'member'], ['guest', 'guest']], policy.defaultOrgRole);
-    const defaultWorkspaceRole = select([['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']], policy.defaultWorkspaceRole);
+    // A custom role the policy names stays a choice: saving the form must
+    // not quietly turn it into a built-in one.
+    const keep = (opts, v) => (!v || opts.some(([x]) => x === v) ? opts : [...opts, [v, `${v} (custom role)`]]);
+    const defaultOrgRole = select(keep([['member', 'member'], ['guest', 'guest']], policy.defaultOrgRole), policy.defaultOrgRole);
+    const defaultWorkspaceRole = select(keep([['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']], policy.defaultWorkspaceRole), policy.defaultWorkspaceRole);
     const check = (on) => h('input', { type: 'checkbox', checked: on });
     const mcw = check(policy.membersCanCreateWorkspaces);
     const mfa = check(policy.requireMfa);

@@ -381,6 +381,14 @@ func (o *mOrg) ref(u string) string {
 	return o.members[u]
 }
 
+// customsOrNil is the org's custom roles (none for no org).
+func (o *mOrg) customsOrNil() map[string]string {
+	if o == nil {
+		return nil
+	}
+	return o.customs
+}
+
 func (o *mOrg) like(ref string) string {
 	if l, ok := o.customs[ref]; ok {
 		return l
@@ -1219,13 +1227,14 @@ func (s *sim) deleteRole() {
 	if known && s.chance(0.6) {
 		replacement = like
 	}
+	inPolicy := known && string(o.policy.DefaultOrgRole) == id
 	w := ok(204)
 	switch g := writeGate(o, u, admins...); {
 	case g != nil:
 		w = *g
 	case !known:
 		w = fail(404, "role_not_found")
-	case len(holders) > 0 && replacement == "":
+	case (len(holders) > 0 || inPolicy) && replacement == "":
 		w = fail(409, "role_in_use")
 	}
 	p := "/orgs/" + seg + "/roles/" + id
@@ -1239,6 +1248,11 @@ func (s *sim) deleteRole() {
 			o.members[m] = replacement
 		}
 		o.did("role.deleted")
+		if inPolicy {
+			// The policy moves with the holders (a clone of guest: guest).
+			o.policy.DefaultOrgRole, o.policy.Version = domain.OrgRole(replacement), o.policy.Version+1
+			o.did("org.policy.changed")
+		}
 		if len(holders) > 0 {
 			o.did("org.member.role_changed")
 		}
@@ -1855,7 +1869,18 @@ func (s *sim) putPolicy() {
 		RequireMfa:                 s.chance(0.3),
 		RequireSso:                 s.chance(0.1),
 	}
-	valid := p.DomainJoin != "sometimes" && p.DefaultOrgRole != "admin"
+	// Sometimes one of the org's custom roles (SPEC §6 as widened by §10:
+	// no more of orgkit's permissions than a member, so only a clone of
+	// guest), or an unknown one.
+	tooBroad := false
+	if o != nil && len(o.customs) > 0 && s.chance(0.3) {
+		id := pick(s, slices.Sorted(maps.Keys(o.customs)))
+		p.DefaultOrgRole, tooBroad = domain.OrgRole(id), o.customs[id] == "admin"
+	} else if s.chance(0.03) {
+		p.DefaultOrgRole = domain.OrgRole(domain.NewID(domain.PrefixRole, s.e.Now()))
+	}
+	_, known := o.customsOrNil()[string(p.DefaultOrgRole)]
+	valid := p.DomainJoin != "sometimes" && p.DefaultOrgRole != "admin" && (!domain.IsCustomRole(string(p.DefaultOrgRole)) || known)
 	if s.chance(0.1) {
 		domains := []string{"gmail.com", "example.org", "not a domain"}
 		if o != nil && o.domain != "" {
@@ -1890,6 +1915,8 @@ func (s *sim) putPolicy() {
 		w = invalidBody
 	case !valid:
 		w = fail(400, "invalid_policy")
+	case tooBroad:
+		w = fail(422, "default_role_too_broad")
 	case stale:
 		w = fail(412, "stale_version")
 	case p.DomainJoin != domain.DomainJoinOff && o.verified() == 0:

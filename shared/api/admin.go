@@ -298,7 +298,7 @@ func (a *API) AdminPutMember(ctx context.Context, r *httpapi.Request) (*httpapi.
 			out = *t.Member
 			ev := a.event(r, org, domain.ActionOrgMemberRoleChanged, "user", user, out.Email, map[string]string{"from": string(out.Role), "to": string(role)})
 			out.Role = role
-			err := a.Store.ChangeRole(ctx, nil, *t.Member, role, ev)
+			err := a.Store.ChangeRoleByProduct(ctx, *t.Member, role, ev)
 			if errors.Is(err, domain.ErrMemberNotFound) {
 				return domain.ErrConflict // removed meanwhile: read again, and add
 			}

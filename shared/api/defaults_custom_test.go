@@ -62,6 +62,13 @@ func TestCustomDefaultWorkspaceRole(t *testing.T) {
 	b := e.Join(t, owner, org, "member")
 	dflt := func(u *apitest.User) string { return o + "/members/" + u.ID + "/default-workspace-role" }
 
+	// Whoever manages members sets defaults, but only those who act as
+	// admins in every workspace set defaults that manage workspaces.
+	userAdmin := e.Join(t, owner, org, e.CreateRole(t, owner, org, "User admin", "org", apitest.UserAdminPerms...))
+	for _, r := range []string{"admin", editor} {
+		wantCode(t, e.Call(userAdmin, "PUT", dflt(b), role(r)), 403, "role_exceeds_yours")
+	}
+	e.Call(userAdmin, "PUT", dflt(b), role("member")).Want(t, http.StatusOK)
 	wantCode(t, e.Call(owner, "PUT", dflt(a), role(auditor)), 422, "role_scope_mismatch")
 	wantCode(t, e.Call(owner, "PUT", dflt(a), role("role_00000000000000000000000000")), 400, "invalid_role")
 	if r := e.Call(owner, "PUT", dflt(a), role(editor)).Want(t, http.StatusOK); r.Str("defaultWorkspaceRole") != editor {

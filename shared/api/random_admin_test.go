@@ -54,8 +54,6 @@ func (s *sim) backendPutMember() {
 	case tRole == to:
 	case tRole == "owner" && o.owners() == 1:
 		w = fail(409, "last_owner")
-	case tRole != "" && o.ref(target.ID) == "guest" && o.canceled:
-		w = orgReadOnly // a seat taken: a canceled org takes no one more, from the backend either
 	case tRole != "" && o.ref(target.ID) == "guest" && o.full():
 		w = fail(422, "seat_limit_reached") // a guest promoted takes a seat
 	case tRole != "":
@@ -64,8 +62,6 @@ func (s *sim) backendPutMember() {
 	default:
 		if e, err := domain.ParseEmail(target.Email); err != nil || !o.policy.AllowsEmail(e) {
 			w = fail(422, "email_domain_not_allowed")
-		} else if o.canceled {
-			w = orgReadOnly
 		} else if to != "guest" && o.full() {
 			w = fail(422, "seat_limit_reached")
 		}
@@ -282,7 +278,7 @@ func (s *sim) backendGetUser() {
 		have = append(have, w.OrgID+"/"+w.WorkspaceID+" "+w.Role)
 	}
 	for _, o := range s.liveOrgs() {
-		if r := o.role(target.ID); r != "" {
+		if r := o.ref(target.ID); r != "" { // as stored: a custom role by its id
 			exp = append(exp, o.id+" "+r)
 			for _, w := range o.wss {
 				if wr := w.members[target.ID]; wr != "" {

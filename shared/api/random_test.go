@@ -1686,10 +1686,10 @@ func (s *sim) createWorkspace() {
 	switch {
 	case cRole == "" || !domain.ValidID(domain.PrefixOrg, seg):
 		w = orgNotFound
+	case !slices.Contains(admins, cRole) && !(cRole == "member" && o.policy.MembersCanCreateWorkspaces):
+		w = forbidden // the right first, then the plan (as every write)
 	case o.canceled && cRole != "owner":
 		w = orgReadOnly
-	case !slices.Contains(admins, cRole) && !(cRole == "member" && o.policy.MembersCanCreateWorkspaces):
-		w = forbidden
 	case k != bodyValid:
 		w = invalidBody
 	case !valid:

@@ -403,15 +403,16 @@ func (a *API) defaultWorkspaceRole(ctx context.Context, r *httpapi.Request, set 
 		if role = domain.WorkspaceRole(b.Role); !role.Valid() && !domain.ValidRoleRef(b.Role) {
 			return nil, domain.ErrInvalidRole
 		}
-		// A custom workspace role of the org, as in a workspace. Whoever
-		// manages members may give any default, as with the built-in
-		// roles: orgkit's permissions in a custom workspace role are at
-		// most a workspace admin's.
+		// A built-in or custom workspace role of the org, as in a
+		// workspace, and no more than the caller holds in every workspace.
 		if err := a.withRoles(ctx, &acc, b.Role); err != nil {
 			return nil, err
 		}
 		if err := assignable(acc, b.Role, authz.ScopeWorkspace); err != nil {
 			return nil, err
+		}
+		if p := a.catalog().ExceedsAsDefault(orgFacts(acc), b.Role, acc.Roles); p != "" {
+			return nil, domain.ErrRoleEscalation.WithDetail("the role holds " + string(p) + " in every new workspace, which you do not hold in every workspace")
 		}
 	}
 	m, ok := acc.MemberOf(target)

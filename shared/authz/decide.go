@@ -199,3 +199,21 @@ func (c *Catalog) BeyondMember(ref string, roles map[string]domain.CustomRole) P
 	}
 	return ""
 }
+
+// ExceedsAsDefault reports the first of orgkit's own permissions in a
+// workspace role given as someone's default (which they get in every
+// workspace created from then on) that the assigner does not hold in every
+// workspace through their org role; "" when none. workspace:read does not
+// count: everyone in a workspace sees it. So whoever manages members sets
+// viewer or member defaults, and only those who act as admins everywhere
+// (owners, admins) set defaults that manage workspaces.
+func (c *Catalog) ExceedsAsDefault(assigner Facts, ref string, roles map[string]domain.CustomRole) Permission {
+	f := assigner
+	f.Workspace, f.WorkspaceRole, f.TeamRoles = true, "", nil
+	for _, p := range c.RolePermissions(ref, roles, ScopeWorkspace) {
+		if p != WorkspaceRead && isBuiltin(p) && !c.Decide(f, p).Allowed {
+			return p
+		}
+	}
+	return ""
+}

@@ -36,16 +36,23 @@ func memberChanged(old map[string]types.AttributeValue) error {
 // when the actor changes their own role: the membership as read then is the
 // actor's right, and self, for a custom role, checks that role's permission.
 func (s *Store) ChangeRole(ctx context.Context, g *Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
-	return s.changeRole(ctx, g, nil, target, role, ev)
+	return s.changeRole(ctx, g, nil, false, target, role, ev)
+}
+
+// ChangeRoleByProduct is ChangeRole by the product's own server (the
+// backend API): like its owners, it may promote a guest in a canceled org,
+// as it may add people there (AddMember).
+func (s *Store) ChangeRoleByProduct(ctx context.Context, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
+	return s.changeRole(ctx, nil, nil, true, target, role, ev)
 }
 
 // ChangeOwnRole is ChangeRole by a member on themselves with a guard: their
 // custom role's check rides with the update of their own membership.
 func (s *Store) ChangeOwnRole(ctx context.Context, g Guard, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
-	return s.changeRole(ctx, nil, g.extra(), target, role, ev)
+	return s.changeRole(ctx, nil, g.extra(), false, target, role, ev)
 }
 
-func (s *Store) changeRole(ctx context.Context, g *Guard, self []step, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
+func (s *Store) changeRole(ctx context.Context, g *Guard, self []step, product bool, target domain.Membership, role domain.OrgRole, ev domain.AuditEvent) error {
 	// Conditioned on the role read, not the version: workspace changes bump
 	// the version and must not make a role change fail.
 	values := map[string]types.AttributeValue{":role": str(string(role)), ":old": str(string(target.Role)), ":one": num(1)}
@@ -58,7 +65,7 @@ func (s *Store) changeRole(ctx context.Context, g *Guard, self []step, target do
 	}}, onFail: memberChanged, with: self}}
 	// Counted on the org item: owners (never fewer than one) and seats (a
 	// guest promoted takes one, under the plan's limit).
-	byOwner := (g == nil && target.Role == domain.OrgOwner) || (g != nil && g.ownerOnly())
+	byOwner := product || (g == nil && target.Role == domain.OrgOwner) || (g != nil && g.ownerOnly())
 	steps = append(steps, Headcount{Org: target.OrgID, From: target.Role, To: role, ByOwner: byOwner}.step())
 	if g != nil {
 		// The guard goes first: the first failed condition names the error,

@@ -2452,13 +2452,16 @@ func (s *sim) checkSeats() {
 	}
 	for _, o := range s.liveOrgs() {
 		got, ok := orgs[o.id]
+		// An org founded since the last check (its founder's seat) has
+		// grown from nothing the check saw.
+		before, seen := s.seatsBefore[o.id]
 		switch {
 		case !ok:
 			s.fatal("org %s is gone", o.id)
 		case got.Members != int64(len(o.members)) || got.Seats != int64(o.seats()):
 			s.fatal("org %s counts %d members and %d seats, the model %d and %d", o.id, got.Members, got.Seats, len(o.members), o.seats())
-		case got.Seats > s.seatsBefore[o.id] && got.Plan.SeatLimit != nil && got.Seats > *got.Plan.SeatLimit:
-			s.fatal("org %s went from %d to %d seats, over its limit of %d", o.id, s.seatsBefore[o.id], got.Seats, *got.Plan.SeatLimit)
+		case seen && got.Seats > before && got.Plan.SeatLimit != nil && got.Seats > *got.Plan.SeatLimit:
+			s.fatal("org %s went from %d to %d seats, over its limit of %d", o.id, before, got.Seats, *got.Plan.SeatLimit)
 		}
 		s.seatsBefore[o.id] = got.Seats
 	}

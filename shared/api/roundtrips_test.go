@@ -210,6 +210,12 @@ func TestRoundTripsPerRoute(t *testing.T) {
 				"domainJoin": "off", "defaultOrgRole": "guest", "defaultWorkspaceRole": "viewer", "membersCanCreateWorkspaces": true,
 				"allowedEmailDomains": []string{}, "requireMfa": true, "requireSso": false}}
 		}, 200, 1, 1, ""},
+		{"PUT /orgs/{orgId}/policy", "custom default roles", func(t *testing.T) call {
+			analyst := e.CreateRole(t, owner, org, "Analyst", "org", "org:members:read")
+			return call{u: admin, method: "PUT", path: o + "/policy", body: map[string]any{
+				"domainJoin": "off", "defaultOrgRole": analyst, "defaultWorkspaceRole": wsEditor, "membersCanCreateWorkspaces": true,
+				"allowedEmailDomains": []string{}, "requireMfa": true, "requireSso": false}}
+		}, 200, 2, 1, "the roles are read after the access batch, which names none"},
 		{"GET /orgs/{orgId}/audit-events", "", func(*testing.T) call { return call{u: admin, method: "GET", path: o + "/audit-events"} }, 200, 2, 0, ""},
 		{"GET /orgs/{orgId}/billing", "", func(*testing.T) call { return call{u: owner, method: "GET", path: o + "/billing"} }, 200, 1, 0, ""},
 		{"PATCH /orgs/{orgId}/billing", "", func(*testing.T) call {
@@ -416,6 +422,9 @@ func TestRoundTripsPerRoute(t *testing.T) {
 		{"PUT /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
 			return call{u: admin, method: "PUT", path: o + "/members/" + guest.ID + "/default-workspace-role", body: role("viewer")}
 		}, 200, 1, 1, ""},
+		{"PUT /orgs/{orgId}/members/{userId}/default-workspace-role", "custom role", func(*testing.T) call {
+			return call{u: admin, method: "PUT", path: o + "/members/" + guest.ID + "/default-workspace-role", body: role(wsEditor)}
+		}, 200, 2, 1, "the role is read after the access batch, which names no role"},
 		{"DELETE /orgs/{orgId}/members/{userId}/default-workspace-role", "", func(*testing.T) call {
 			return call{u: admin, method: "DELETE", path: o + "/members/" + guest.ID + "/default-workspace-role"}
 		}, 204, 1, 1, ""},

@@ -50,11 +50,7 @@ func (s *Store) PutPolicy(ctx context.Context, g Guard, org string, p domain.Pol
 	}
 	for _, ref := range []string{string(p.DefaultOrgRole), string(p.DefaultWorkspaceRole)} {
 		if domain.IsCustomRole(ref) {
-			steps = append(steps, step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-				Key:                       key(orgPK(org), roleSK(ref)),
-				ConditionExpression:       aws.String("Version = :prver"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":prver": num(roles[ref].Version)},
-			}}, onFail: failWith(domain.ErrConflict)})
+			steps = append(steps, roleAsRead(org, ref, roles[ref].Version))
 		}
 	}
 	return s.run(ctx, steps)

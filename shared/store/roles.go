@@ -375,14 +375,20 @@ func policyRoleMoved(org, role, replacement string, replacementVersion int64, p 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":prep": str(replacement), ":pver": num(p.Version), ":pone": num(1)},
 	}}, onFail: failWith(domain.ErrConflict)}}
 	if domain.IsCustomRole(replacement) {
-		// As the caller checked it (deleted or widened since: read again).
-		steps = append(steps, step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			Key:                       key(orgPK(org), roleSK(replacement)),
-			ConditionExpression:       aws.String("Version = :prv"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":prv": num(replacementVersion)},
-		}}, onFail: failWith(domain.ErrConflict)})
+		steps = append(steps, roleAsRead(org, replacement, replacementVersion))
 	}
 	return steps
+}
+
+// roleAsRead conditions a write on a custom role being at the version the
+// caller checked: deleted or changed since, the write fails (ErrConflict:
+// read again).
+func roleAsRead(org, role string, version int64) step {
+	return step{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		Key:                       key(orgPK(org), roleSK(role)),
+		ConditionExpression:       aws.String("Version = :rarv"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":rarv": num(version)},
+	}}, onFail: failWith(domain.ErrConflict)}
 }
 
 // orgCounts takes the role off the org's count of roles and, when org role

@@ -502,6 +502,22 @@ func TestConsole(t *testing.T) {
 	if eval[string](ada, `document.querySelector('main form.card select').value`) != "request" {
 		ada.fatalf("the policy did not keep domain join = request")
 	}
+	// A custom role the policy names (set through the API: the console does
+	// not manage custom roles) survives saving the form unchanged.
+	adaToken := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).idToken`)
+	orgAPI := strings.TrimPrefix(orgPath, "/console")
+	var reviewer struct{ ID string }
+	s.Call(t, http.MethodPost, orgAPI+"/roles", adaToken, map[string]any{"name": "Reviewer", "scope": "workspace", "permissions": []string{}}).JSON(t, &reviewer)
+	s.Call(t, http.MethodPut, orgAPI+"/policy", adaToken, map[string]any{
+		"domainJoin": "request", "defaultOrgRole": "member", "defaultWorkspaceRole": reviewer.ID,
+	}).Expect(t, "a policy naming a custom workspace role", http.StatusOK, "")
+	ada.open(orgPath+"/settings", orgPath+"/settings", "")
+	ada.act(orgPath+"/settings", func() { ada.press("main", "Save policy") })
+	var kept struct{ DefaultWorkspaceRole string }
+	s.Call(t, http.MethodGet, orgAPI+"/policy", adaToken, nil).JSON(t, &kept)
+	if kept.DefaultWorkspaceRole != reviewer.ID {
+		ada.fatalf("saving the settings turned the custom default workspace role %s into %q", reviewer.ID, kept.DefaultWorkspaceRole)
+	}
 	dan := s.SignUp(t, "dan@"+domain)
 	ada.open(orgPath+"/join-requests", orgPath+"/join-requests", "")
 	ada.act(orgPath+"/join-requests", func() { ada.press(`tr[data-email="`+dan.Email+`"]`, "Approve") })

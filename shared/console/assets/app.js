@@ -3,7 +3,7 @@
 import { loadConfig, get, post, tryGet, enc, APIError } from './api.js';
 import { session, signInPage, signUpPage, confirmPage, signOut } from './auth.js';
 import { h, errorBox, action, toast, when } from './ui.js';
-import { orgPage, workspacePage } from './org.js';
+import { orgPage, workspacePage, teamPage } from './org.js';
 
 const routes = [
   [/^\/console\/?$/, () => home(), true],
@@ -12,7 +12,8 @@ const routes = [
   [/^\/console\/confirm$/, (m, q) => confirmPage(q), false],
   [/^\/console\/accept$/, (m, q) => acceptPage(q), false],
   [/^\/console\/orgs\/([^/]+)\/workspaces\/([^/]+)$/, (m) => workspacePage(decodeURIComponent(m[1]), decodeURIComponent(m[2])), true],
-  [/^\/console\/orgs\/([^/]+)(?:\/(members|invitations|join-requests|workspaces|domains|settings|audit))?$/, (m, q) => orgPage(decodeURIComponent(m[1]), m[2] || 'overview', q), true],
+  [/^\/console\/orgs\/([^/]+)\/teams\/([^/]+)$/, (m) => teamPage(decodeURIComponent(m[1]), decodeURIComponent(m[2])), true],
+  [/^\/console\/orgs\/([^/]+)(?:\/(members|teams|invitations|join-requests|workspaces|roles|domains|settings|audit))?$/, (m, q) => orgPage(decodeURIComponent(m[1]), m[2] || 'overview', q), true],
 ];
 
 export function go(path, replace) {

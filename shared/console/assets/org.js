@@ -1,53 +1,99 @@
 // The pages of one organization. What each shows and which controls it
-// offers follow the caller's role as the API states it (GET /orgs/{orgId},
-// and a workspace's role in GET …/workspaces/{workspaceId}).
+// offers follow the caller's permissions as the API states them
+// (GET /orgs/{orgId}/access, and a workspace's GET …/access), never their
+// role's name.
 import { get, tryGet, post, patch, put, del, enc } from './api.js';
-import { h, field, select, errorBox, action, toast, confirmDialog, when, table } from './ui.js';
+import { h, field, select, errorBox, action, toast, confirmDialog, pickDialog, when, table } from './ui.js';
 import { go, notFound, render } from './app.js';
 
-const manages = (role) => role === 'owner' || role === 'admin';
-
-// sections: the pages of an org, what they read (index.html starts the same
-// reads before the modules arrive), and who sees them (SPEC section 3).
+// sections: the pages of an org, what they read beyond the frame's reads
+// (index.html starts the same reads before the modules arrive), and the
+// permission that shows them.
 export const sections = {
   overview: { title: 'Overview', needs: (o) => [`/orgs/${o}/workspaces`], render: overview },
-  members: { title: 'Members', needs: (o) => [`/orgs/${o}/members?limit=50`], render: members, show: (r) => r !== 'guest' },
-  invitations: { title: 'Invitations', needs: (o) => [`/orgs/${o}/invitations?limit=50`, `/orgs/${o}/workspaces?limit=200`], render: invitations, show: manages },
-  'join-requests': { title: 'Join requests', needs: (o) => [`/orgs/${o}/join-requests`], render: joinRequests, show: manages },
-  workspaces: { title: 'Workspaces', needs: (o) => [`/orgs/${o}/workspaces`, `/orgs/${o}/policy`], render: workspaces },
-  domains: { title: 'Domains', needs: (o) => [`/orgs/${o}/domains`], render: domains, show: manages },
-  settings: { title: 'Settings', needs: (o) => [`/orgs/${o}/policy`], render: settings },
-  audit: { title: 'Audit log', needs: (o) => [`/orgs/${o}/audit-events?limit=50`], render: audit, show: manages },
+  members: { title: 'Members', needs: (o) => [`/orgs/${o}/members?limit=50`], render: members, show: 'org:members:read' },
+  teams: { title: 'Teams', needs: (o) => [`/orgs/${o}/teams?limit=200`], render: teams, show: 'org:members:read' },
+  invitations: { title: 'Invitations', needs: (o) => [`/orgs/${o}/invitations?limit=50`, `/orgs/${o}/workspaces?limit=200`], render: invitations, show: 'org:invitations:manage' },
+  'join-requests': { title: 'Join requests', needs: (o) => [`/orgs/${o}/join-requests`], render: joinRequests, show: 'org:invitations:manage' },
+  workspaces: { title: 'Workspaces', needs: (o) => [`/orgs/${o}/workspaces`], render: workspaces },
+  roles: { title: 'Roles', needs: () => ['/permissions'], render: rolesPage, show: 'org:roles:manage' },
+  domains: { title: 'Domains', needs: (o) => [`/orgs/${o}/domains`], render: domains, show: 'org:policy:manage' },
+  settings: { title: 'Settings', needs: (o) => [`/orgs/${o}/policy`, `/orgs/${o}/billing`], render: settings },
+  audit: { title: 'Audit log', needs: (o) => [`/orgs/${o}/audit-events?limit=50`], render: audit, show: 'org:audit:read' },
 };
 
 const value = (r) => {
   if (r.error) throw r.error;
   return r.data;
 };
+const items = (r) => (r.data && r.data.items) || [];
 
-async function frame(orgId, section, extra) {
+// frame reads what every page of the org needs (the caller, the org, their
+// permissions in it, the custom roles when they may read them) and the
+// page's own reads, all in one parallel batch.
+async function frame(orgId, extra) {
   const o = enc(orgId);
-  const [me, org, ...data] = await Promise.all([tryGet('/me'), tryGet(`/orgs/${o}`), ...extra(o).map(tryGet)]);
+  const [me, org, acc, roles, ...data] = await Promise.all([tryGet('/me'), tryGet(`/orgs/${o}`), tryGet(`/orgs/${o}/access`), tryGet(`/orgs/${o}/roles`), ...extra(o).map(tryGet)]);
   if (org.error) {
     if (org.error.status === 404) return { missing: true };
     throw org.error;
   }
   localStorage.setItem('orgkit.org', orgId);
-  const ctx = { orgId, o, org: org.data, role: org.data.role, me: me.data || { user: {}, orgs: [] }, base: '/console/orgs/' + o };
+  const perms = new Set((acc.data && acc.data.permissions) || []);
+  const custom = items(roles);
+  const names = {};
+  for (const r of (acc.data && acc.data.roles) || []) if (r.custom && r.name) names[r.role] = r.name;
+  for (const r of custom) names[r.id] = r.name;
+  const ctx = {
+    orgId, o, org: org.data, role: org.data.role, me: me.data || { user: {}, orgs: [] }, base: '/console/orgs/' + o,
+    perms, can: (p) => perms.has(p), custom, names,
+  };
   return { ctx, data };
+}
+
+// roleName shows a role by its name: built-in roles are their own names; a
+// custom role the caller may not list is shown as such.
+const roleName = (ctx, r) => (r ? ctx.names[r] || (r.startsWith('role_') ? 'custom role' : r) : '—');
+
+// Built-in roles' orgkit permissions that matter when choosing roles (SPEC
+// section 3): no one gives a role holding more than they hold.
+const adminPerms = ['org:update', 'org:policy:manage', 'org:members:manage', 'org:invitations:manage', 'org:audit:read', 'org:billing:manage', 'org:roles:manage', 'org:workspaces:create'];
+const holdsAll = (ctx, ps) => ps.every((p) => !p.startsWith('org:') || ctx.can(p));
+
+// exceeds says whether an org role holds more than the caller does.
+function exceeds(ctx, r) {
+  if (r === 'owner') return !ctx.can('org:owners:manage');
+  if (r === 'admin') return !holdsAll(ctx, adminPerms);
+  const c = ctx.custom.find((x) => x.id === r);
+  return c ? !holdsAll(ctx, c.permissions) : r.startsWith('role_') && !ctx.can('org:owners:manage');
+}
+
+const customOf = (ctx, scope) => ctx.custom.filter((r) => r.scope === scope).map((r) => [r.id, r.name]);
+
+// orgRoles are the org roles the caller may give; current stays a choice.
+function orgRoles(ctx, current, withOwner) {
+  const opts = [...(withOwner ? [['owner', 'owner']] : []), ['admin', 'admin'], ['member', 'member'], ['guest', 'guest'], ...customOf(ctx, 'org')]
+    .filter(([r]) => r === current || !exceeds(ctx, r));
+  return current && !opts.some(([r]) => r === current) ? [...opts, [current, roleName(ctx, current)]] : opts;
+}
+
+// wsRoles are the workspace roles, built-in and custom.
+function wsRoles(ctx, current) {
+  const opts = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer'], ...customOf(ctx, 'workspace')];
+  return current && !opts.some(([r]) => r === current) ? [...opts, [current, roleName(ctx, current)]] : opts;
 }
 
 const orgMissing = () => notFound('This organization does not exist, or you are not a member of it.');
 
 export async function orgPage(orgId, section, q) {
   const sec = sections[section];
-  const f = await frame(orgId, section, sec.needs);
+  const f = await frame(orgId, sec.needs);
   if (f.missing) return orgMissing();
   const { ctx, data } = f;
   ctx.q = q;
   let content;
-  if (sec.show && !sec.show(ctx.role)) {
-    content = [heading(ctx, sec.title), h('p', { class: 'note' }, `Your role (${ctx.role}) does not give access to this page.`)];
+  if (sec.show && !ctx.can(sec.show)) {
+    content = [heading(ctx, sec.title), h('p', { class: 'note' }, `Your role (${roleName(ctx, ctx.role)}) does not give access to this page.`)];
   } else {
     content = await sec.render(ctx, ...data);
   }
@@ -72,7 +118,7 @@ function layout(ctx, section, content, inWorkspace) {
   return h('div', { class: 'org' },
     h('nav', { class: 'side', 'aria-label': 'Organization' },
       switcher,
-      h('ul', {}, Object.entries(sections).filter(([, s]) => !s.show || s.show(ctx.role)).map(([k, s]) =>
+      h('ul', {}, Object.entries(sections).filter(([, s]) => !s.show || ctx.can(s.show)).map(([k, s]) =>
         h('li', {}, h('a', { href: ctx.base + (k === 'overview' ? '' : '/' + k), 'aria-current': k === section ? 'page' : false }, s.title))))),
     h('div', { class: 'content' }, content));
 }
@@ -86,14 +132,17 @@ function overview(ctx, wsRes) {
     h('dl', { class: 'facts' },
       h('dt', {}, 'Name'), h('dd', {}, ctx.org.name),
       ctx.org.domain ? [h('dt', {}, 'Domain'), h('dd', {}, ctx.org.domain)] : null,
-      h('dt', {}, 'Your role'), h('dd', { 'data-testid': 'my-role' }, ctx.org.role),
+      h('dt', {}, 'Your role'), h('dd', { 'data-testid': 'my-role' }, roleName(ctx, ctx.org.role)),
+      h('dt', {}, 'Seats used'), h('dd', {}, seats(ctx.org)),
       h('dt', {}, 'Created'), h('dd', {}, when(ctx.org.createdAt))),
     h('h2', {}, 'Workspaces'),
     ws.length ? h('ul', { class: 'list' }, ws.map((w) => h('li', {},
-      h('a', { href: `${ctx.base}/workspaces/${enc(w.id)}` }, w.name), w.role ? h('span', { class: 'badge' }, w.role) : null)))
+      h('a', { href: `${ctx.base}/workspaces/${enc(w.id)}` }, w.name), w.role ? h('span', { class: 'badge' }, roleName(ctx, w.role)) : null)))
       : h('p', { class: 'empty' }, 'You are not in any workspace of this organization.'),
   ];
 }
+
+const seats = (o) => `${o.seatsUsed}${o.seatLimit === null || o.seatLimit === undefined ? ' (no limit)' : ' of ' + o.seatLimit}` + (o.planStatus && o.planStatus !== 'active' ? ` · plan ${o.planStatus}` : '');
 
 // ---- members
 
@@ -123,12 +172,14 @@ function members(ctx, res) {
     draw();
   }
 
+  // A member's role is changed, and they are removed, only by someone who
+  // may manage members and holds every permission of their role.
+  const manageable = (m) => ctx.can('org:members:manage') && !exceeds(ctx, m.role);
+
   function roleControl(m) {
     const self = m.userId === myId;
-    const allowed = manages(ctx.role) && (ctx.role === 'owner' || m.role !== 'owner');
-    if (!allowed) return m.role;
-    const roles = ctx.role === 'owner' ? ['owner', 'admin', 'member', 'guest'] : ['admin', 'member', 'guest'];
-    return select(roles.map((r) => [r, r]), m.role, {
+    if (!manageable(m)) return roleName(ctx, m.role);
+    return select(orgRoles(ctx, m.role, ctx.can('org:owners:manage')), m.role, {
       'aria-label': `Role of ${m.email}`,
       onchange: action(box, async (e) => {
         const role = e.target.value;
@@ -142,7 +193,28 @@ function members(ctx, res) {
           e.target.value = m.role;
           throw err;
         }
-        toast(`${m.email} is now ${role}.`);
+        toast(`${m.email} is now ${roleName(ctx, role)}.`);
+        render();
+      }),
+    });
+  }
+
+  // The role a member joins every new workspace with.
+  function defaultControl(m) {
+    const cur = m.defaultWorkspaceRole || '';
+    if (!manageable(m)) return cur ? roleName(ctx, cur) : '—';
+    return select([['', 'None'], ...wsRoles(ctx, cur)], cur, {
+      'aria-label': `Default workspace role of ${m.email}`,
+      onchange: action(box, async (e) => {
+        const role = e.target.value;
+        try {
+          if (role) await put(`/orgs/${ctx.o}/members/${enc(m.userId)}/default-workspace-role`, { role });
+          else await del(`/orgs/${ctx.o}/members/${enc(m.userId)}/default-workspace-role`);
+        } catch (err) {
+          e.target.value = cur;
+          throw err;
+        }
+        toast(role ? `${m.email} joins new workspaces as ${roleName(ctx, role)}.` : `${m.email} joins no new workspace by default.`);
         render();
       }),
     });
@@ -163,7 +235,7 @@ function members(ctx, res) {
       }, 'Leave organization'));
       return out;
     }
-    if (ctx.role === 'owner' && m.role !== 'owner') {
+    if (ctx.can('org:owners:manage') && m.role !== 'owner') {
       out.push(h('button', {
         type: 'button',
         onclick: action(box, async () => {
@@ -174,7 +246,7 @@ function members(ctx, res) {
         }),
       }, 'Transfer ownership'));
     }
-    if (manages(ctx.role) && (ctx.role === 'owner' || m.role !== 'owner')) {
+    if (manageable(m)) {
       out.push(h('button', {
         type: 'button', class: 'danger',
         'aria-label': `Remove ${m.email}`,
@@ -195,6 +267,7 @@ function members(ctx, res) {
     body.replaceChildren(...shown.map((m) => h('tr', { 'data-email': m.email },
       h('td', {}, m.email, m.userId === myId ? h('span', { class: 'badge' }, 'you') : null),
       h('td', {}, roleControl(m)),
+      h('td', {}, defaultControl(m)),
       h('td', {}, when(m.joinedAt)),
       h('td', { class: 'actions' }, actions(m)))));
     note.textContent = needle
@@ -207,7 +280,7 @@ function members(ctx, res) {
 
   const lastOwner = h('p', { class: 'note' }, 'You are the only owner. An organization must always keep at least one owner, so you cannot leave or step down until you make someone else an owner (Transfer ownership).');
   search.addEventListener('input', draw);
-  const t = table(['Email', 'Role', 'Joined', 'Actions'], [], 'Members');
+  const t = table(['Email', 'Role', 'Default workspace role', 'Joined', 'Actions'], [], 'Members');
   t.querySelector('tbody').replaceWith(body);
   draw();
   return [heading(ctx, 'Members'), lastOwner,
@@ -225,8 +298,8 @@ function invitations(ctx, invRes, wsRes) {
   const box = errorBox();
   const listBox = errorBox();
   const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'off' });
-  const role = select([['member', 'member'], ['admin', 'admin'], ['guest', 'guest']], 'member', { name: 'role' });
-  const grants = wss.map((w) => ({ id: w.id, sel: select([['', 'No access'], ['viewer', 'viewer'], ['member', 'member'], ['admin', 'admin']], '', { name: 'ws-' + w.id }) }));
+  const role = select(orgRoles(ctx, 'member'), 'member', { name: 'role' });
+  const grants = wss.map((w) => ({ id: w.id, sel: select([['', 'No access'], ...wsRoles(ctx)], '', { name: 'ws-' + w.id }) }));
   const form = h('form', {
     class: 'card',
     onsubmit: action(box, async () => {
@@ -257,8 +330,8 @@ function invitations(ctx, invRes, wsRes) {
   function draw() {
     body.replaceChildren(...items.map((i) => h('tr', { 'data-email': i.email },
       h('td', {}, i.email),
-      h('td', {}, i.role),
-      h('td', {}, (i.workspaces || []).map((g) => `${names[g.workspaceId] || 'a deleted workspace'} (${g.role})`).join(', ') || '—'),
+      h('td', {}, roleName(ctx, i.role)),
+      h('td', {}, (i.workspaces || []).map((g) => `${names[g.workspaceId] || 'a deleted workspace'} (${roleName(ctx, g.role)})`).join(', ') || '—'),
       h('td', {}, h('span', { class: 'badge ' + i.status }, i.status)),
       h('td', {}, when(i.expiresAt)),
       h('td', { class: 'actions' },
@@ -296,13 +369,15 @@ function joinRequests(ctx, res) {
   return [heading(ctx, 'Join requests'),
     h('p', { class: 'hint' }, 'People with your organization\'s email domain can ask to join when Settings → Domain join is "Ask an admin".'),
     box,
-    items.length ? table(['Email', 'Asked', 'Actions'], items.map((r) => h('tr', { 'data-email': r.email },
-      h('td', {}, r.email), h('td', {}, when(r.createdAt)),
+    items.length ? table(['Email', 'Asked', 'Role', 'Actions'], items.map((r) => {
+      const role = select([['', 'The policy\'s default'], ...orgRoles(ctx)], '', { 'aria-label': `Role for ${r.email}` });
+      return h('tr', { 'data-email': r.email },
+      h('td', {}, r.email), h('td', {}, when(r.createdAt)), h('td', {}, role),
       h('td', { class: 'actions' },
         h('button', {
           type: 'button', class: 'primary', 'aria-label': `Approve ${r.email}`,
           onclick: action(box, async () => {
-            await post(`/orgs/${ctx.o}/join-requests/${enc(r.userId)}/approve`);
+            await post(`/orgs/${ctx.o}/join-requests/${enc(r.userId)}/approve`, role.value ? { role: role.value } : undefined);
             toast(`${r.email} joined.`);
             render();
           }),
@@ -314,16 +389,16 @@ function joinRequests(ctx, res) {
             toast(`Request of ${r.email} denied.`);
             render();
           }),
-        }, 'Deny')))), 'Join requests')
+        }, 'Deny')));
+    }), 'Join requests')
       : h('p', { class: 'empty' }, 'No one is waiting to join.')];
 }
 
 // ---- workspaces
 
-function workspaces(ctx, wsRes, policyRes) {
+function workspaces(ctx, wsRes) {
   const items = value(wsRes).items;
-  const policy = policyRes.data || {};
-  const mayCreate = manages(ctx.role) || (ctx.role === 'member' && policy.membersCanCreateWorkspaces);
+  const mayCreate = ctx.can('org:workspaces:create');
   const box = errorBox();
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
   return [heading(ctx, 'Workspaces'),
@@ -337,29 +412,35 @@ function workspaces(ctx, wsRes, policyRes) {
     }, field('New workspace name', name), h('button', { class: 'primary', type: 'submit' }, 'Create workspace'), box) : null,
     items.length ? table(['Name', 'Your role', 'Created'], items.map((w) => h('tr', {},
       h('td', {}, h('a', { href: `${ctx.base}/workspaces/${enc(w.id)}` }, w.name)),
-      h('td', {}, w.role || '—'), h('td', {}, when(w.createdAt)))), 'Workspaces')
+      h('td', {}, roleName(ctx, w.role)), h('td', {}, when(w.createdAt)))), 'Workspaces')
       : h('p', { class: 'empty' }, 'You are not in any workspace of this organization.')];
 }
 
+// workspaceReads are the workspace page's reads beyond the frame's; the
+// org's members and teams are for those who add them, and are refused and
+// ignored for anyone who may not list them.
+export const workspaceReads = (o, w) => [`/orgs/${o}/workspaces/${w}`, `/orgs/${o}/workspaces/${w}/access`, `/orgs/${o}/workspaces/${w}/members`,
+  `/orgs/${o}/workspaces/${w}/teams?limit=200`, `/orgs/${o}/members?limit=200`, `/orgs/${o}/teams?limit=200`];
+
 export async function workspacePage(orgId, wsId) {
   const w = enc(wsId);
-  // The org's members are read alongside, for a workspace admin to pick from;
-  // for anyone else that read is refused and ignored.
-  const f = await frame(orgId, 'workspaces', (o) => [`/orgs/${o}/workspaces/${w}`, `/orgs/${o}/workspaces/${w}/members`, `/orgs/${o}/members?limit=200`]);
+  const f = await frame(orgId, (o) => workspaceReads(o, w));
   if (f.missing) return orgMissing();
-  const { ctx, data: [wsRes, memRes, orgMembers] } = f;
+  const { ctx, data: [wsRes, accRes, memRes, grantRes, orgMembers, teamRes] } = f;
   if (wsRes.error && wsRes.error.status === 404) {
     return layout(ctx, 'workspaces', [heading(ctx, 'Not found'), h('p', {}, 'This workspace does not exist, or you are not a member of it.')], true);
   }
   const ws = value(wsRes);
-  const admin = ws.role === 'admin';
+  const wperms = new Set((accRes.data && accRes.data.permissions) || []);
+  const may = (p) => wperms.has(p);
+  const manage = may('workspace:members:manage');
   const members = value(memRes).items;
   const inWs = new Set(members.map((m) => m.userId));
   const box = errorBox();
   const base = `/orgs/${ctx.o}/workspaces/${w}`;
   const out = [h('p', { class: 'eyebrow' }, ctx.org.name + ' · workspace'), h('h1', { tabindex: '-1' }, ws.name),
-    h('p', {}, 'Your role here: ', h('strong', {}, ws.role || '—'))];
-  if (admin) {
+    h('p', {}, 'Your role here: ', h('strong', {}, roleName(ctx, ws.role)))];
+  if (may('workspace:settings:manage')) {
     const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: ws.name });
     out.push(h('form', {
       class: 'inline',
@@ -373,15 +454,15 @@ export async function workspacePage(orgId, wsId) {
   out.push(h('h2', {}, 'Members'), box);
   out.push(table(['Email', 'Role', 'Actions'], members.map((m) => h('tr', { 'data-email': m.email },
     h('td', {}, m.email),
-    h('td', {}, admin ? select([['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']], m.role, {
+    h('td', {}, manage ? select(wsRoles(ctx, m.role), m.role, {
       'aria-label': `Workspace role of ${m.email}`,
       onchange: action(box, async (e) => {
         await put(`${base}/members/${enc(m.userId)}`, { role: e.target.value });
-        toast(`${m.email} is now ${e.target.value} here.`);
+        toast(`${m.email} is now ${roleName(ctx, e.target.value)} here.`);
         render();
       }),
-    }) : m.role),
-    h('td', { class: 'actions' }, admin ? h('button', {
+    }) : roleName(ctx, m.role)),
+    h('td', { class: 'actions' }, manage ? h('button', {
       type: 'button', class: 'danger', 'aria-label': `Remove ${m.email} from the workspace`,
       onclick: action(box, async () => {
         await del(`${base}/members/${enc(m.userId)}`);
@@ -389,10 +470,10 @@ export async function workspacePage(orgId, wsId) {
         render();
       }),
     }, 'Remove') : null))), 'Workspace members'));
-  const candidates = ((orgMembers.data && orgMembers.data.items) || []).filter((m) => !inWs.has(m.userId));
-  if (admin && candidates.length) {
+  const candidates = items(orgMembers).filter((m) => !inWs.has(m.userId));
+  if (manage && candidates.length) {
     const who = select(candidates.map((m) => [m.userId, m.email]), candidates[0].userId, { name: 'member' });
-    const role = select([['member', 'member'], ['viewer', 'viewer'], ['admin', 'admin']], 'member', { name: 'role' });
+    const role = select(wsRoles(ctx), 'member', { name: 'role' });
     out.push(h('form', {
       class: 'inline',
       onsubmit: action(box, async () => {
@@ -402,7 +483,47 @@ export async function workspacePage(orgId, wsId) {
       }),
     }, field('Add a member of the organization', who), field('Role', role), h('button', { class: 'primary', type: 'submit' }, 'Add')));
   }
-  if (admin) {
+  // Teams: every member of a team holds the team's role here.
+  const grants = items(grantRes);
+  const teamsById = Object.fromEntries(items(teamRes).map((t) => [t.id, t.name]));
+  const tbox = errorBox();
+  out.push(h('h2', {}, 'Teams'), tbox,
+    grants.length ? table(['Team', 'Role', 'Actions'], grants.map((g) => {
+      const team = teamsById[g.teamId] || 'a team';
+      return h('tr', { 'data-team': team },
+        h('td', {}, teamsById[g.teamId] ? h('a', { href: `${ctx.base}/teams/${enc(g.teamId)}` }, team) : team),
+        h('td', {}, manage ? select(wsRoles(ctx, g.role), g.role, {
+          'aria-label': `Workspace role of team ${team}`,
+          onchange: action(tbox, async (e) => {
+            await put(`${base}/teams/${enc(g.teamId)}`, { role: e.target.value });
+            toast(`Team ${team} is now ${roleName(ctx, e.target.value)} here.`);
+            render();
+          }),
+        }) : roleName(ctx, g.role)),
+        h('td', { class: 'actions' }, manage ? h('button', {
+          type: 'button', class: 'danger', 'aria-label': `Take the role of team ${team} away`,
+          onclick: action(tbox, async () => {
+            await del(`${base}/teams/${enc(g.teamId)}`);
+            toast(`Team ${team} no longer has a role in ${ws.name}.`);
+            render();
+          }),
+        }, 'Remove') : null));
+    }), 'Teams with a role here') : h('p', { class: 'empty' }, 'No team has a role in this workspace.'));
+  const granted = new Set(grants.map((g) => g.teamId));
+  const teamChoices = items(teamRes).filter((t) => !granted.has(t.id));
+  if (manage && teamChoices.length) {
+    const team = select(teamChoices.map((t) => [t.id, t.name]), teamChoices[0].id, { name: 'team' });
+    const role = select(wsRoles(ctx), 'member', { name: 'teamRole' });
+    out.push(h('form', {
+      class: 'inline',
+      onsubmit: action(tbox, async () => {
+        await put(`${base}/teams/${enc(team.value)}`, { role: role.value });
+        toast('The team has a role here now.');
+        render();
+      }),
+    }, field('Give a team a role', team), field('Team role', role), h('button', { class: 'primary', type: 'submit' }, 'Give role')));
+  }
+  if (may('workspace:delete')) {
     out.push(h('section', { class: 'danger-zone' }, h('h2', {}, 'Delete this workspace'),
       h('p', {}, 'Its memberships go with it. This cannot be undone.'),
       h('button', {
@@ -416,6 +537,190 @@ export async function workspacePage(orgId, wsId) {
       }, 'Delete workspace')));
   }
   return layout(ctx, 'workspaces', out, true);
+}
+
+// ---- teams
+
+function teams(ctx, res) {
+  const list = value(res).items;
+  const box = errorBox();
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
+  return [heading(ctx, 'Teams'),
+    h('p', { class: 'hint' }, 'A team holds roles in workspaces for all of its members at once.'),
+    ctx.can('org:teams:create') ? h('form', {
+      class: 'inline',
+      onsubmit: action(box, async () => {
+        const t = await post(`/orgs/${ctx.o}/teams`, { name: name.value.trim() });
+        toast(`Team ${t.name} created.`);
+        go(`${ctx.base}/teams/${enc(t.id)}`);
+      }),
+    }, field('New team name', name), h('button', { class: 'primary', type: 'submit' }, 'Create team')) : null,
+    box,
+    list.length ? table(['Name', 'Workspaces', 'Created'], list.map((t) => h('tr', { 'data-team': t.name },
+      h('td', {}, h('a', { href: `${ctx.base}/teams/${enc(t.id)}` }, t.name)),
+      h('td', {}, String((t.workspaces || []).length)), h('td', {}, when(t.createdAt)))), 'Teams')
+      : h('p', { class: 'empty' }, 'No teams yet.')];
+}
+
+export const teamReads = (o, t) => [`/orgs/${o}/teams/${t}`, `/orgs/${o}/teams/${t}/members?limit=200`, `/orgs/${o}/members?limit=200`, `/orgs/${o}/workspaces?limit=200`];
+
+export async function teamPage(orgId, teamId) {
+  const t = enc(teamId);
+  const f = await frame(orgId, (o) => teamReads(o, t));
+  if (f.missing) return orgMissing();
+  const { ctx, data: [teamRes, memRes, orgMembers, wsRes] } = f;
+  if (teamRes.error && (teamRes.error.status === 404 || teamRes.error.status === 403)) {
+    return layout(ctx, 'teams', [heading(ctx, 'Not found'), h('p', {}, 'This team does not exist, or you cannot see the organization\'s teams.')], true);
+  }
+  const team = value(teamRes);
+  const members = value(memRes).items;
+  const myId = ctx.me.user.id;
+  // Org admins (org:members:manage) manage every team; a maintainer, theirs.
+  const admin = ctx.can('org:members:manage');
+  const manage = admin || members.some((m) => m.userId === myId && m.role === 'maintainer');
+  const base = `/orgs/${ctx.o}/teams/${t}`;
+  const box = errorBox();
+  const wsNames = Object.fromEntries(items(wsRes).map((w) => [w.id, w.name]));
+  const out = [h('p', { class: 'eyebrow' }, ctx.org.name + ' · team'), h('h1', { tabindex: '-1' }, team.name)];
+  if (manage) {
+    const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: team.name });
+    out.push(h('form', {
+      class: 'inline',
+      onsubmit: action(box, async () => {
+        await patch(base, { name: name.value.trim() });
+        toast('Team renamed.');
+        render();
+      }),
+    }, field('Team name', name), h('button', { type: 'submit' }, 'Rename')));
+  }
+  out.push(h('h2', {}, 'Members'), box,
+    members.length ? table(['Email', 'Team role', 'Actions'], members.map((m) => h('tr', { 'data-email': m.email },
+      h('td', {}, m.email, m.userId === myId ? h('span', { class: 'badge' }, 'you') : null),
+      h('td', {}, m.role),
+      h('td', { class: 'actions' }, manage && (admin || (m.role !== 'maintainer' && m.userId !== myId)) || m.userId === myId ? h('button', {
+        type: 'button', class: 'danger', 'aria-label': m.userId === myId ? 'Leave the team' : `Remove ${m.email} from the team`,
+        onclick: action(box, async () => {
+          await del(`${base}/members/${enc(m.userId)}`);
+          toast(m.userId === myId ? `You left ${team.name}.` : `${m.email} was removed from ${team.name}.`);
+          render();
+        }),
+      }, m.userId === myId ? 'Leave team' : 'Remove') : null))), 'Team members')
+      : h('p', { class: 'empty' }, 'No one is in this team.'));
+  const inTeam = new Set(members.map((m) => m.userId));
+  const candidates = items(orgMembers).filter((m) => !inTeam.has(m.userId));
+  if (manage && candidates.length) {
+    const who = select(candidates.map((m) => [m.userId, m.email]), candidates[0].userId, { name: 'member' });
+    const maint = h('input', { type: 'checkbox', name: 'maintainer' });
+    out.push(h('form', {
+      class: 'inline',
+      onsubmit: action(box, async () => {
+        await put(`${base}/members/${enc(who.value)}`, maint.checked ? { role: 'maintainer' } : undefined);
+        toast('Added to the team.');
+        render();
+      }),
+    }, field('Add a member of the organization', who),
+    admin ? h('div', { class: 'check' }, field('Maintainer (manages the team)', maint)) : null,
+    h('button', { class: 'primary', type: 'submit' }, 'Add')));
+  }
+  out.push(h('h2', {}, 'Roles in workspaces'),
+    (team.workspaces || []).length ? h('ul', { class: 'list' }, team.workspaces.map((g) => h('li', {},
+      h('a', { href: `${ctx.base}/workspaces/${enc(g.workspaceId)}` }, wsNames[g.workspaceId] || 'a workspace'),
+      h('span', { class: 'badge' }, roleName(ctx, g.role)))))
+      : h('p', { class: 'empty' }, 'This team has no role in any workspace yet: give it one on a workspace\'s page.'));
+  if (manage) {
+    out.push(h('section', { class: 'danger-zone' }, h('h2', {}, 'Delete this team'),
+      h('p', {}, 'Its members lose the roles the team gave them. This cannot be undone.'),
+      h('button', {
+        type: 'button', class: 'danger',
+        onclick: action(box, async () => {
+          if (!await confirmDialog(`Delete ${team.name}?`, 'The team and its roles in workspaces are deleted.', 'Delete team')) return;
+          await del(base);
+          toast(`Team ${team.name} deleted.`);
+          go(`${ctx.base}/teams`);
+        }),
+      }, 'Delete team')));
+  }
+  return layout(ctx, 'teams', out);
+}
+
+// ---- custom roles
+
+// Permissions no custom role may hold (the API refuses them): owners' own.
+const ownersOnly = ['org:delete', 'org:owners:manage'];
+
+function rolesPage(ctx, permRes) {
+  const catalog = value(permRes).items.filter((p) => !ownersOnly.includes(p.name));
+  const box = errorBox();
+  const listBox = errorBox();
+  let editing = null;
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
+  const scope = select([['org', 'Organization'], ['workspace', 'Workspace']], 'org', { name: 'scope' });
+  const perms = h('fieldset', {});
+  const title = h('h2', {});
+  const submit = h('button', { class: 'primary', type: 'submit' });
+  const cancel = h('button', { type: 'button', onclick: () => render() }, 'Cancel');
+  function draw() {
+    const chosen = new Set(editing ? editing.permissions : [...perms.querySelectorAll('input:checked')].map((c) => c.value));
+    if (editing) {
+      name.value = editing.name;
+      scope.value = editing.scope;
+    }
+    scope.disabled = !!editing;
+    title.textContent = editing ? `Edit ${editing.name}` : 'New role';
+    submit.textContent = editing ? 'Save role' : 'Create role';
+    cancel.hidden = !editing;
+    // A workspace role holds workspace permissions only.
+    perms.replaceChildren(h('legend', {}, 'Permissions'), ...catalog.filter((p) => scope.value === 'org' || p.scope === 'workspace').map((p) => {
+      const c = h('input', { type: 'checkbox', name: 'perm', value: p.name, checked: chosen.has(p.name) });
+      return h('div', { class: 'check' }, field(p.name, c, p.description));
+    }));
+  }
+  scope.addEventListener('change', draw);
+  const form = h('form', {
+    class: 'card',
+    onsubmit: action(box, async () => {
+      const permissions = [...perms.querySelectorAll('input:checked')].map((c) => c.value);
+      if (editing) {
+        await patch(`/orgs/${ctx.o}/roles/${enc(editing.id)}`, { name: name.value.trim(), permissions });
+        toast(`Role ${name.value.trim()} saved.`);
+      } else {
+        await post(`/orgs/${ctx.o}/roles`, { name: name.value.trim(), scope: scope.value, permissions });
+        toast(`Role ${name.value.trim()} created.`);
+      }
+      render();
+    }),
+  }, title, field('Name', name), field('For', scope, 'Organization roles go to members of the organization; workspace roles to members of a workspace.'), perms, box, h('div', { class: 'row' }, submit, cancel));
+  draw();
+
+  async function remove(r) {
+    if (!await confirmDialog(`Delete ${r.name}?`, 'The role is deleted; no one holds it any more.', 'Delete role')) return;
+    const path = `/orgs/${ctx.o}/roles/${enc(r.id)}`;
+    try {
+      await del(path);
+    } catch (e) {
+      if (e.code !== 'role_in_use') throw e;
+      // Its holders (and defaults) move to another role of the same scope.
+      const opts = [...(r.scope === 'org' ? [['member', 'member'], ['guest', 'guest'], ['admin', 'admin']] : [['member', 'member'], ['viewer', 'viewer'], ['admin', 'admin']]),
+        ...customOf(ctx, r.scope).filter(([id]) => id !== r.id)];
+      const to = await pickDialog(`${r.name} is in use`, 'Some members, teams or defaults hold this role. Choose the role they get instead; the role is then deleted.', 'Move them to', opts, 'Move and delete');
+      if (!to) return;
+      await del(`${path}?replacement=${enc(to)}`);
+    }
+    toast(`Role ${r.name} deleted.`);
+    render();
+  }
+
+  const describe = (ps) => ps.length ? ps.join(', ') : 'no permissions';
+  return [heading(ctx, 'Roles'),
+    h('p', { class: 'hint' }, 'Custom roles are sets of permissions, given like the built-in roles (owner, admin, member, guest; in workspaces admin, member, viewer).'),
+    listBox,
+    ctx.custom.length ? table(['Name', 'For', 'Permissions', 'Actions'], ctx.custom.map((r) => h('tr', { 'data-role': r.name },
+      h('td', {}, r.name), h('td', {}, r.scope === 'org' ? 'organization' : 'workspaces'), h('td', {}, describe(r.permissions || [])),
+      h('td', { class: 'actions' },
+        h('button', { type: 'button', 'aria-label': `Edit ${r.name}`, onclick: () => { editing = r; draw(); name.focus(); } }, 'Edit'),
+        h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${r.name}`, onclick: action(listBox, () => remove(r)) }, 'Delete')))), 'Custom roles')
+      : h('p', { class: 'empty' }, 'No custom roles yet.'),
+    form];
 }
 
 // ---- domains
@@ -465,12 +770,11 @@ function domains(ctx, res) {
 
 const joinLabels = [['off', 'Off: only invitations'], ['request', 'Ask an admin: people of the domain file a join request'], ['auto', 'Automatic: people of the domain join at sign-up']];
 
-function settings(ctx, policyRes) {
+function settings(ctx, policyRes, billingRes) {
   const policy = value(policyRes);
   const etag = policyRes.etag;
   const out = [heading(ctx, 'Settings')];
-  const admin = manages(ctx.role);
-  if (admin) {
+  if (ctx.can('org:update')) {
     const box = errorBox();
     const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: ctx.org.name });
     out.push(h('form', {
@@ -481,14 +785,16 @@ function settings(ctx, policyRes) {
         render();
       }),
     }, h('h2', {}, 'Name'), field('Organization name', name), box, h('button', { type: 'submit' }, 'Rename')));
-
+  }
+  if (ctx.can('org:policy:manage')) {
     const pbox = errorBox();
     const domainJoin = select(joinLabels, policy.domainJoin);
-    // A custom role the policy names stays a choice: saving the form must
-    // not quietly turn it into a built-in one.
-    const keep = (opts, v) => (!v || opts.some(([x]) => x === v) ? opts : [...opts, [v, `${v} (custom role)`]]);
-    const defaultOrgRole = select(keep([['member', 'member'], ['guest', 'guest']], policy.defaultOrgRole), policy.defaultOrgRole);
-    const defaultWorkspaceRole = select(keep([['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer']], policy.defaultWorkspaceRole), policy.defaultWorkspaceRole);
+    // The policy's roles, custom ones by name. A role the policy names stays
+    // a choice: saving the form must not quietly turn it into another.
+    const orgOpts = [['member', 'member'], ['guest', 'guest'], ...customOf(ctx, 'org')];
+    if (policy.defaultOrgRole && !orgOpts.some(([r]) => r === policy.defaultOrgRole)) orgOpts.push([policy.defaultOrgRole, roleName(ctx, policy.defaultOrgRole)]);
+    const defaultOrgRole = select(orgOpts, policy.defaultOrgRole);
+    const defaultWorkspaceRole = select(wsRoles(ctx, policy.defaultWorkspaceRole), policy.defaultWorkspaceRole);
     const check = (on) => h('input', { type: 'checkbox', checked: on });
     const mcw = check(policy.membersCanCreateWorkspaces);
     const mfa = check(policy.requireMfa);
@@ -518,11 +824,14 @@ function settings(ctx, policyRes) {
   } else {
     out.push(h('h2', {}, 'Policy'), h('dl', { class: 'facts' },
       h('dt', {}, 'Domain join'), h('dd', {}, (joinLabels.find(([v]) => v === policy.domainJoin) || [0, policy.domainJoin])[1]),
+      h('dt', {}, 'Role of people who join by domain'), h('dd', {}, roleName(ctx, policy.defaultOrgRole)),
+      h('dt', {}, 'Their role in the default workspace'), h('dd', {}, roleName(ctx, policy.defaultWorkspaceRole)),
       h('dt', {}, 'Members can create workspaces'), h('dd', {}, policy.membersCanCreateWorkspaces ? 'yes' : 'no'),
       h('dt', {}, 'Allowed email domains'), h('dd', {}, (policy.allowedEmailDomains || []).join(', ') || 'any'),
       h('dt', {}, 'Multi-factor sign-in required'), h('dd', {}, policy.requireMfa ? 'yes' : 'no'),
       h('dt', {}, 'Single sign-on required'), h('dd', {}, policy.requireSso ? 'yes' : 'no')));
   }
+  if (ctx.can('org:billing:manage') && billingRes.data) out.push(billing(ctx, billingRes.data));
   const lbox = errorBox();
   out.push(h('section', { class: 'danger-zone' }, h('h2', {}, 'Leave'),
     h('p', {}, 'You lose access to the organization and its workspaces. The last owner cannot leave.'), lbox,
@@ -535,7 +844,7 @@ function settings(ctx, policyRes) {
         go('/console');
       }),
     }, 'Leave organization')));
-  if (ctx.role === 'owner') {
+  if (ctx.can('org:delete')) {
     const dbox = errorBox();
     const confirmName = h('input', { type: 'text', autocomplete: 'off' });
     out.push(h('form', {
@@ -553,6 +862,27 @@ function settings(ctx, policyRes) {
     h('button', { type: 'submit', class: 'danger' }, 'Delete organization')));
   }
   return out;
+}
+
+// billing shows the plan and its seats, and changes the billing email.
+function billing(ctx, plan) {
+  const box = errorBox();
+  const email = h('input', { type: 'email', name: 'billingEmail', autocomplete: 'off', value: plan.billingEmail || '' });
+  return h('form', {
+    class: 'card',
+    onsubmit: action(box, async () => {
+      const v = email.value.trim();
+      await patch(`/orgs/${ctx.o}/billing`, { billingEmail: v });
+      toast(v ? `Bills go to ${v}.` : 'The billing email was cleared.');
+      render();
+    }),
+  }, h('h2', {}, 'Billing and seats'),
+  h('dl', { class: 'facts' },
+    h('dt', {}, 'Plan'), h('dd', {}, `${plan.name || '—'} (${plan.status})`),
+    h('dt', {}, 'Seats used'), h('dd', { 'data-testid': 'seats' }, seats({ seatsUsed: plan.seatsUsed, seatLimit: plan.seatLimit })),
+    h('dt', {}, 'Members'), h('dd', {}, String(plan.members))),
+  field('Billing email', email, 'Where invoices and billing notices go. Empty: none.'), box,
+  h('button', { type: 'submit' }, 'Save billing email'));
 }
 
 // ---- audit log

@@ -89,6 +89,25 @@ export function confirmDialog(title, text, ok, danger = true) {
   });
 }
 
+// pickDialog asks for one of options ([value, label] pairs) before going on;
+// it answers the value chosen, or null when cancelled.
+export function pickDialog(title, text, label, options, ok) {
+  return new Promise((resolve) => {
+    const done = (v) => { d.close(); d.remove(); resolve(v); };
+    const choice = select(options, options[0] && options[0][0], { id: 'dlg-pick' });
+    const d = h('dialog', { 'aria-labelledby': 'dlg-title', class: 'dialog' },
+      h('h2', { id: 'dlg-title' }, title),
+      h('p', {}, text),
+      field(label, choice),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'danger', onclick: () => done(choice.value) }, ok),
+        h('button', { type: 'button', onclick: () => done(null) }, 'Cancel')));
+    d.addEventListener('cancel', (e) => { e.preventDefault(); done(null); });
+    document.body.append(d);
+    d.showModal();
+  });
+}
+
 export function when(iso) {
   if (!iso) return '';
   const d = new Date(iso);

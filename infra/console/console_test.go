@@ -262,6 +262,16 @@ func (p *person) act(path string, do func()) {
 	p.waitRender(n, path)
 }
 
+// check ticks the checkboxes of the given values in the page's form.
+func (p *person) check(values ...string) {
+	p.t.Helper()
+	for _, v := range values {
+		if !eval[bool](p, fmt.Sprintf(`(() => { const el = document.querySelector('main form input[type=checkbox][value="%s"]'); if (!el) return false; el.checked = true; return true; })()`, v)) {
+			p.fatalf("no checkbox %s", v)
+		}
+	}
+}
+
 func (p *person) has(text string) bool {
 	return strings.Contains(p.text(), text)
 }
@@ -435,6 +445,15 @@ func TestConsole(t *testing.T) {
 	if !ada.has("Save policy") || !ada.has("Delete organization") {
 		ada.fatalf("the owner's settings lack the policy form or the danger zone")
 	}
+	// Billing and seats: the owner sees the plan's seats and sets the billing email.
+	if !ada.has("Billing and seats") || ada.count(`[data-testid=seats]`) != 1 {
+		ada.fatalf("the owner's settings lack billing and seats")
+	}
+	ada.fill(`main input[name=billingEmail]`, "billing@"+domain)
+	ada.act(orgPath+"/settings", func() { ada.press("main", "Save billing email") })
+	if got := eval[string](ada, `document.querySelector('main input[name=billingEmail]').value`); got != "billing@"+domain {
+		ada.fatalf("the billing email shows %q after saving", got)
+	}
 	ada.open(orgPath+"/audit", orgPath+"/audit", "audit")
 	for _, what := range []string{"removed a member", "changed a role", "accepted an invitation", "invited"} {
 		if !ada.has(what) {
@@ -502,8 +521,8 @@ func TestConsole(t *testing.T) {
 	if eval[string](ada, `document.querySelector('main form.card select').value`) != "request" {
 		ada.fatalf("the policy did not keep domain join = request")
 	}
-	// A custom role the policy names (set through the API: the console does
-	// not manage custom roles) survives saving the form unchanged.
+	// A custom role the policy names (set through the API here) is shown by
+	// name and survives saving the form unchanged.
 	adaToken := eval[string](ada, `JSON.parse(localStorage.getItem('orgkit.session')).idToken`)
 	orgAPI := strings.TrimPrefix(orgPath, "/console")
 	var reviewer struct{ ID string }
@@ -512,6 +531,9 @@ func TestConsole(t *testing.T) {
 		"domainJoin": "request", "defaultOrgRole": "member", "defaultWorkspaceRole": reviewer.ID,
 	}).Expect(t, "a policy naming a custom workspace role", http.StatusOK, "")
 	ada.open(orgPath+"/settings", orgPath+"/settings", "")
+	if got := eval[string](ada, `[...document.querySelectorAll('main form.card select')].map(s => s.selectedOptions[0].textContent).join(',')`); !strings.Contains(got, "Reviewer") {
+		ada.fatalf("the policy's custom default workspace role is not shown by name: %s", got)
+	}
 	ada.act(orgPath+"/settings", func() { ada.press("main", "Save policy") })
 	var kept struct{ DefaultWorkspaceRole string }
 	s.Call(t, http.MethodGet, orgAPI+"/policy", adaToken, nil).JSON(t, &kept)
@@ -544,6 +566,131 @@ func TestConsole(t *testing.T) {
 	ada.act(opsPath, func() { ada.press(`tr[data-email="`+dan.Email+`"]`, "Remove") })
 	if ada.count(`tr[data-email="`+dan.Email+`"]`) != 0 {
 		ada.fatalf("Dan is still in the workspace")
+	}
+
+	// 12b. Custom roles, teams and permissions read from the API. Ada makes
+	// an org role "User admin" and a workspace role "Editor" in the console.
+	ada.open(orgPath+"/roles", orgPath+"/roles", "roles")
+	ada.fill(`main form input[name=name]`, "User admin")
+	ada.check("org:members:read", "org:teams:create", "org:members:manage", "org:invitations:manage")
+	ada.act(orgPath+"/roles", func() { ada.press("main", "Create role") })
+	if ada.count(`tr[data-role="User admin"]`) != 1 {
+		ada.fatalf("the User admin role is not listed")
+	}
+	ada.fill(`main form input[name=name]`, "Editor")
+	ada.fill(`main form select[name=scope]`, "workspace")
+	if ada.count(`main form input[value="org:members:read"]`) != 0 {
+		ada.fatalf("a workspace role is offered org permissions")
+	}
+	ada.check("workspace:read", "workspace:settings:manage")
+	ada.act(orgPath+"/roles", func() { ada.press("main", "Create role") })
+	if ada.count(`tr[data-role="Editor"]`) != 1 {
+		ada.fatalf("the Editor role is not listed")
+	}
+
+	// Gus signs up and joins as a member; Ada gives him User admin on the
+	// members page, and Dan Editor as his default workspace role.
+	gus := newPerson(t, root, "gus", fmt.Sprintf("gus.%d@gmail.com", time.Now().UnixNano()), base, axe, times)
+	gus.signUp(s.Env["CONFIRMATION_CODE"])
+	s.Call(t, http.MethodPost, orgAPI+"/invitations", adaToken, map[string]any{"email": gus.email, "role": "member"}).Expect(t, "Ada invites Gus", http.StatusCreated, "")
+	gus.open("/console", "/console", "")
+	gus.act(orgPath, func() { gus.press("main", "Accept invitation to "+orgName) })
+	ada.open(orgPath+"/members", orgPath+"/members", "")
+	gusRole := `select[aria-label="Role of ` + gus.email + `"]`
+	roleID := eval[string](ada, `[...document.querySelectorAll('`+gusRole+` option')].find(o => o.textContent === 'User admin').value`)
+	ada.act(orgPath+"/members", func() { ada.fill(gusRole, roleID) })
+	if eval[string](ada, `document.querySelector('`+gusRole+`').value`) != roleID {
+		ada.fatalf("Gus's role did not become User admin")
+	}
+	danDefault := `select[aria-label="Default workspace role of ` + dan.Email + `"]`
+	editorID := eval[string](ada, `[...document.querySelectorAll('`+danDefault+` option')].find(o => o.textContent === 'Editor').value`)
+	ada.act(orgPath+"/members", func() { ada.fill(danDefault, editorID) })
+	if eval[string](ada, `document.querySelector('`+danDefault+`').value`) != editorID {
+		ada.fatalf("Dan's default workspace role did not become Editor")
+	}
+
+	// Gus, a User admin, manages members and invitations, and sees no
+	// policy, roles, billing or deletion.
+	gus.open(orgPath+"/members", orgPath+"/members", "")
+	if gus.count(`select[aria-label="Role of `+dan.Email+`"]`) != 1 || gus.count(`tr[data-email="`+dan.Email+`"] button`) == 0 {
+		gus.fatalf("a User admin sees no member controls")
+	}
+	if gus.count(`select[aria-label="Role of `+ada.email+`"]`) != 0 {
+		gus.fatalf("a User admin may change an owner's role")
+	}
+	if eval[bool](gus, `[...document.querySelectorAll('select[aria-label="Role of `+dan.Email+`"] option')].some(o => o.value === 'admin' || o.value === 'owner')`) {
+		gus.fatalf("a User admin is offered roles above his own")
+	}
+	for _, link := range []struct {
+		name string
+		want bool
+	}{{"Invitations", true}, {"Join requests", true}, {"Teams", true}, {"Roles", false}, {"Domains", false}, {"Audit log", false}} {
+		if got := eval[bool](gus, fmt.Sprintf(`[...document.querySelectorAll('nav a')].some(e => e.textContent.trim() === %q)`, link.name)); got != link.want {
+			gus.fatalf("a User admin sees the %q page: %v, want %v", link.name, got, link.want)
+		}
+	}
+	gus.open(orgPath+"/settings", orgPath+"/settings", "")
+	if gus.has("Save policy") || gus.has("Billing and seats") || gus.has("Delete organization") || gus.count(`main input[name=name]`) != 0 {
+		gus.fatalf("a User admin sees settings controls")
+	}
+	gus.open(orgPath+"/roles", orgPath+"/roles", "")
+	if gus.count(`main form`) != 0 || !gus.has("does not give access") {
+		gus.fatalf("a User admin may manage roles")
+	}
+
+	// Gus makes a team and adds Dan; Ada gives the team Editor in Ops, and
+	// Gus, in the team, sees Ops.
+	gus.open(orgPath+"/teams", orgPath+"/teams", "teams")
+	gus.fill(`main form input[name=name]`, "Support")
+	gus.act("", func() { gus.press("main", "Create team") })
+	teamPath := eval[string](gus, `location.pathname`)
+	if !strings.HasPrefix(teamPath, orgPath+"/teams/team_") {
+		gus.fatalf("creating a team opens it: at %s", teamPath)
+	}
+	gus.fill(`main select[name=member]`, dan.Sub)
+	gus.act(teamPath, func() { gus.press("main", "Add") })
+	if gus.count(`tr[data-email="`+dan.Email+`"]`) != 1 || gus.count(`tr[data-email="`+gus.email+`"]`) != 1 {
+		gus.fatalf("the team lacks Dan or its maintainer")
+	}
+	gus.open(teamPath, teamPath, "team")
+	ada.open(opsPath, opsPath, "")
+	ada.fill(`main select[name=team]`, strings.TrimPrefix(teamPath, orgPath+"/teams/"))
+	ada.fill(`main select[name=teamRole]`, editorID)
+	ada.act(opsPath, func() { ada.press("main", "Give role") })
+	if ada.count(`tr[data-team="Support"] select`) != 1 {
+		ada.fatalf("the team's role in Ops is not listed")
+	}
+	gus.open(orgPath, orgPath, "")
+	if !eval[bool](gus, `[...document.querySelectorAll('main .list li')].some(li => li.textContent.includes('Ops'))`) {
+		gus.fatalf("a team member does not see the team's workspace with its role")
+	}
+	opsAt := eval[string](gus, `[...document.querySelectorAll('main .list a')].find(a => a.textContent === 'Ops').getAttribute('href')`)
+	gus.open(opsAt, opsAt, "")
+	if got := eval[string](gus, `document.querySelector('[data-testid=ws-role]').textContent`); !strings.Contains(got, "Editor") {
+		gus.fatalf("in Ops through his team, Gus's role shows %q, want Editor", got)
+	}
+	if gus.count(`main table select`) != 0 || gus.has("Delete workspace") {
+		gus.fatalf("an Editor (workspace:read, workspace:settings:manage) manages members or deletes the workspace")
+	}
+	if gus.count(`main input[name=name]`) != 1 {
+		gus.fatalf("an Editor (workspace:settings:manage) cannot rename the workspace")
+	}
+
+	// Editor is in use (Dan's default, the team's grant): deleting it asks
+	// for a replacement, and its holders get it.
+	ada.open(orgPath+"/roles", orgPath+"/roles", "")
+	ada.press(`tr[data-role="Editor"]`, "Delete")
+	ada.press("dialog[open]", "Delete role")
+	ada.waitText("Editor is in use")
+	ada.checkA11y("replacement dialog")
+	ada.fill(`dialog[open] select`, "viewer")
+	ada.act(orgPath+"/roles", func() { ada.press("dialog[open]", "Move and delete") })
+	if ada.count(`tr[data-role="Editor"]`) != 0 {
+		ada.fatalf("the Editor role is still listed")
+	}
+	ada.open(opsPath, opsPath, "")
+	if eval[string](ada, `document.querySelector('tr[data-team="Support"] select').value`) != "viewer" {
+		ada.fatalf("the team's grant did not move to the replacement")
 	}
 
 	// 13. Ada hands the org over to Dan: he becomes an owner, she an admin.

@@ -434,12 +434,17 @@ export async function workspacePage(orgId, wsId) {
   const wperms = new Set((accRes.data && accRes.data.permissions) || []);
   const may = (p) => wperms.has(p);
   const manage = may('workspace:members:manage');
+  // The roles the caller holds here, their own and their teams' (a custom
+  // one the workspace's answer does not name); else what their org role gives.
+  const held = ((accRes.data && accRes.data.roles) || []).filter((r) => r.source !== 'org')
+    .map((r) => (r.name || roleName(ctx, r.role)) + (r.source === 'team' ? ' (through a team)' : ''));
+  const mine = ws.role ? roleName(ctx, ws.role) : held.join(', ') || '—';
   const members = value(memRes).items;
   const inWs = new Set(members.map((m) => m.userId));
   const box = errorBox();
   const base = `/orgs/${ctx.o}/workspaces/${w}`;
   const out = [h('p', { class: 'eyebrow' }, ctx.org.name + ' · workspace'), h('h1', { tabindex: '-1' }, ws.name),
-    h('p', {}, 'Your role here: ', h('strong', {}, roleName(ctx, ws.role)))];
+    h('p', {}, 'Your role here: ', h('strong', { 'data-testid': 'ws-role' }, mine))];
   if (may('workspace:settings:manage')) {
     const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: ws.name });
     out.push(h('form', {
@@ -501,7 +506,7 @@ export async function workspacePage(orgId, wsId) {
           }),
         }) : roleName(ctx, g.role)),
         h('td', { class: 'actions' }, manage ? h('button', {
-          type: 'button', class: 'danger', 'aria-label': `Take the role of team ${team} away`,
+          type: 'button', class: 'danger', 'aria-label': `Remove the role of team ${team}`,
           onclick: action(tbox, async () => {
             await del(`${base}/teams/${enc(g.teamId)}`);
             toast(`Team ${team} no longer has a role in ${ws.name}.`);
@@ -598,7 +603,7 @@ export async function teamPage(orgId, teamId) {
       h('td', {}, m.email, m.userId === myId ? h('span', { class: 'badge' }, 'you') : null),
       h('td', {}, m.role),
       h('td', { class: 'actions' }, manage && (admin || (m.role !== 'maintainer' && m.userId !== myId)) || m.userId === myId ? h('button', {
-        type: 'button', class: 'danger', 'aria-label': m.userId === myId ? 'Leave the team' : `Remove ${m.email} from the team`,
+        type: 'button', class: 'danger', 'aria-label': m.userId === myId ? null : `Remove ${m.email} from the team`,
         onclick: action(box, async () => {
           await del(`${base}/members/${enc(m.userId)}`);
           toast(m.userId === myId ? `You left ${team.name}.` : `${m.email} was removed from ${team.name}.`);

@@ -570,7 +570,7 @@ func TestConsole(t *testing.T) {
 
 	// 12b. Custom roles, teams and permissions read from the API. Ada makes
 	// an org role "User admin" and a workspace role "Editor" in the console.
-	ada.open(orgPath+"/roles", orgPath+"/roles", "roles")
+	ada.open(orgPath+"/roles", orgPath+"/roles", "")
 	ada.fill(`main form input[name=name]`, "User admin")
 	ada.check("org:members:read", "org:teams:create", "org:members:manage", "org:invitations:manage")
 	ada.act(orgPath+"/roles", func() { ada.press("main", "Create role") })
@@ -640,7 +640,7 @@ func TestConsole(t *testing.T) {
 
 	// Gus makes a team and adds Dan; Ada gives the team Editor in Ops, and
 	// Gus, in the team, sees Ops.
-	gus.open(orgPath+"/teams", orgPath+"/teams", "teams")
+	gus.open(orgPath+"/teams", orgPath+"/teams", "")
 	gus.fill(`main form input[name=name]`, "Support")
 	gus.act("", func() { gus.press("main", "Create team") })
 	teamPath := eval[string](gus, `location.pathname`)
@@ -653,6 +653,7 @@ func TestConsole(t *testing.T) {
 		gus.fatalf("the team lacks Dan or its maintainer")
 	}
 	gus.open(teamPath, teamPath, "team")
+	gus.open(orgPath+"/teams", orgPath+"/teams", "teams")
 	ada.open(opsPath, opsPath, "")
 	ada.fill(`main select[name=team]`, strings.TrimPrefix(teamPath, orgPath+"/teams/"))
 	ada.fill(`main select[name=teamRole]`, editorID)
@@ -678,7 +679,7 @@ func TestConsole(t *testing.T) {
 
 	// Editor is in use (Dan's default, the team's grant): deleting it asks
 	// for a replacement, and its holders get it.
-	ada.open(orgPath+"/roles", orgPath+"/roles", "")
+	ada.open(orgPath+"/roles", orgPath+"/roles", "roles")
 	ada.press(`tr[data-role="Editor"]`, "Delete")
 	ada.press("dialog[open]", "Delete role")
 	ada.waitText("Editor is in use")

@@ -94,11 +94,11 @@ async function home() {
     h('h1', { tabindex: '-1' }, 'Your organizations'),
     me.orgs.length ? h('ul', { class: 'cards' }, me.orgs.map((o) => h('li', { class: 'card' },
       h('h2', {}, h('a', { href: '/console/orgs/' + enc(o.id) }, o.name)),
-      h('p', {}, 'Your role: ' + o.role + (o.domain ? ' · ' + o.domain : '') + ' · ' + o.workspaces.length + ' workspace' + (o.workspaces.length === 1 ? '' : 's')))))
+      h('p', {}, 'Your role: ' + (o.role.startsWith('role_') ? 'a custom role' : o.role) + (o.domain ? ' · ' + o.domain : '') + ' · ' + o.workspaces.length + ' workspace' + (o.workspaces.length === 1 ? '' : 's')))))
       : h('p', { class: 'empty' }, 'You do not belong to any organization yet. When someone invites you, the invitation appears here.'),
     h('h2', {}, 'Invitations for you'), box,
     invites.length ? h('ul', { class: 'list' }, invites.map((i) => h('li', {},
-      h('span', {}, `${i.orgName}: join as ${i.role} (expires ${when(i.expiresAt)})`),
+      h('span', {}, `${i.orgName}: join as ${i.role.startsWith('role_') ? 'a custom role' : i.role} (expires ${when(i.expiresAt)})`),
       h('button', {
         type: 'button', class: 'primary',
         onclick: action(box, async () => {

@@ -676,8 +676,8 @@ function rolesPage(ctx, permRes) {
     cancel.hidden = !editing;
     // A workspace role holds workspace permissions only.
     perms.replaceChildren(h('legend', {}, 'Permissions'), ...catalog.filter((p) => scope.value === 'org' || p.scope === 'workspace').map((p) => {
-      const c = h('input', { type: 'checkbox', name: 'perm', value: p.name, checked: chosen.has(p.name) });
-      return h('div', { class: 'check' }, field(p.name, c, p.description));
+      const c = h('input', { type: 'checkbox', name: 'perm', value: p.name, checked: chosen.has(p.name), id: 'perm-' + p.name.replace(/[^a-z0-9]/gi, '-') });
+      return h('div', { class: 'perm' }, c, h('label', { for: c.id }, h('code', {}, p.name), ': ' + p.description));
     }));
   }
   scope.addEventListener('change', draw);
@@ -720,7 +720,7 @@ function rolesPage(ctx, permRes) {
     h('p', { class: 'hint' }, 'Custom roles are sets of permissions, given like the built-in roles (owner, admin, member, guest; in workspaces admin, member, viewer).'),
     listBox,
     ctx.custom.length ? table(['Name', 'For', 'Permissions', 'Actions'], ctx.custom.map((r) => h('tr', { 'data-role': r.name },
-      h('td', {}, r.name), h('td', {}, r.scope === 'org' ? 'organization' : 'workspaces'), h('td', {}, describe(r.permissions || [])),
+      h('td', {}, r.name), h('td', { class: 'nowrap' }, r.scope === 'org' ? 'organization' : 'workspaces'), h('td', {}, describe(r.permissions || [])),
       h('td', { class: 'actions' },
         h('button', { type: 'button', 'aria-label': `Edit ${r.name}`, onclick: () => { editing = r; draw(); name.focus(); } }, 'Edit'),
         h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${r.name}`, onclick: action(listBox, () => remove(r)) }, 'Delete')))), 'Custom roles')
@@ -899,6 +899,10 @@ const actionNames = {
   'join_request.created': 'asked to join', 'join_request.approved': 'approved a join request', 'join_request.denied': 'denied a join request',
   'workspace.created': 'created a workspace', 'workspace.renamed': 'renamed a workspace', 'workspace.deleted': 'deleted a workspace',
   'workspace.member.added': 'added a workspace member', 'workspace.member.set': 'set a workspace role', 'workspace.member.removed': 'removed a workspace member',
+  'role.created': 'created a role', 'role.updated': 'changed a role\'s permissions', 'role.deleted': 'deleted a role',
+  'team.created': 'created a team', 'team.renamed': 'renamed a team', 'team.deleted': 'deleted a team', 'team.member.set': 'set a team member', 'team.member.removed': 'removed a team member',
+  'workspace.team.set': 'gave a team a workspace role', 'workspace.team.removed': 'took a team\'s workspace role away',
+  'org.member.default_workspace_role_set': 'set a default workspace role', 'org.billing.changed': 'changed the billing email', 'org.ownership.transferred': 'transferred ownership',
 };
 
 function audit(ctx, res) {
@@ -922,7 +926,7 @@ function audit(ctx, res) {
       h('td', {}, e.actorEmail || e.actorId),
       h('td', {}, actionNames[e.action] || e.action.replace(/[._]/g, ' ')),
       h('td', {}, e.targetEmail || `${e.targetType} ${e.targetId}`),
-      h('td', {}, Object.entries(e.details || {}).map(([k, v]) => `${k}: ${v}`).join(', ')))));
+      h('td', {}, Object.entries(e.details || {}).map(([k, v]) => `${k}: ${/^role_/.test(v) ? roleName(ctx, v) : v}`).join(', ')))));
     more.hidden = !cursor;
   }
   draw();

@@ -689,6 +689,17 @@ func TestConsole(t *testing.T) {
 	if ada.count(`tr[data-role="Editor"]`) != 0 {
 		ada.fatalf("the Editor role is still listed")
 	}
+	// Editing a role: its form comes filled in; a new name and permission are saved.
+	ada.press(`tr[data-role="Reviewer"]`, "Edit")
+	if eval[string](ada, `document.querySelector('main form input[name=name]').value`) != "Reviewer" || !eval[bool](ada, `document.querySelector('main form select[name=scope]').disabled`) {
+		ada.fatalf("editing Reviewer: want its name filled in and its scope fixed")
+	}
+	ada.fill(`main form input[name=name]`, "Reviewers")
+	ada.check("workspace:read")
+	ada.act(orgPath+"/roles", func() { ada.press("main", "Save role") })
+	if !strings.Contains(eval[string](ada, `(document.querySelector('tr[data-role="Reviewers"]') || {}).textContent || ''`), "workspace:read") {
+		ada.fatalf("the edited role is not listed with its new name and permission")
+	}
 	ada.open(opsPath, opsPath, "")
 	if eval[string](ada, `document.querySelector('tr[data-team="Support"] select').value`) != "viewer" {
 		ada.fatalf("the team's grant did not move to the replacement")

@@ -68,19 +68,23 @@ function exceeds(ctx, r) {
   return c ? !holdsAll(ctx, c.permissions) : r.startsWith('role_') && !ctx.can('org:owners:manage');
 }
 
+// withCurrent keeps the role held now a choice, so that saving a form never
+// quietly turns it into another.
+const withCurrent = (ctx, opts, current) => (current && !opts.some(([r]) => r === current) ? [...opts, [current, roleName(ctx, current)]] : opts);
+
 const customOf = (ctx, scope) => ctx.custom.filter((r) => r.scope === scope).map((r) => [r.id, r.name]);
 
 // orgRoles are the org roles the caller may give; current stays a choice.
 function orgRoles(ctx, current, withOwner) {
   const opts = [...(withOwner ? [['owner', 'owner']] : []), ['admin', 'admin'], ['member', 'member'], ['guest', 'guest'], ...customOf(ctx, 'org')]
     .filter(([r]) => r === current || !exceeds(ctx, r));
-  return current && !opts.some(([r]) => r === current) ? [...opts, [current, roleName(ctx, current)]] : opts;
+  return withCurrent(ctx, opts, current);
 }
 
 // wsRoles are the workspace roles, built-in and custom.
 function wsRoles(ctx, current) {
   const opts = [['admin', 'admin'], ['member', 'member'], ['viewer', 'viewer'], ...customOf(ctx, 'workspace')];
-  return current && !opts.some(([r]) => r === current) ? [...opts, [current, roleName(ctx, current)]] : opts;
+  return withCurrent(ctx, opts, current);
 }
 
 const orgMissing = () => notFound('This organization does not exist, or you are not a member of it.');
@@ -794,10 +798,8 @@ function settings(ctx, policyRes, billingRes) {
   if (ctx.can('org:policy:manage')) {
     const pbox = errorBox();
     const domainJoin = select(joinLabels, policy.domainJoin);
-    // The policy's roles, custom ones by name. A role the policy names stays
-    // a choice: saving the form must not quietly turn it into another.
-    const orgOpts = [['member', 'member'], ['guest', 'guest'], ...customOf(ctx, 'org')];
-    if (policy.defaultOrgRole && !orgOpts.some(([r]) => r === policy.defaultOrgRole)) orgOpts.push([policy.defaultOrgRole, roleName(ctx, policy.defaultOrgRole)]);
+    // The policy's roles, custom ones by name (withCurrent: see there).
+    const orgOpts = withCurrent(ctx, [['member', 'member'], ['guest', 'guest'], ...customOf(ctx, 'org')], policy.defaultOrgRole);
     const defaultOrgRole = select(orgOpts, policy.defaultOrgRole);
     const defaultWorkspaceRole = select(wsRoles(ctx, policy.defaultWorkspaceRole), policy.defaultWorkspaceRole);
     const check = (on) => h('input', { type: 'checkbox', checked: on });
